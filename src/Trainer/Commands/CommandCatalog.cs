@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Trainer.Commands;
+
+/// <summary>Every subcommand, in the order --help lists them. Add one line per command file.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Trainer.Commands;
+
+/// <summary>The trainer's exit codes. Scripts rely on them; never renumber.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>The command ran but its check failed (a conformance case, an accuracy bar).</summary>
+    public const int CheckFailed = 1;
+
+    /// <summary>Wrong arguments: a missing file, an option out of range.</summary>
+    public const int BadArguments = 2;
+
+    /// <summary>Invalid input data: a corrupt image, a malformed model, a hostile zip.</summary>
+    public const int InvalidInput = 3;
+
+    /// <summary>An unexpected internal error.</summary>
+    public const int InternalError = 70;
+}
