@@ -1,0 +1,67 @@
+using Pipeline.Imaging.Bmp;
+using Pipeline.Imaging.Gif;
+using Pipeline.Imaging.Jpeg;
+using Pipeline.Imaging.Png;
+
+namespace Pipeline.Imaging;
+
+/// <summary>
+/// Decodes JPEG, PNG, BMP and GIF images, recognised from their magic bytes (never the file extension).
+/// Every failure is an <see cref="InvalidImageException"/> naming the file, the format, the byte offset and the reason.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>Decodes the file at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt, truncated or too large.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static Image Decode(string path, DecoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data = File.ReadAllBytes(path);
+        try
+        {
+            return Decode(data, options);
+        }
+        catch (InvalidImageException e) when (e.File is null)
+        {
+            throw e.WithFile(path);
+        }
+    }
+
+    /// <summary>Decodes an image held in memory.</summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, or are corrupt, truncated or too large.</exception>
+    public static Image Decode(ReadOnlySpan<byte> data, DecoderOptions? options = null)
+    {
+        options ??= DecoderOptions.Default;
+        return DetectFormat(data) switch
+        {
+            ImageFormat.Jpeg => JpegDecoder.Decode(data, options),
+            ImageFormat.Png => PngDecoder.Decode(data, options),
+            ImageFormat.Bmp => BmpDecoder.Decode(data, options),
+            ImageFormat.Gif => GifDecoder.Decode(data, options),
+            _ => throw new InvalidImageException(null, ImageFormat.Unknown, 0,
+                data.Length == 0 ? "the file is empty" : $"not a JPEG, PNG, BMP or GIF image (starts with {Hex(data)})"),
+        };
+    }
+
+    /// <summary>Decodes an image from a stream, read to its end.</summary>
+    public static Image Decode(Stream stream, DecoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
+    }
+
+    /// <summary>The format <paramref name="data"/> starts with, or <see cref="ImageFormat.Unknown"/>.</summary>
+    public static ImageFormat DetectFormat(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return ImageFormat.Jpeg;
+        if (data.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])) return ImageFormat.Png;
+        if (data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8)) return ImageFormat.Gif;
+        if (data.Length >= 14 && data[0] == (byte)'B' && data[1] == (byte)'M') return ImageFormat.Bmp;
+        return ImageFormat.Unknown;
+    }
+
+    private static string Hex(ReadOnlySpan<byte> data) => Convert.ToHexString(data[..Math.Min(8, data.Length)]);
+}
