@@ -16,10 +16,11 @@ namespace Pipeline.Persistence;
 /// renamed over the destination, so an existing model.zip is never left half-written.
 /// <see cref="Load(string, ModelPackageLimits?)"/> validates everything before returning and throws
 /// <see cref="InvalidModelPackageException"/> for anything it will not load. A loaded package is immutable and holds
-/// its entries in memory; it is safe to share between threads.
+/// its entries in memory; it is safe to share between threads. Retraining copies it with a <c>with</c> expression
+/// (<c>loaded with { Head = …, Entries = … }</c>); saving the copy records the current library version and time.
 /// </para>
 /// </summary>
-public sealed class ModelPackage
+public sealed record ModelPackage
 {
     private static readonly IReadOnlyDictionary<string, ReadOnlyMemory<byte>> NoEntries =
         new ReadOnlyDictionary<string, ReadOnlyMemory<byte>>(new Dictionary<string, ReadOnlyMemory<byte>>());

@@ -48,6 +48,27 @@ public sealed class ModelPackageTests
     }
 
     [Fact]
+    public void ALoadedPackageCopiedWithANewHeadSavesAsANewModel()
+    {
+        using var folder = new ScratchFolder("package");
+        PackageSamples.Full().Save(folder.File("old.zip"));
+        ModelPackage old = ModelPackage.Load(folder.File("old.zip"));
+        ModelPackage retrained = old with
+        {
+            Labels = [.. old.Labels, "tulips"],
+            Head = PackageSamples.Json("""{"kind":"logistic","outputs":6}"""),
+            Entries = new Dictionary<string, ReadOnlyMemory<byte>>(old.Entries) { ["head/weights.bin"] = PackageSamples.Bytes(100, 9) },
+        };
+        retrained.Save(folder.File("new.zip"));
+        ModelPackage loaded = ModelPackage.Load(folder.File("new.zip"));
+        Assert.Equal(6, loaded.Labels.Count);
+        Assert.Equal(6, loaded.Head!.Value.GetProperty("outputs").GetInt32());
+        Assert.Equal(old.Backbone!.Content.ToArray(), loaded.Backbone!.Content.ToArray());
+        Assert.Equal(old.Entries["featurizer/state.bin"].ToArray(), loaded.Entries["featurizer/state.bin"].ToArray());
+        Assert.Equal(100, loaded.Entries["head/weights.bin"].Length);
+    }
+
+    [Fact]
     public void ReferencedBackboneIsRecordedButNotStored()
     {
         byte[] zip = PackageSamples.Save(PackageSamples.Referenced());
