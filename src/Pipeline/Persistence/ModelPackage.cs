@@ -186,6 +186,9 @@ public sealed record ModelPackage
         }
 
         string? backboneEntry = manifest.Backbone?.Entry;
+        if (manifest.Backbone is { Storage: BackboneStorage.Embedded } embedded
+            && backboneEntry != ModelFormat.BackboneFolder + EntryNames.SanitizeSegment(embedded.FileName, "backbone.bin"))
+            throw new InvalidModelPackageException($"the embedded backbone's entry is '{backboneEntry}', not the backbone/ entry its file name gives", entry: ModelFormat.ManifestEntryName);
         if (backboneEntry is not null && !listed.ContainsKey(backboneEntry))
             throw new InvalidModelPackageException($"the embedded backbone's entry '{backboneEntry}' is not listed in the manifest", entry: ModelFormat.ManifestEntryName);
         var contents = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);

@@ -304,6 +304,17 @@ public sealed class HostileZipTests
     }
 
     [Fact]
+    public void AnEmbeddedBackboneMustLiveUnderBackbone()
+    {
+        // A manifest that passes the head weights off as the backbone.
+        string sha = PackageSamples.Sha(Weights);
+        string backbone = $$""","backbone":{"storage":"embedded","fileName":"w.bin","size":{{Weights.Length}},"sha256":"{{sha}}","entry":"head/w.bin"}""";
+        byte[] manifest = PackageSamples.Manifest([("head/w.bin", Weights)], extra: backbone);
+        byte[] zip = new RawZip().Add(RawZip.Stored("manifest.json", manifest)).Add(RawZip.Stored("head/w.bin", Weights)).Build();
+        Assert.Contains("not the backbone/ entry", Refused(zip).Reason);
+    }
+
+    [Fact]
     public void InvalidUtf8InTheManifestIsRefused()
     {
         // Found by the manifest fuzz: JsonNode transcodes strings lazily and threw an untyped error.
