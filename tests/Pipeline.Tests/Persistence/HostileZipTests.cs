@@ -315,6 +315,15 @@ public sealed class HostileZipTests
     }
 
     [Fact]
+    public void AHugeZip64CompressedSizeIsRefusedWithoutOverflow()
+    {
+        RawZip.Entry entry = RawZip.Deflated("head/w.bin", Weights);
+        entry.CompressedSize = long.MaxValue - 10;
+        byte[] zip = new RawZip().Add(RawZip.Stored("manifest.json", PackageSamples.Manifest([("head/w.bin", Weights)]))).Add(entry).Build();
+        Assert.Contains("run past the start of the central directory", Refused(zip).Reason);
+    }
+
+    [Fact]
     public void InvalidUtf8InTheManifestIsRefused()
     {
         // Found by the manifest fuzz: JsonNode transcodes strings lazily and threw an untyped error.

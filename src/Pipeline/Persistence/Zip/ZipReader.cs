@@ -269,7 +269,7 @@ internal sealed class ZipReader
                 throw Fail(c.HeaderOffset < expected
                     ? $"the local header at {c.HeaderOffset} overlaps the previous entry, which ends at {expected}"
                     : $"the local header at {c.HeaderOffset} leaves a gap after the previous entry, which ends at {expected}", shown);
-            if (c.HeaderOffset + ZipLayout.LocalHeaderSize > directoryOffset)
+            if (c.HeaderOffset > directoryOffset - ZipLayout.LocalHeaderSize)
                 throw Fail($"the local header at {c.HeaderOffset} runs into the central directory", shown);
             reader.ReadAt(c.HeaderOffset, h, shown);
             if (BinaryPrimitives.ReadUInt32LittleEndian(h) != ZipLayout.LocalHeaderSignature)
@@ -293,9 +293,10 @@ internal sealed class ZipReader
             reader.ReadAt(c.HeaderOffset + ZipLayout.LocalHeaderSize, localName, shown);
             if (!localName.SequenceEqual(c.RawName))
                 throw Fail($"the local header names it '{EntryNames.Display(localName)}' (a zip that shows different files to different tools)", shown);
-            long dataEnd = dataOffset + c.CompressedSize;
-            if (dataEnd > directoryOffset)
+            // Written as a subtraction: zip64 sizes reach 2^63, and the sum could wrap.
+            if (c.CompressedSize > directoryOffset - dataOffset)
                 throw Fail($"its {c.CompressedSize} bytes of data run past the start of the central directory ({directoryOffset})", shown);
+            long dataEnd = dataOffset + c.CompressedSize;
             entries.Add(new ZipEntry(c.Name, c.Method, c.Crc, c.CompressedSize, c.Size, c.HeaderOffset, dataOffset));
             expected = dataEnd;
         }
