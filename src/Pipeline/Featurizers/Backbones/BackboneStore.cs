@@ -97,12 +97,24 @@ public sealed class BackboneStore
         string path = GetCachePath(entry);
         if (await IsIntactAsync(path, entry, cancellationToken).ConfigureAwait(false)) return path;
 
-        Directory.CreateDirectory(CacheFolder);
-        using FileStream held = await AcquireLockAsync(entry, path, cancellationToken).ConfigureAwait(false);
-        // Another process may have finished the download while this one waited.
-        if (await IsIntactAsync(path, entry, cancellationToken).ConfigureAwait(false)) return path;
-        await new BackboneDownloader(_http, _options).DownloadAsync(entry, path, progress, cancellationToken).ConfigureAwait(false);
-        return path;
+        FileStream held;
+        try
+        {
+            Directory.CreateDirectory(CacheFolder);
+            held = await AcquireLockAsync(entry, path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException && !Directory.Exists(CacheFolder)))
+        {
+            throw new BackboneUnavailableException(entry, path,
+                $"the cache folder {CacheFolder} cannot be created or written ({e.Message}); set {CacheFolders.EnvironmentVariable} to a writable folder, or place the file there by hand.", e);
+        }
+        using (held)
+        {
+            // Another process may have finished the download while this one waited.
+            if (await IsIntactAsync(path, entry, cancellationToken).ConfigureAwait(false)) return path;
+            await new BackboneDownloader(_http, _options).DownloadAsync(entry, path, progress, cancellationToken).ConfigureAwait(false);
+            return path;
+        }
     }
 
     /// <summary>True when the cached file of <paramref name="entry"/> exists with the registry's size and SHA-256.</summary>

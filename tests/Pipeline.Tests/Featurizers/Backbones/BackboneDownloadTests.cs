@@ -223,6 +223,17 @@ public sealed class BackboneDownloadTests
     }
 
     [Fact]
+    public async Task AnUnusableCacheFolderIsATypedErrorNamingTheVariable()
+    {
+        using var folder = new ScratchFolder("download");
+        File.WriteAllText(folder.File("not-a-folder"), "x");
+        BackboneEntry entry = EntryAt(new Uri("http://127.0.0.1:9/m.onnx"));
+        var store = new BackboneStore(folder.File("not-a-folder"), new BackboneRegistry([entry]), new HttpClient(), Fast);
+        var e = await Assert.ThrowsAsync<BackboneUnavailableException>(() => store.GetOrDownloadAsync(entry, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("PIPELINE_CACHE", e.Reason);
+    }
+
+    [Fact]
     public async Task ACorruptCachedFileIsDownloadedAgain()
     {
         using var folder = new ScratchFolder("download");
