@@ -44,6 +44,21 @@ internal sealed class AxisWeights
     /// <summary>One past the highest source pixel any content pixel reads.</summary>
     public int SourceHigh { get; private set; }
 
+    /// <summary>How many floats <see cref="Create"/> would allocate for <paramref name="mapping"/>: the table's size grows with the downscale factor.</summary>
+    public static long TableFloats(in AxisMapping mapping, ResamplingFilter filter, bool expanded)
+    {
+        (_, int stride) = Sizes(mapping.Scale, filter, expanded);
+        return (long)mapping.ContentCount * stride;
+    }
+
+    private static (int MaxTaps, int Stride) Sizes(double scale, ResamplingFilter filter, bool expanded)
+    {
+        double support = ResamplingKernel.Support(filter) * Math.Max(scale, 1.0);
+        // The widest window: floor(c + s + 0.5) - floor(c - s + 0.5) <= 2s + 1, rounded up.
+        int maxTaps = filter == ResamplingFilter.Nearest ? 1 : (int)Math.Ceiling(2 * support) + 1;
+        return (maxTaps, expanded ? (maxTaps + 3) / 4 * 16 : maxTaps);
+    }
+
     /// <summary>
     /// Computes the weights of <paramref name="mapping"/>'s content pixels over a source axis of
     /// <paramref name="sourceSize"/> pixels. When downscaling by f the kernel is stretched by f (antialiasing). Taps that
@@ -54,9 +69,7 @@ internal sealed class AxisWeights
         double scale = mapping.Scale;
         double filterScale = Math.Max(scale, 1.0);
         double support = ResamplingKernel.Support(filter) * filterScale;
-        // The widest window: floor(c + s + 0.5) - floor(c - s + 0.5) <= 2s + 1, rounded up.
-        int maxTaps = filter == ResamplingFilter.Nearest ? 1 : (int)Math.Ceiling(2 * support) + 1;
-        int stride = expanded ? (maxTaps + 3) / 4 * 16 : maxTaps;
+        (int maxTaps, int stride) = Sizes(scale, filter, expanded);
         var result = new AxisWeights(mapping.ContentCount, stride, expanded);
         Span<double> window = maxTaps <= 512 ? stackalloc double[maxTaps] : new double[maxTaps];
         int low = int.MaxValue, high = 0;

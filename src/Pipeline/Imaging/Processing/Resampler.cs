@@ -22,6 +22,13 @@ internal static unsafe partial class Resampler
     private const int RowSlack = 32;
 
     /// <summary>
+    /// The most floats a weight table may take (16 MB). Ordinary resizes use a few hundred KB; only degenerate shapes
+    /// (a 1 × 100,000,000 image shrunk to 224 rows needs 1.6 GB of vertical weights) exceed it, and those are first
+    /// box-reduced along the offending axis.
+    /// </summary>
+    internal const long WeightBudget = 4 << 20;
+
+    /// <summary>
     /// Resamples <paramref name="source"/> into <paramref name="destination"/> (<c>plan.X.OutSize × plan.Y.OutSize</c>
     /// pixels of the same layout), filling the plan's padding with <paramref name="padColor"/> (alpha 255).
     /// </summary>
@@ -36,6 +43,28 @@ internal static unsafe partial class Resampler
         if (destination.Length != (long)outStride * y.OutSize)
             throw new ArgumentException($"The destination must hold {x.OutSize}x{y.OutSize}x{bytesPerPixel} bytes.", nameof(destination));
         level = SimdSupport.Clamp(level);
+
+        int reduceX = ReductionFactor(x, filter, expanded: true), reduceY = ReductionFactor(y, filter, expanded: false);
+        if (reduceX > 1 || reduceY > 1)
+        {
+            // PIL's reducing_gap: average whole k×k blocks first, then resample the smaller image at scale / k.
+            int reducedWidth = (sourceWidth + reduceX - 1) / reduceX, reducedHeight = (sourceHeight + reduceY - 1) / reduceY;
+            int reducedBytes = reducedWidth * reducedHeight * bytesPerPixel;
+            byte[] reduced = ArrayPool<byte>.Shared.Rent(reducedBytes);
+            try
+            {
+                BoxReduce(source, sourceWidth, sourceHeight, bytesPerPixel, reduceX, reduceY, reduced.AsSpan(0, reducedBytes));
+                var smaller = new ResizePlan(
+                    x with { SourceStart = x.SourceStart / reduceX, Scale = x.Scale / reduceX },
+                    y with { SourceStart = y.SourceStart / reduceY, Scale = y.Scale / reduceY });
+                Resample(reduced.AsSpan(0, reducedBytes), reducedWidth, reducedHeight, bytesPerPixel, destination, smaller, filter, padColor, level);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(reduced);
+            }
+            return;
+        }
 
         AxisWeights columns = AxisWeights.Create(sourceWidth, x, filter, expanded: true);
         AxisWeights rows = AxisWeights.Create(sourceHeight, y, filter, expanded: false);
@@ -72,6 +101,56 @@ internal static unsafe partial class Resampler
         finally
         {
             ArrayPool<float>.Shared.Return(rowBuffer);
+        }
+    }
+
+    /// <summary>The smallest power-of-two box factor that keeps <paramref name="mapping"/>'s weight table within <see cref="WeightBudget"/>.</summary>
+    internal static int ReductionFactor(in AxisMapping mapping, ResamplingFilter filter, bool expanded)
+    {
+        int factor = 1;
+        while (factor < 1 << 24 && mapping.Scale / factor > 2
+               && AxisWeights.TableFloats(mapping with { Scale = mapping.Scale / factor }, filter, expanded) > WeightBudget)
+        {
+            factor *= 2;
+        }
+        return factor;
+    }
+
+    /// <summary>
+    /// Averages each <paramref name="kx"/> × <paramref name="ky"/> block (the blocks at the right and bottom edges may be
+    /// smaller) into one pixel, rounding half up. Only degenerate shapes come here, so it is plain scalar code.
+    /// </summary>
+    private static void BoxReduce(ReadOnlySpan<byte> source, int width, int height, int bytesPerPixel, int kx, int ky, Span<byte> destination)
+    {
+        int reducedWidth = (width + kx - 1) / kx, reducedHeight = (height + ky - 1) / ky;
+        long[] sums = ArrayPool<long>.Shared.Rent(reducedWidth * bytesPerPixel);
+        try
+        {
+            for (int oy = 0; oy < reducedHeight; oy++)
+            {
+                Span<long> row = sums.AsSpan(0, reducedWidth * bytesPerPixel);
+                row.Clear();
+                int y0 = oy * ky, y1 = Math.Min(height, y0 + ky);
+                for (int sy = y0; sy < y1; sy++)
+                {
+                    ReadOnlySpan<byte> line = source.Slice(sy * width * bytesPerPixel, width * bytesPerPixel);
+                    for (int sx = 0; sx < width; sx++)
+                    {
+                        int o = sx / kx * bytesPerPixel;
+                        for (int c = 0; c < bytesPerPixel; c++) row[o + c] += line[sx * bytesPerPixel + c];
+                    }
+                }
+                for (int ox = 0; ox < reducedWidth; ox++)
+                {
+                    long count = (long)(Math.Min(width, (ox + 1) * kx) - ox * kx) * (y1 - y0);
+                    for (int c = 0; c < bytesPerPixel; c++)
+                        destination[(oy * reducedWidth + ox) * bytesPerPixel + c] = (byte)((row[ox * bytesPerPixel + c] + count / 2) / count);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(sums);
         }
     }
 

@@ -271,3 +271,45 @@ public sealed class ResamplerTests(ITestOutputHelper output)
         return data[at..];
     }
 }
+
+/// <summary>Degenerate shapes that would need gigabytes of weights are box-reduced first and stay bounded.</summary>
+public sealed class ResamplerDegenerateShapeTests
+{
+    [Fact]
+    public void OrdinaryResizesAreNeverReduced()
+    {
+        foreach (ResamplingFilter filter in Enum.GetValues<ResamplingFilter>())
+        {
+            // A 100 MP 12000x8333 photo down to 224: the heaviest ordinary case.
+            ResizePlan plan = ResizePlan.Create(ResizeMode.Fill, CropAnchor.Center, 12000, 8333, 224, 224, 0);
+            Assert.Equal(1, Resampler.ReductionFactor(plan.X, filter, expanded: true));
+            Assert.Equal(1, Resampler.ReductionFactor(plan.Y, filter, expanded: false));
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 4_000_000)]
+    [InlineData(4_000_000, 1)]
+    public void AHugeThinImageIsReducedAndStaysSmooth(int w, int h)
+    {
+        // A smooth ramp along the long axis, 12 MB of pixels: without reduction the bicubic weights would take ~1 GB.
+        int length = Math.Max(w, h);
+        var pixels = new byte[length * 3];
+        for (int i = 0; i < length; i++) pixels.AsSpan(i * 3, 3).Fill((byte)(i * 200L / length + 20));
+        ResizePlan plan = ResizePlan.Create(ResizeMode.Fill, CropAnchor.Center, w, h, 224, 224, 0);
+        Assert.True(Resampler.ReductionFactor(w > h ? plan.X : plan.Y, ResamplingFilter.Bicubic, expanded: w > h) > 1);
+
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var result = new byte[224 * 224 * 3];
+        Resampler.Resample(pixels, w, h, 3, result, plan, ResamplingFilter.Bicubic, default);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64L << 20, "allocation must stay bounded");
+
+        for (int i = 0; i < 224; i++)
+        {
+            // Output pixel i along the long axis is centered at (i + 0.5)/224 of the ramp.
+            double expected = (i + 0.5) / 224 * 200 + 20;
+            int at = (w > h ? i : i * 224) * 3;
+            Assert.InRange(result[at], expected - 1.6, expected + 1.6);
+        }
+    }
+}
