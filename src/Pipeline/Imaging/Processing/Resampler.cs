@@ -89,6 +89,12 @@ internal static unsafe partial class Resampler
                         Fill(outRow, x.OutSize, bytesPerPixel, pad);
                         continue;
                     }
+                    if (j > 0 && oy > y.ContentStart && SameTaps(rows, j - 1, j))
+                    {
+                        // Same source rows, same weights (upscaling a thin image): the output row is the previous one.
+                        new ReadOnlySpan<byte>(outRow - outStride, outStride).CopyTo(new Span<byte>(outRow, outStride));
+                        continue;
+                    }
                     byte* firstRow = src + (nint)rows.Start[j] * sourceStride + columns.SourceLow * bytesPerPixel;
                     Vertical(firstRow, sourceStride, rowWeights + j * rows.Stride, rows.Taps[j], row, rowFloats, level);
                     Fill(outRow, x.ContentStart, bytesPerPixel, pad);
@@ -103,6 +109,11 @@ internal static unsafe partial class Resampler
             ArrayPool<float>.Shared.Return(rowBuffer);
         }
     }
+
+    /// <summary>Whether content rows <paramref name="a"/> and <paramref name="b"/> blend the same source rows with the same weights.</summary>
+    private static bool SameTaps(AxisWeights rows, int a, int b)
+        => rows.Start[a] == rows.Start[b] && rows.Taps[a] == rows.Taps[b]
+           && rows.Weights.AsSpan(a * rows.Stride, rows.Taps[a]).SequenceEqual(rows.Weights.AsSpan(b * rows.Stride, rows.Taps[b]));
 
     /// <summary>The smallest power-of-two box factor that keeps <paramref name="mapping"/>'s weight table within <see cref="WeightBudget"/>.</summary>
     internal static int ReductionFactor(in AxisMapping mapping, ResamplingFilter filter, bool expanded)
