@@ -14,7 +14,7 @@ internal static unsafe class GemmNN
 {
     private const int RowBlock = 16;
     private const int ColBlock = 256; // a multiple of 4 vectors at every width
-    private const long InlineWork = 1 << 16;
+    private const long InlineWork = 1 << 20; // multiply-adds below which a call runs on the caller alone: waking workers costs more
 
     /// <summary>Computes C (overwritten) from A (element (i, p) at <c>i·aRowStride + p·aColStride</c>) and B.</summary>
     public static void Compute(WorkerPool? pool, VectorWidth width, int m, int n, int kk,

@@ -15,7 +15,7 @@ internal static unsafe class GemmNT
 {
     private const int RowBlock = 16;   // rows per parallel task (a multiple of the 4-row tile)
     private const int ColBlock = 64;   // columns per parallel task (a multiple of the 4-column tile)
-    private const long InlineWork = 1 << 16; // multiply-adds below which a call runs on the caller alone
+    private const long InlineWork = 1 << 20; // multiply-adds below which a call runs on the caller alone: waking workers costs more
 
     /// <summary>Computes C from A, B and an optional bias (empty span: none), spread over <paramref name="pool"/> when worth it.</summary>
     public static void Compute(WorkerPool? pool, VectorWidth width, int m, int n, int k,
