@@ -5,7 +5,9 @@ namespace Pipeline.Training;
 /// <summary>
 /// What happened during training. It holds no timings, so it is as reproducible as the head itself and may be stored
 /// in a model package.
+/// Non-finite losses are written to JSON as the strings "NaN" and "Infinity".
 /// </summary>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record TrainingSummary
 {
     /// <summary>L-BFGS iterations or MLP epochs run.</summary>
