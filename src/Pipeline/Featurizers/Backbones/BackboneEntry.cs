@@ -1,3 +1,5 @@
+using Pipeline.Imaging.Processing;
+
 namespace Pipeline.Featurizers.Backbones;
 
 /// <summary>
@@ -21,14 +23,11 @@ public sealed record BackboneEntry
     /// <summary>The model format.</summary>
     public required BackboneFormat Format { get; init; }
 
-    /// <summary>The input image width the model was trained at.</summary>
-    public required int InputWidth { get; init; }
-
-    /// <summary>The input image height the model was trained at.</summary>
-    public required int InputHeight { get; init; }
-
-    /// <summary>How to turn pixels into the model's input.</summary>
-    public required BackbonePreprocessing Preprocessing { get; init; }
+    /// <summary>
+    /// How to turn an image into the model's input: size (the size it was trained at), resize mode, layout, channel
+    /// order, element type and normalization, in the one preprocessing contract of <see cref="Imaging.Processing"/>.
+    /// </summary>
+    public required ImagePreprocessing Preprocessing { get; init; }
 
     /// <summary>
     /// The tensor to take features from, or null to let the featurizer find the last spatial feature map before the

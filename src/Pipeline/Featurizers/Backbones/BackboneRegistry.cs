@@ -1,3 +1,4 @@
+using Pipeline.Imaging.Processing;
 using Pipeline.Persistence;
 
 namespace Pipeline.Featurizers.Backbones;
@@ -47,12 +48,18 @@ public sealed class BackboneRegistry
             throw new ArgumentException($"Backbone '{entry.Name}': the URL must be absolute http(s).", nameof(entry));
         if (Hashes.CheckSha256(entry.Sha256) is { } problem) throw new ArgumentException($"Backbone '{entry.Name}': {problem}.", nameof(entry));
         if (entry.Size <= 0) throw new ArgumentException($"Backbone '{entry.Name}': the size must be positive.", nameof(entry));
-        if (entry.InputWidth <= 0 || entry.InputHeight <= 0) throw new ArgumentException($"Backbone '{entry.Name}': the input size must be positive.", nameof(entry));
         string file = entry.FileName;
         if (file.Length == 0 || file.StartsWith('.') || file.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
             throw new ArgumentException($"Backbone '{entry.Name}': the URL must end in a plain file name.", nameof(entry));
-        if (entry.Preprocessing.Mean.Count != 3 || entry.Preprocessing.Std.Count != 3 || entry.Preprocessing.Std.Any(s => !(s > 0)))
-            throw new ArgumentException($"Backbone '{entry.Name}': preprocessing needs three means and three positive stds.", nameof(entry));
+        try
+        {
+            ArgumentNullException.ThrowIfNull(entry.Preprocessing);
+            entry.Preprocessing.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Backbone '{entry.Name}': preprocessing {e.Message}", nameof(entry), e);
+        }
     }
 
     // Sizes and SHA-256 are those of the files as published (the Git LFS pointers of the ONNX zoo; for the TFLite
@@ -68,26 +75,22 @@ public sealed class BackboneRegistry
         yield return Zoo("squeezenet1.1-7", "squeezenet/model/squeezenet1.1-7.onnx", 4956208, "1eeff551a67ae8d565ca33b572fc4b66e3ef357b0eb2863bb9ff47a918cc4088", 56.34);
         yield return Zoo("efficientnet-lite4-11", "efficientnet-lite4/model/efficientnet-lite4-11.onnx", 51946641, "d111689907c06eea7c82e4833ddef758da6453b9d4cf60b7e99ca05c7cbd9c12", 80.4) with
         {
-            // Card: float32[1,224,224,3] RGB, (pixel − 127) / 128.
-            Preprocessing = new BackbonePreprocessing
+            // Card: float32[1,224,224,3] RGB, (pixel − 127) / 128, resized by 1/0.875 and center-cropped.
+            Preprocessing = new ImagePreprocessing
             {
-                InputType = BackboneInputType.Float32,
-                Layout = TensorLayout.Nhwc,
-                Mean = [127f, 127f, 127f],
-                Std = [128f, 128f, 128f],
+                Layout = TensorLayout.Hwc,
+                Normalization = PixelNormalization.FromOffsetScale(127f, 1f / 128f),
             },
             License = "MIT (model card)",
         };
         yield return Zoo("inception-v1-12", "inception_and_googlenet/inception_v1/model/inception-v1-12.onnx", 28021958, "814b31a6316873bd03d2d808415ce1f40a7bf48ad88eab5ecc3cdc8dc6cf38ec", 67.23) with
         {
-            // The card gives no preprocessing; the zoo's GoogLeNet card (the same Caffe lineage) subtracts the BGR means
-            // (103.939, 116.779, 123.68) from 0..255 pixels in BGR order, NCHW.
-            Preprocessing = new BackbonePreprocessing
+            // The card gives no preprocessing; the zoo's GoogLeNet card (the same Caffe lineage) subtracts the means
+            // R 123.68, G 116.779, B 103.939 from 0..255 pixels and feeds them in BGR order, NCHW.
+            Preprocessing = new ImagePreprocessing
             {
-                InputType = BackboneInputType.Float32,
-                Layout = TensorLayout.Nchw,
                 Channels = ChannelOrder.Bgr,
-                Mean = [103.939f, 116.779f, 123.68f],
+                Normalization = new PixelNormalization { Offset = new ChannelValues(123.68f, 116.779f, 103.939f) },
             },
             License = "MIT (model card)",
             Notes = "The model card does not state the preprocessing; this entry assumes the GoogLeNet card's Caffe-style BGR mean subtraction.",
@@ -99,9 +102,8 @@ public sealed class BackboneRegistry
             Size = 3610798,
             Sha256 = "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776",
             Format = BackboneFormat.Tflite,
-            InputWidth = 224,
-            InputHeight = 224,
-            Preprocessing = BackbonePreprocessing.UInt8Nhwc,
+            // The model's own input quantization maps the raw 0..255 samples to [-1, 1].
+            Preprocessing = new ImagePreprocessing { Layout = TensorLayout.Hwc, ElementType = TensorElementType.UInt8, Normalization = PixelNormalization.Raw },
             TapHint = "MobilenetV2/Conv_1/Relu6",
             License = "Apache-2.0",
             Source = "TensorFlow hosted models (mobilenet_v2_1.0_224_quant), as published in Coral's test_data (github.com/google-coral/test_data)",
@@ -116,9 +118,8 @@ public sealed class BackboneRegistry
         Size = size,
         Sha256 = sha256,
         Format = BackboneFormat.Onnx,
-        InputWidth = 224,
-        InputHeight = 224,
-        Preprocessing = BackbonePreprocessing.ImageNetNchw,
+        // Cards: RGB NCHW, resized to 256 and center-cropped to 224, torchvision's ImageNet mean and std.
+        Preprocessing = new ImagePreprocessing(),
         License = OnnxZooLicense,
         Source = OnnxZooSource,
         ImageNetTop1 = top1,

@@ -39,9 +39,7 @@ public sealed class BackboneCrossProcessTests
             Size = long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture),
             Sha256 = parts[3],
             Format = BackboneFormat.Onnx,
-            InputWidth = 224,
-            InputHeight = 224,
-            Preprocessing = BackbonePreprocessing.ImageNetNchw,
+            Preprocessing = new Pipeline.Imaging.Processing.ImagePreprocessing(),
             License = "test",
             Source = "test",
         };

@@ -32,9 +32,7 @@ public sealed class BackboneDownloadTests
         Size = (content ?? Model).Length,
         Sha256 = Convert.ToHexStringLower(SHA256.HashData(content ?? Model)),
         Format = BackboneFormat.Onnx,
-        InputWidth = 224,
-        InputHeight = 224,
-        Preprocessing = BackbonePreprocessing.ImageNetNchw,
+        Preprocessing = new Pipeline.Imaging.Processing.ImagePreprocessing(),
         License = "test",
         Source = "test",
     };

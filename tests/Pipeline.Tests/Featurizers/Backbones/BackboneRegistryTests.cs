@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Pipeline.Featurizers;
 using Pipeline.Featurizers.Backbones;
+using Pipeline.Imaging.Processing;
 using Pipeline.Tests.Infrastructure;
 using Pipeline.Tests.Persistence;
 
@@ -18,8 +19,10 @@ public sealed class BackboneRegistryTests
         Assert.Equal(13964571, mobilenet.Size);
         Assert.Equal("c0c3f76d93fa3fd6580652a45618618a220fced18babf65774ed169de0432ad5", mobilenet.Sha256);
         Assert.Equal("https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/mobilenetv2-12.onnx", mobilenet.Url.ToString());
-        Assert.Equal(BackbonePreprocessing.ImageNetNchw, mobilenet.Preprocessing);
-        Assert.Equal(TensorLayout.Nhwc, registry.Find("efficientnet-lite4-11")!.Preprocessing.Layout);
+        Assert.Equal(PixelNormalization.ImageNet, mobilenet.Preprocessing.Normalization);
+        Assert.Equal((TensorLayout.Chw, ChannelOrder.Rgb, 224, 224), (mobilenet.Preprocessing.Layout, mobilenet.Preprocessing.Channels, mobilenet.Preprocessing.Width, mobilenet.Preprocessing.Height));
+        Assert.Equal(TensorLayout.Hwc, registry.Find("efficientnet-lite4-11")!.Preprocessing.Layout);
+        Assert.Equal(1f / 128f, registry.Find("efficientnet-lite4-11")!.Preprocessing.Normalization.Scale.G);
         Assert.Equal(ChannelOrder.Bgr, registry.Find("inception-v1-12")!.Preprocessing.Channels);
     }
 
@@ -33,8 +36,8 @@ public sealed class BackboneRegistryTests
         Assert.Equal(BackboneFormat.Tflite, entry.Format);
         Assert.Equal(BackboneFormat.Tflite, BackboneFormats.Detect(path));
         Assert.Equal("mobilenet_v2_1.0_224_quant.tflite", entry.FileName);
-        Assert.Equal(BackboneInputType.UInt8, entry.Preprocessing.InputType);
-        Assert.Equal((224, 224), (entry.InputWidth, entry.InputHeight));
+        Assert.Equal((TensorElementType.UInt8, TensorLayout.Hwc), (entry.Preprocessing.ElementType, entry.Preprocessing.Layout));
+        Assert.Equal((224, 224), (entry.Preprocessing.Width, entry.Preprocessing.Height));
     }
 
     [Fact]
@@ -88,6 +91,7 @@ public sealed class BackboneRegistryTests
         Assert.Throws<ArgumentException>(() => new BackboneRegistry([good with { Size = 0 }]));
         Assert.Throws<ArgumentException>(() => new BackboneRegistry([good with { Url = new Uri("ftp://example.invalid/x.onnx") }]));
         Assert.Throws<ArgumentException>(() => new BackboneRegistry([good with { Name = "a/b" }]));
+        Assert.Throws<ArgumentException>(() => new BackboneRegistry([good with { Preprocessing = new ImagePreprocessing { Width = 0 } }]));
     }
 
     [Fact]
