@@ -64,3 +64,55 @@ internal static class NaiveReference
         return p;
     }
 }
+
+/// <summary>The naive pooling reference (ONNX MaxPool / AveragePool / LpPool definitions).</summary>
+internal static class NaivePooling
+{
+    /// <summary>Pools with explicit resolved pads; returns values and (for max) the row-major flat indices.</summary>
+    public static (double[] Values, long[] Indices) Pool(string kind, float[] x, int[] xShape, int[] k, int[] s, int[] d,
+        int[] padsBegin, int[] padsEnd, int[] outSize, bool countIncludePad, double p = 2)
+    {
+        int n = xShape[0], c = xShape[1], rank = xShape.Length - 2;
+        int[] inSize = xShape[2..];
+        int inPlane = NaiveReference.Prod(inSize), outPlane = NaiveReference.Prod(outSize), kPlane = NaiveReference.Prod(k);
+        var values = new double[n * c * outPlane];
+        var indices = new long[n * c * outPlane];
+        var o = new int[rank];
+        var t = new int[rank];
+        for (int plane = 0; plane < n * c; plane++)
+            for (int op = 0; op < outPlane; op++)
+            {
+                NaiveReference.Unravel(op, outSize, o);
+                double best = double.NegativeInfinity, sum = 0;
+                long bestIndex = -1;
+                int valid = 0, padded = 0;
+                for (int kp = 0; kp < kPlane; kp++)
+                {
+                    NaiveReference.Unravel(kp, k, t);
+                    bool inside = true, inPadded = true;
+                    long offset = 0;
+                    for (int a = 0; a < rank; a++)
+                    {
+                        int i = o[a] * s[a] - padsBegin[a] + t[a] * d[a];
+                        if (i < -padsBegin[a] || i >= inSize[a] + padsEnd[a]) inPadded = false;
+                        if (i < 0 || i >= inSize[a]) inside = false;
+                        offset = offset * inSize[a] + i;
+                    }
+                    if (inPadded) padded++;
+                    if (!inside) continue;
+                    valid++;
+                    double v = x[(long)plane * inPlane + offset];
+                    if (v > best) { best = v; bestIndex = (long)plane * inPlane + offset; }
+                    sum += kind == "lp" ? Math.Pow(Math.Abs(v), p) : v;
+                }
+                values[plane * outPlane + op] = kind switch
+                {
+                    "max" => best,
+                    "avg" => sum / (countIncludePad ? padded : valid),
+                    _ => Math.Pow(sum, 1 / p),
+                };
+                indices[plane * outPlane + op] = bestIndex;
+            }
+        return (values, indices);
+    }
+}
