@@ -10,6 +10,7 @@ namespace Pipeline.Benchmarks;
 /// ResNet-50 convolution shapes at batch 1 (224×224 input), fused ReLU, as the engine runs them.
 /// <c>dotnet run -c Release --project tests/Pipeline.Benchmarks -- --filter '*ConvBenchmarks*'</c>
 /// </summary>
+[MinColumn, MedianColumn]
 public unsafe class ConvBenchmarks : IDisposable
 {
     private WorkerPool _pool = null!;

@@ -9,7 +9,7 @@ namespace Pipeline.Benchmarks;
 /// B is packed per run as it is for a convolution's input, as in the engine.
 /// <c>dotnet run -c Release --project tests/Pipeline.Benchmarks -- --filter '*Sgemm*'</c>
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public unsafe class SgemmBenchmarks : IDisposable
 {
     private const int Size = 1024;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Pipeline.Tensors.Kernels.Gemm;
 
 namespace Pipeline.Tensors.Kernels.Convolution;
@@ -26,60 +27,59 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
             float* last = buffer + (nc / nr) * panelStride;
             for (int kk = 0; kk < kc; kk++) new Span<float>(last + (long)kk * nr + tail, nr - tail).Clear();
         }
-        if (geometry.Rank <= 2) Panels2d(source, nr, k0, kc, n0, nc, buffer, panelStride);
+        if (geometry.Rank <= 2) Panels2d(source, kernel, nr, k0, kc, n0, nc, buffer, panelStride);
         else PanelsNd(source, nr, k0, kc, n0, nc, buffer, panelStride);
         return buffer;
     }
 
-    private void Panels2d(float* source, int nr, int k0, int kc, int n0, int nc, float* buffer, nint panelStride)
+    private void Panels2d(float* source, SgemmKernel kernel, int nr, int k0, int kc, int n0, int nc, float* buffer, nint panelStride)
     {
         ConvGeometry g = geometry;
         bool is2d = g.Rank == 2;
         int inH = is2d ? g.InputSize[0] : 1, inW = g.InputSize[^1];
         int outW = g.OutputSize[^1];
-        int kH = is2d ? g.KernelSize[0] : 1, kW = g.KernelSize[^1];
+        int kW = g.KernelSize[^1];
         int sH = is2d ? g.Strides[0] : 1, sW = g.Strides[^1];
         int dH = is2d ? g.Dilations[0] : 1, dW = g.Dilations[^1];
         int pH = is2d ? g.PadsBegin[0] : 0, pW = g.PadsBegin[^1];
-        int plane = g.InputPlane;
-        int kernelPlane = kH * kW;
+        int kernelPlane = g.KernelPlane;
+        bool masked = kernel.Isa == Isa.Avx512 && (sW == 1 || sW == 2) && nr <= 32;
 
+        // Per row k of the block: where its channel plane starts and the tap's offsets from the window origin.
+        int* channelOffset = stackalloc int[kc];
+        int* dy = stackalloc int[kc];
+        int* dx = stackalloc int[kc];
         for (int kk = 0; kk < kc; kk++)
         {
             int k = k0 + kk;
             int channel = k / kernelPlane, tap = k - channel * kernelPlane;
             int kh = tap / kW, kw = tap - kh * kW;
-            float* channelPlane = source + (long)channel * plane;
-            int dy = kh * dH - pH, dx = kw * dW - pW;
-            float* rowBase = buffer + (long)kk * nr;
+            channelOffset[kk] = channel * g.InputPlane;
+            dy[kk] = kh * dH - pH;
+            dx[kk] = kw * dW - pW;
+        }
 
-            int n = n0, end = n0 + nc;
+        // Per panel: its lanes split into runs that stay on one output row (the same for every k).
+        int maxSegments = nr / Math.Max(1, Math.Min(nr, outW)) + 2;
+        int* segLane = stackalloc int[maxSegments];
+        int* segLength = stackalloc int[maxSegments];
+        int* segRow = stackalloc int[maxSegments];
+        int* segColumn = stackalloc int[maxSegments];
+        for (int j = 0; j < nc; j += nr)
+        {
+            int lanes = Math.Min(nr, nc - j);
+            int segments = 0;
+            int n = n0 + j;
             int oh = n / outW, ow = n - oh * outW;
-            while (n < end)
+            for (int lane = 0; lane < lanes;)
             {
-                int lane = (n - n0) % nr;
-                int length = Math.Min(Math.Min(outW - ow, end - n), nr - lane);
-                float* dst = rowBase + ((n - n0) / nr) * panelStride + lane;
-                int ih = oh * sH + dy;
-                if ((uint)ih >= (uint)inH)
-                {
-                    Zero(dst, length);
-                }
-                else
-                {
-                    float* row = channelPlane + (long)ih * inW;
-                    int iw0 = ow * sW + dx;
-                    // Lanes [lo, hi) read inside the row; the rest are padding.
-                    int lo = iw0 >= 0 ? 0 : Math.Min(length, (-iw0 + sW - 1) / sW);
-                    int hi = iw0 >= inW ? 0 : Math.Min(length, (inW - iw0 + sW - 1) / sW);
-                    if (hi < lo) hi = lo;
-                    Zero(dst, lo);
-                    if (sW == 1) Copy(row + iw0 + lo, dst + lo, hi - lo);
-                    else
-                        for (int t = lo; t < hi; t++) dst[t] = row[iw0 + t * sW];
-                    Zero(dst + hi, length - hi);
-                }
-                n += length;
+                int length = Math.Min(outW - ow, lanes - lane);
+                segLane[segments] = lane;
+                segLength[segments] = length;
+                segRow[segments] = oh * sH;
+                segColumn[segments] = ow * sW;
+                segments++;
+                lane += length;
                 ow += length;
                 if (ow == outW)
                 {
@@ -87,6 +87,76 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
                     oh++;
                 }
             }
+
+            float* panel = buffer + (j / nr) * panelStride;
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* dstRow = panel + (long)kk * nr;
+                float* channelPlane = source + channelOffset[kk];
+                int rowShift = dy[kk], columnShift = dx[kk];
+                for (int sgm = 0; sgm < segments; sgm++)
+                {
+                    int length = segLength[sgm];
+                    float* dst = dstRow + segLane[sgm];
+                    int ih = segRow[sgm] + rowShift;
+                    if ((uint)ih >= (uint)inH)
+                    {
+                        Zero(dst, length);
+                        continue;
+                    }
+                    float* row = channelPlane + (long)ih * inW;
+                    int iw0 = segColumn[sgm] + columnShift;
+                    // Lanes [lo, hi) read inside the row; the rest are padding.
+                    int lo = iw0 >= 0 ? 0 : Math.Min(length, (-iw0 + sW - 1) / sW);
+                    int hi = iw0 >= inW ? 0 : Math.Min(length, (inW - iw0 + sW - 1) / sW);
+                    if (hi < lo) hi = lo;
+                    if (masked)
+                    {
+                        if (sW == 1) MaskedCopy(row + iw0, dst, length, lo, hi);
+                        else MaskedCopyStride2(row + iw0, dst, length, lo, hi);
+                        continue;
+                    }
+                    Zero(dst, lo);
+                    if (sW == 1) Copy(row + iw0 + lo, dst + lo, hi - lo);
+                    else
+                        for (int t = lo; t < hi; t++) dst[t] = row[iw0 + t * sW];
+                    Zero(dst + hi, length - hi);
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[t] = t in [lo, hi) ? src[t] : 0 for t &lt; length ≤ 32, with masked loads (which never fault on masked lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaskedCopy(float* src, float* dst, int length, int lo, int hi)
+    {
+        for (int v = 0; v < length; v += 16)
+        {
+            Vector512<int> lane = Vector512<int>.Indices + Vector512.Create(v);
+            Vector512<float> load = (Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo)) & Vector512.LessThan(lane, Vector512.Create(hi))).AsSingle();
+            Vector512<float> store = Vector512.LessThan(lane, Vector512.Create(length)).AsSingle();
+            Avx512F.MaskStore(dst + v, store, Avx512F.MaskLoad(src + v, load, Vector512<float>.Zero));
+        }
+    }
+
+    /// <summary>dst[t] = t in [lo, hi) ? src[2t] : 0 for t &lt; length ≤ 32: two masked loads, then the even elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaskedCopyStride2(float* src, float* dst, int length, int lo, int hi)
+    {
+        Vector512<int> evens = Vector512<int>.Indices * 2;
+        for (int v = 0; v < length; v += 16)
+        {
+            // Source element p (from src + 2v) belongs to lane v + p/2; only even p in [2lo, 2hi - 1) are read.
+            Vector512<int> p = Vector512<int>.Indices + Vector512.Create(2 * v);
+            Vector512<int> first = Vector512.Create(2 * lo), last = Vector512.Create(2 * hi - 1);
+            Vector512<float> maskLow = (Vector512.GreaterThanOrEqual(p, first) & Vector512.LessThan(p, last)).AsSingle();
+            Vector512<int> pHigh = p + Vector512.Create(16);
+            Vector512<float> maskHigh = (Vector512.GreaterThanOrEqual(pHigh, first) & Vector512.LessThan(pHigh, last)).AsSingle();
+            Vector512<float> low = Avx512F.MaskLoad(src + 2 * v, maskLow, Vector512<float>.Zero);
+            Vector512<float> high = Avx512F.MaskLoad(src + 2 * v + 16, maskHigh, Vector512<float>.Zero);
+            Vector512<float> packed = Avx512F.PermuteVar16x32x2(low, evens, high);
+            Vector512<int> lane = Vector512<int>.Indices + Vector512.Create(v);
+            Avx512F.MaskStore(dst + v, Vector512.LessThan(lane, Vector512.Create(length)).AsSingle(), packed);
         }
     }
 
