@@ -92,6 +92,8 @@ internal sealed class Pool(PoolKind kind, WindowAttributes window, bool ceilMode
 /// <summary>The compiled pooling: one <see cref="PoolingKernel"/> specialization per kind and element type.</summary>
 internal sealed unsafe class PoolKernel(Pool op, PoolWindows windows, DataType type, bool wantIndices, bool countIncludePad, int storageOrder, float p) : Kernel
 {
+    private readonly Isa isa = KernelIsa.Current;
+
     /// <inheritdoc />
     public override void Run(in KernelIO io)
     {
@@ -100,7 +102,7 @@ internal sealed unsafe class PoolKernel(Pool op, PoolWindows windows, DataType t
         switch (op.Kind, type)
         {
             case (PoolKind.Max, DataType.Float32):
-                PoolingKernel.Run(windows, io.InputPointer<float>(0), io.OutputPointer<float>(0), indices, columnMajor, new MaxReducer<float>(), io.Pool);
+                PoolingKernel.Run(windows, io.InputPointer<float>(0), io.OutputPointer<float>(0), indices, columnMajor, new MaxReducer<float>(), io.Pool, isa);
                 break;
             case (PoolKind.Max, DataType.Float64):
                 PoolingKernel.Run(windows, io.InputPointer<double>(0), io.OutputPointer<double>(0), indices, columnMajor, new MaxReducer<double>(), io.Pool);
@@ -112,7 +114,7 @@ internal sealed unsafe class PoolKernel(Pool op, PoolWindows windows, DataType t
                 PoolingKernel.Run(windows, io.InputPointer<sbyte>(0), io.OutputPointer<sbyte>(0), indices, columnMajor, new MaxReducer<sbyte>(), io.Pool);
                 break;
             case (PoolKind.Average, _):
-                PoolingKernel.Run(windows, io.InputPointer<float>(0), io.OutputPointer<float>(0), null, false, new AverageReducer(countIncludePad), io.Pool);
+                PoolingKernel.Run(windows, io.InputPointer<float>(0), io.OutputPointer<float>(0), null, false, new AverageReducer(countIncludePad), io.Pool, isa);
                 break;
             default:
                 PoolingKernel.Run(windows, io.InputPointer<float>(0), io.OutputPointer<float>(0), null, false, new LpReducer(p), io.Pool);

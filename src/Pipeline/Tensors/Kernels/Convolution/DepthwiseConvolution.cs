@@ -52,6 +52,7 @@ internal sealed unsafe class DepthwiseConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Plane(float* input, float* w, float bias, float* output, FusedActivation activation, bool accumulate)
     {
         ConvGeometry g = Geometry;

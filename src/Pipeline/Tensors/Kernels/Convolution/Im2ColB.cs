@@ -32,6 +32,7 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
         return buffer;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Panels2d(float* source, SgemmKernel kernel, int nr, int k0, int kc, int n0, int nc, float* buffer, nint panelStride)
     {
         ConvGeometry g = geometry;
@@ -160,6 +161,7 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PanelsNd(float* source, int nr, int k0, int kc, int n0, int nc, float* buffer, nint panelStride)
     {
         ConvGeometry g = geometry;

@@ -62,6 +62,7 @@ internal static unsafe class Sgemm
             while ((task = Interlocked.Increment(ref _next) - 1) < plan.Tasks) RunTask(task, buffer);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void RunTask(long task, float* buffer)
         {
             SgemmKernel kernel = plan.Kernel;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Pipeline.Tensors.Kernels.Gemm;
 
 /// <summary>
@@ -13,6 +14,7 @@ internal static unsafe class Sgemm4x8Scalar
     public const int NR = 8;
 
     /// <summary>Runs one tile; <paramref name="rows"/> ≤ MR. See <see cref="SgemmKernel"/> for the contract.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, int rows, SgemmStore store, SgemmEpilogue* epilogue)
     {
         float* acc = stackalloc float[MR * NR];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Pipeline.Tensors.Kernels.Gemm;
@@ -20,6 +21,7 @@ internal static unsafe class SgemmPacker
     public static long PackedBSize(SgemmKernel kernel, int k, int n) => (long)CeilDiv(n, kernel.NR) * kernel.NR * k;
 
     /// <summary>Packs all of A (m × k) into MR-row panels of full depth k at <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(SgemmKernel kernel, float* source, nint rowStride, nint columnStride, int m, int k, float* destination)
     {
         int mr = kernel.MR;
@@ -43,6 +45,7 @@ internal static unsafe class SgemmPacker
     /// Packs B rows [k0, k0 + kc) and columns [n0, n0 + nc) into NR-column panels of depth kc, one after another at
     /// <paramref name="destination"/> (panel stride kc·NR).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(SgemmKernel kernel, float* source, nint rowStride, nint columnStride, int k0, int kc, int n0, int nc, float* destination)
     {
         int nr = kernel.NR;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Pipeline.Tensors.Parallelism;
 
 namespace Pipeline.Tensors.Kernels.Pooling;
@@ -11,18 +12,22 @@ namespace Pipeline.Tensors.Kernels.Pooling;
 internal static unsafe class PoolingKernel
 {
     /// <summary>Pools every plane of <paramref name="x"/> into <paramref name="y"/>; <paramref name="indices"/> may be null.</summary>
-    public static void Run<T, TReducer>(PoolWindows windows, T* x, T* y, long* indices, bool columnMajorIndices, TReducer reducer, WorkerPool pool)
+    public static void Run<T, TReducer>(PoolWindows windows, T* x, T* y, long* indices, bool columnMajorIndices, TReducer reducer, WorkerPool pool,
+        Isa isa = Isa.Scalar)
         where T : unmanaged
         where TReducer : struct, IWindowReducer<T>
     {
-        var body = new Body<T, TReducer>(windows, x, y, indices, columnMajorIndices, reducer);
+        bool fast = typeof(T) == typeof(float) && indices == null && Pool2dFloat.Supports(windows.Geometry, isa)
+            && (typeof(TReducer) == typeof(MaxReducer<float>) || typeof(TReducer) == typeof(AverageReducer));
+        var body = new Body<T, TReducer>(windows, x, y, indices, columnMajorIndices, reducer, fast ? isa : Isa.Scalar);
         pool.For(windows.Geometry.Planes, ref body);
     }
 
-    private readonly struct Body<T, TReducer>(PoolWindows windows, T* x, T* y, long* indices, bool columnMajor, TReducer reducer) : IParallelBody
+    private readonly struct Body<T, TReducer>(PoolWindows windows, T* x, T* y, long* indices, bool columnMajor, TReducer reducer, Isa fastIsa) : IParallelBody
         where T : unmanaged
         where TReducer : struct, IWindowReducer<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Invoke(int plane)
         {
             PoolGeometry g = windows.Geometry;
@@ -31,10 +36,17 @@ internal static unsafe class PoolingKernel
             long* outIndices = indices == null ? null : indices + (long)plane * g.OutputPlane;
             long planeBase = (long)plane * g.InputPlane;
             TReducer r = reducer;
-            if (g.Rank <= 2) Plane2d(g, input, output, outIndices, planeBase, ref r);
+            if (fastIsa != Isa.Scalar)
+            {
+                bool average = typeof(TReducer) == typeof(AverageReducer);
+                bool includePad = average && ((AverageReducer)(object)r).CountIncludePad;
+                Pool2dFloat.Plane(windows, (float*)input, (float*)output, average, includePad, fastIsa);
+            }
+            else if (g.Rank <= 2) Plane2d(g, input, output, outIndices, planeBase, ref r);
             else PlaneNd(g, input, output, outIndices, planeBase, ref r);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Plane2d(PoolGeometry g, T* input, T* output, long* outIndices, long planeBase, ref TReducer r)
         {
             bool is2d = g.Rank == 2;
@@ -72,6 +84,7 @@ internal static unsafe class PoolingKernel
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PlaneNd(PoolGeometry g, T* input, T* output, long* outIndices, long planeBase, ref TReducer r)
         {
             int rank = g.Rank;

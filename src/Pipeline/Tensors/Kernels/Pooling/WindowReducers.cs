@@ -63,6 +63,9 @@ internal struct AverageReducer(bool countIncludePad) : IWindowReducer<float>
 {
     private double _sum;
 
+    /// <summary>Whether the divisor counts the taps in the padding.</summary>
+    public readonly bool CountIncludePad => countIncludePad;
+
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reset() => _sum = 0;
