@@ -47,8 +47,20 @@ internal static unsafe class Pool2dFloat
             float divisor = (countIncludePad ? paddedH : validH) * kW;
             if (validH > 0)
             {
-                if (sW == 1) ow = InteriorStride1(rowBase + (long)firstH * rowStep, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor, isa);
-                else if (sW == 2 && isa == Isa.Avx512) ow = InteriorStride2(rowBase + (long)firstH * rowStep, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor);
+                float* rows = rowBase + (long)firstH * rowStep;
+                // A remainder narrower than a vector is recomputed as one last vector overlapping the previous one: pooling
+                // only writes, so the overlap stores the same values again, and no column is left to the scalar loop.
+                if (sW == 1)
+                {
+                    int width = isa == Isa.Avx512 ? 16 : isa == Isa.Avx2 ? 8 : 4;
+                    ow = InteriorStride1(rows, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor, isa);
+                    if (ow < hi && hi - lo >= width) ow = InteriorStride1(rows, rowStep, validH, orow, hi - width, hi, startW, kW, dW, average, divisor, isa);
+                }
+                else if (sW == 2 && isa == Isa.Avx512)
+                {
+                    ow = InteriorStride2(rows, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor);
+                    if (ow < hi && hi - lo >= 16) ow = InteriorStride2(rows, rowStep, validH, orow, hi - 16, hi, startW, kW, dW, average, divisor);
+                }
             }
             for (; ow < outW; ow++) orow[ow] = Scalar(ow);
 
