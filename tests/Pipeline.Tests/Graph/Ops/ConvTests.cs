@@ -57,7 +57,7 @@ public sealed class ConvTests
         float[]? b = t.Bias ? Random(rng, t.M) : null;
         int[] pads = [.. t.PadB, .. t.PadE];
         var window = new WindowAttributes(null, t.S, t.D, pads, AutoPad.NotSet);
-        Operator op = new Conv(window, t.Group);
+        Operator op = new ConvOperator(window, t.Group);
         if (t.Act.Kind != ActivationKind.None) op = ((IFusesActivation)op).WithActivation(t.Act);
         using var pool = new WorkerPool(threads);
         Tensor?[] inputs = [Tensor.Create(x, xShape), Tensor.Create(w, wShape), b is null ? null : Tensor.Create(b, t.M)];
@@ -113,7 +113,7 @@ public sealed class ConvTests
         AutoPad autoPad = mode switch { "SAME_UPPER" => AutoPad.SameUpper, "SAME_LOWER" => AutoPad.SameLower, _ => AutoPad.Valid };
         var rng = new Random(8);
         float[] x = Random(rng, 7 * 7), w = Random(rng, 16);
-        var op = new Conv(new WindowAttributes(null, [2, 2], null, null, autoPad), 1);
+        var op = new ConvOperator(new WindowAttributes(null, [2, 2], null, null, autoPad), 1);
         Tensor y = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, 1, 1, 7, 7), Tensor.Create(w, 1, 1, 4, 4), null])[0]!;
         int outSize = autoPad == AutoPad.Valid ? 2 : 4;
         int pad = autoPad switch { AutoPad.SameUpper => 1, AutoPad.SameLower => 2, _ => 0 };
@@ -141,11 +141,11 @@ public sealed class ConvTests
     [Fact]
     public void InconsistentShapesFailNamingTheNode()
     {
-        var op = new Conv(new WindowAttributes(null, null, null, null, AutoPad.NotSet), 2);
+        var op = new ConvOperator(new WindowAttributes(null, null, null, null, AutoPad.NotSet), 2);
         var e = Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(op,
             [Tensor.Zeros(DataType.Float32, 1, 3, 5, 5), Tensor.Zeros(DataType.Float32, 4, 1, 3, 3), null]));
         Assert.Contains("group", e.Message);
-        var big = new Conv(new WindowAttributes(null, null, null, null, AutoPad.NotSet), 1);
+        var big = new ConvOperator(new WindowAttributes(null, null, null, null, AutoPad.NotSet), 1);
         Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(big,
             [Tensor.Zeros(DataType.Float32, 1, 1, 2, 2), Tensor.Zeros(DataType.Float32, 1, 1, 3, 3), null]));
     }

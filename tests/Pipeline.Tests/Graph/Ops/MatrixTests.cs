@@ -29,7 +29,7 @@ public sealed class MatrixTests
             float[] a = Random(rng, m * k), b = Random(rng, k * n);
             float[]? c = cShape is null ? null : Random(rng, NaiveReference.Prod(cShape));
             var act = rng.Next(3) == 0 ? FusedActivation.Relu : FusedActivation.None;
-            Operator op = new Gemm(alpha, beta, ta, tb);
+            Operator op = new GemmOperator(alpha, beta, ta, tb);
             if (act.Kind != ActivationKind.None) op = ((IFusesActivation)op).WithActivation(act);
             Tensor y = OperatorEvaluator.Evaluate(op, [Tensor.Create(a, ta ? [k, m] : [m, k]), Tensor.Create(b, tb ? [n, k] : [k, n]),
                 c is null ? null : Tensor.Create(c, cShape!)], pool: pool)[0]!;
@@ -67,7 +67,7 @@ public sealed class MatrixTests
         var rng = new Random(aShape.Length * 10 + bShape.Length);
         float[] a = Random(rng, NaiveReference.Prod(aShape)), b = Random(rng, NaiveReference.Prod(bShape));
         using var pool = new WorkerPool(2);
-        Tensor y = OperatorEvaluator.Evaluate(new MatMul(), [Tensor.Create(a, aShape), Tensor.Create(b, bShape)], pool: pool)[0]!;
+        Tensor y = OperatorEvaluator.Evaluate(new MatMulOperator(), [Tensor.Create(a, aShape), Tensor.Create(b, bShape)], pool: pool)[0]!;
 
         // numpy: promote 1-d operands, broadcast the batch, multiply, drop the promoted axes.
         int[] pa = aShape.Length == 1 ? [1, aShape[0]] : aShape, pb = bShape.Length == 1 ? [bShape[0], 1] : bShape;
@@ -117,11 +117,11 @@ public sealed class MatrixTests
     [Fact]
     public void MismatchedShapesFailNamingTheNode()
     {
-        Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(new MatMul(),
+        Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(new MatMulOperator(),
             [Tensor.Zeros(DataType.Float32, 2, 3), Tensor.Zeros(DataType.Float32, 4, 5)]));
-        Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(new MatMul(),
+        Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(new MatMulOperator(),
             [Tensor.Zeros(DataType.Float32, 2, 2, 3), Tensor.Zeros(DataType.Float32, 3, 3, 5)]));
-        Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(new Gemm(1, 1, false, false),
+        Assert.Throws<InvalidModelException>(() => OperatorEvaluator.Evaluate(new GemmOperator(1, 1, false, false),
             [Tensor.Zeros(DataType.Float32, 2, 3), Tensor.Zeros(DataType.Float32, 3, 4), Tensor.Zeros(DataType.Float32, 3)]));
     }
 }

@@ -60,7 +60,7 @@ public sealed class PoolTests
             int[] xShape = [1 + rng.Next(2), 1 + rng.Next(5), .. inSize];
             float[] x = Random(rng, NaiveReference.Prod(xShape));
             var window = new WindowAttributes(k, s, d, [.. pb, .. pe], AutoPad.NotSet);
-            var op = new Pool(kind switch { "max" => PoolKind.Max, "avg" => PoolKind.Average, _ => PoolKind.Lp }, window, ceil, includePad, 0, 2f);
+            var op = new PoolOperator(kind switch { "max" => PoolKind.Max, "avg" => PoolKind.Average, _ => PoolKind.Lp }, window, ceil, includePad, 0, 2f);
             bool wantIndices = kind == "max" && rng.Next(2) == 0;
             Tensor?[] outputs = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], wantIndices ? 2 : 1, pool: pool);
             int[] outSize = outputs[0]!.ShapeArray()[2..];
@@ -85,7 +85,7 @@ public sealed class PoolTests
         byte[] x = new byte[2 * 3 * 7 * 6];
         rng.NextBytes(x);
         var window = new WindowAttributes([3, 2], [2, 1], null, [1, 0, 1, 1], AutoPad.NotSet);
-        Tensor?[] outputs = OperatorEvaluator.Evaluate(new Pool(PoolKind.Max, window, false, storageOrder: 1), [Tensor.Create(x, 2, 3, 7, 6)], 2);
+        Tensor?[] outputs = OperatorEvaluator.Evaluate(new PoolOperator(PoolKind.Max, window, false, storageOrder: 1), [Tensor.Create(x, 2, 3, 7, 6)], 2);
         float[] asFloat = x.Select(b => (float)b).ToArray();
         var (values, indices) = NaivePooling.Pool("max", asFloat, [2, 3, 7, 6], [3, 2], [2, 1], [1, 1], [1, 0], [1, 1], outputs[0]!.ShapeArray()[2..], false);
         Assert.Equal(values.Select(v => (byte)v).ToArray(), outputs[0]!.AsSpan<byte>().ToArray());
@@ -101,7 +101,7 @@ public sealed class PoolTests
     {
         var rng = new Random(9);
         float[] x = Random(rng, 3 * 5 * 7 * 9);
-        Tensor y = OperatorEvaluator.Evaluate(new GlobalPool(max), [Tensor.Create(x, 3, 5, 7, 9)])[0]!;
+        Tensor y = OperatorEvaluator.Evaluate(new GlobalPoolOperator(max), [Tensor.Create(x, 3, 5, 7, 9)])[0]!;
         Assert.Equal([3, 5, 1, 1], y.ShapeArray());
         var expected = new double[15];
         for (int p = 0; p < 15; p++)

@@ -34,7 +34,7 @@ public sealed class QLinearConvTests
             ? Tensor.Create(values.Select(v => (sbyte)v).ToArray(), shape)
             : Tensor.Create(values.Select(v => (byte)v).ToArray(), shape);
         int[] scalar = [];
-        var op = new QLinearConv(new WindowAttributes(null, [2, 1], null, [1, 0, 1, 1], AutoPad.NotSet), group);
+        var op = new QLinearConvOperator(new WindowAttributes(null, [2, 1], null, [1, 0, 1, 1], AutoPad.NotSet), group);
         Tensor y = OperatorEvaluator.Evaluate(op,
         [
             Q(xi, xs), Tensor.Create([xScale], scalar), Q([xZero], scalar), Q(wi, ws),

@@ -17,7 +17,7 @@ internal static partial class OnnxOperatorTable
     {
         long group = node.GetInt("group", 1);
         if (group is < 1 or > int.MaxValue) throw node.Fail($"group {group} must be a positive int");
-        return new Conv(WindowAttributes.Read(node), (int)group, FusedActivation.None);
+        return new ConvOperator(WindowAttributes.Read(node), (int)group, FusedActivation.None);
     }
 
     /// <summary>QLinearConv: the same attributes and defaults as Conv.</summary>
@@ -25,6 +25,6 @@ internal static partial class OnnxOperatorTable
     {
         long group = node.GetInt("group", 1);
         if (group is < 1 or > int.MaxValue) throw node.Fail($"group {group} must be a positive int");
-        return new QLinearConv(WindowAttributes.Read(node), (int)group);
+        return new QLinearConvOperator(WindowAttributes.Read(node), (int)group);
     }
 }

@@ -11,7 +11,7 @@ namespace Pipeline.Graph.Ops.Convolution;
 /// accumulator is scaled by x_scale·w_scale[m]/y_scale, rounded half to even, offset by y_zero_point and saturated.
 /// Inputs: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B.
 /// </summary>
-internal sealed class QLinearConv(WindowAttributes window, int group) : Operator
+internal sealed class QLinearConvOperator(WindowAttributes window, int group) : Operator
 {
     /// <inheritdoc />
     public override string Name => "QLinearConv";

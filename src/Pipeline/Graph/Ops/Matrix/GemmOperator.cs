@@ -9,7 +9,7 @@ namespace Pipeline.Graph.Ops.Matrix;
 /// and unidirectionally broadcast to M×N. An activation may be fused. Constant B (a fully connected layer's weights) is
 /// packed once with alpha folded in; a constant C broadcast along M becomes a fused column bias.
 /// </summary>
-internal sealed class Gemm(float alpha, float beta, bool transA, bool transB, FusedActivation activation = default) : Operator, IFusesActivation
+internal sealed class GemmOperator(float alpha, float beta, bool transA, bool transB, FusedActivation activation = default) : Operator, IFusesActivation
 {
     /// <inheritdoc />
     public override string Name => "Gemm";
@@ -18,7 +18,7 @@ internal sealed class Gemm(float alpha, float beta, bool transA, bool transB, Fu
     public FusedActivation Activation { get; } = activation;
 
     /// <inheritdoc />
-    public Operator WithActivation(FusedActivation fused) => new Gemm(alpha, beta, transA, transB, fused);
+    public Operator WithActivation(FusedActivation fused) => new GemmOperator(alpha, beta, transA, transB, fused);
 
     /// <inheritdoc />
     public override string Describe()

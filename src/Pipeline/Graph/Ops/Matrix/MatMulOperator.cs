@@ -9,7 +9,7 @@ namespace Pipeline.Graph.Ops.Matrix;
 /// row (its M axis dropped from the result) and a 1-d B a column (its N axis dropped). When B has no batch (a layer's
 /// weights) A's batch folds into M and a constant B is packed once. An activation may be fused.
 /// </summary>
-internal sealed class MatMul(FusedActivation activation = default) : Operator, IFusesActivation
+internal sealed class MatMulOperator(FusedActivation activation = default) : Operator, IFusesActivation
 {
     /// <inheritdoc />
     public override string Name => "MatMul";
@@ -18,7 +18,7 @@ internal sealed class MatMul(FusedActivation activation = default) : Operator, I
     public FusedActivation Activation { get; } = activation;
 
     /// <inheritdoc />
-    public Operator WithActivation(FusedActivation fused) => new MatMul(fused);
+    public Operator WithActivation(FusedActivation fused) => new MatMulOperator(fused);
 
     /// <inheritdoc />
     public override string Describe() => Activation.Kind == ActivationKind.None ? string.Empty : "+" + Activation;

@@ -11,22 +11,22 @@ internal static partial class OnnxOperatorTable
         table["MaxPool"] = MaxPool;
         table["AveragePool"] = AveragePool;
         table["LpPool"] = LpPool;
-        table["GlobalAveragePool"] = _ => new GlobalPool(max: false);
-        table["GlobalMaxPool"] = _ => new GlobalPool(max: true);
+        table["GlobalAveragePool"] = _ => new GlobalPoolOperator(max: false);
+        table["GlobalMaxPool"] = _ => new GlobalPoolOperator(max: true);
     }
 
     /// <summary>MaxPool: ceil_mode 0, storage_order 0, dilations/strides 1, pads 0, auto_pad NOTSET.</summary>
     private static Operator MaxPool(OnnxNode node)
-        => new Pool(PoolKind.Max, WindowAttributes.Read(node), node.GetInt("ceil_mode", 0) != 0, storageOrder: (int)node.GetInt("storage_order", 0));
+        => new PoolOperator(PoolKind.Max, WindowAttributes.Read(node), node.GetInt("ceil_mode", 0) != 0, storageOrder: (int)node.GetInt("storage_order", 0));
 
     /// <summary>AveragePool: ceil_mode 0, count_include_pad 0.</summary>
     private static Operator AveragePool(OnnxNode node)
-        => new Pool(PoolKind.Average, WindowAttributes.Read(node), node.GetInt("ceil_mode", 0) != 0, node.GetInt("count_include_pad", 0) != 0);
+        => new PoolOperator(PoolKind.Average, WindowAttributes.Read(node), node.GetInt("ceil_mode", 0) != 0, node.GetInt("count_include_pad", 0) != 0);
 
     /// <summary>LpPool: p 2 (a FLOAT attribute in opset 1, INT from opset 2), ceil_mode 0.</summary>
     private static Operator LpPool(OnnxNode node)
     {
         float p = node.Opset < 2 ? node.GetFloat("p", 2f) : node.GetInt("p", 2);
-        return new Pool(PoolKind.Lp, WindowAttributes.Read(node), node.GetInt("ceil_mode", 0) != 0, p: p);
+        return new PoolOperator(PoolKind.Lp, WindowAttributes.Read(node), node.GetInt("ceil_mode", 0) != 0, p: p);
     }
 }

@@ -4,7 +4,7 @@ using Pipeline.Tensors.Kernels.Pooling;
 namespace Pipeline.Graph.Ops.Pooling;
 
 /// <summary>ONNX GlobalAveragePool and GlobalMaxPool: X [N, C, d...] → Y [N, C, 1, ...] (float32).</summary>
-internal sealed class GlobalPool(bool max) : Operator
+internal sealed class GlobalPoolOperator(bool max) : Operator
 {
     /// <inheritdoc />
     public override string Name => max ? "GlobalMaxPool" : "GlobalAveragePool";

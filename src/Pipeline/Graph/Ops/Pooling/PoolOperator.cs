@@ -20,7 +20,7 @@ internal enum PoolKind
 /// ONNX MaxPool, AveragePool and LpPool on N-d inputs: kernel_shape, strides, dilations, pads, auto_pad, ceil_mode,
 /// count_include_pad (average), p (Lp), storage_order and the Indices output (max). MaxPool also takes uint8/int8.
 /// </summary>
-internal sealed class Pool(PoolKind kind, WindowAttributes window, bool ceilMode, bool countIncludePad = false, int storageOrder = 0, float p = 2f) : Operator
+internal sealed class PoolOperator(PoolKind kind, WindowAttributes window, bool ceilMode, bool countIncludePad = false, int storageOrder = 0, float p = 2f) : Operator
 {
     /// <inheritdoc />
     public override string Name => Kind switch { PoolKind.Max => "MaxPool", PoolKind.Average => "AveragePool", _ => "LpPool" };
@@ -90,7 +90,7 @@ internal sealed class Pool(PoolKind kind, WindowAttributes window, bool ceilMode
 }
 
 /// <summary>The compiled pooling: one <see cref="PoolingKernel"/> specialization per kind and element type.</summary>
-internal sealed unsafe class PoolKernel(Pool op, PoolWindows windows, DataType type, bool wantIndices, bool countIncludePad, int storageOrder, float p) : Kernel
+internal sealed unsafe class PoolKernel(PoolOperator op, PoolWindows windows, DataType type, bool wantIndices, bool countIncludePad, int storageOrder, float p) : Kernel
 {
     private readonly Isa isa = KernelIsa.Current;
 

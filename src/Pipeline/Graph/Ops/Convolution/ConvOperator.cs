@@ -9,7 +9,7 @@ namespace Pipeline.Graph.Ops.Convolution;
 /// ONNX Conv (opsets 1–22) on float32: Y = conv(X, W) + B, X [N, C, d...], W [M, C/group, k...], optional B [M];
 /// 1-d, 2-d and 3-d, groups, depthwise, pads, strides, dilations and auto_pad. An activation may be fused into it.
 /// </summary>
-internal sealed class Conv(WindowAttributes window, int group, FusedActivation activation = default) : Operator, IFusesActivation
+internal sealed class ConvOperator(WindowAttributes window, int group, FusedActivation activation = default) : Operator, IFusesActivation
 {
     /// <inheritdoc />
     public override string Name => "Conv";
@@ -24,7 +24,7 @@ internal sealed class Conv(WindowAttributes window, int group, FusedActivation a
     public FusedActivation Activation { get; } = activation;
 
     /// <inheritdoc />
-    public Operator WithActivation(FusedActivation fused) => new Conv(Window, Group, fused);
+    public Operator WithActivation(FusedActivation fused) => new ConvOperator(Window, Group, fused);
 
     /// <inheritdoc />
     public override string Describe()
