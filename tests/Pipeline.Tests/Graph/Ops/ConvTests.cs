@@ -95,6 +95,44 @@ public sealed class ConvTests
         for (int round = 0; round < 30; round++) RunCase(rng, RandomCase(rng, round % 2 == 0 ? 1 : 3, round % 5 == 0), 1 + round % 2, isa);
     }
 
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void SmallPlanesRunTransposedAndMatchNaive(string isa)
+    {
+        using var scope = Use(isa);
+        var rng = new Random(41 + isa.Length);
+        for (int round = 0; round < 12;)
+        {
+            int m = SgemmKernel.Current.NR * (2 + rng.Next(3)) + (round % 3 == 0 ? rng.Next(5) : 0);
+            int k = 1 + 2 * rng.Next(2), s = 1 + rng.Next(2);
+            int[] size = [3 + rng.Next(8), 3 + rng.Next(8)];
+            var t = new Case(1 + rng.Next(2), 1 + rng.Next(24), m, 1, size, [k, k], [s, s], [1, 1], [k / 2, k / 2], [k / 2, k / 2],
+                rng.Next(2) == 0, round % 2 == 0 ? FusedActivation.Relu : FusedActivation.None);
+            var geometry = new ConvGeometry(t.N, t.C, t.M, 1, t.In, t.K, t.S, t.D, t.PadB, t.PadE, AutoPad.NotSet);
+            if (!new GemmConvolution(geometry, new float[t.M * t.C * k * k], true, SgemmKernel.Current, 1).Transposed) continue; // fills its tiles
+            RunCase(rng, t, 1 + round % 2, isa);
+            round++;
+        }
+    }
+
+    [Fact]
+    public unsafe void TransposedConvAccumulatesOntoTheResidual()
+    {
+        var rng = new Random(12);
+        var geometry = new ConvGeometry(2, 9, 96, 1, [7, 7], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
+        float[] x = Random(rng, 2 * 9 * 49), w = Random(rng, 96 * 9 * 9), b = Random(rng, 96), residual = Random(rng, 2 * 96 * 49);
+        var conv = new GemmConvolution(geometry, w, true, SgemmKernel.Current, 2);
+        Assert.True(conv.Transposed);
+        float[] y = (float[])residual.Clone();
+        float[] scratch = new float[conv.ScratchBytes / 4 + 16];
+        using var pool = new WorkerPool(2);
+        fixed (float* px = x, pb = b, py = y, ps = scratch)
+            conv.Run(px, null, pb, py, FusedActivation.Relu, true, pool, (float*)(((nint)ps + 63) & ~(nint)63));
+        double[] plain = NaiveReference.Conv(x, [2, 9, 7, 7], w, [96, 9, 3, 3], b, 1, [1, 1], [1, 1], [1, 1], [7, 7], default);
+        double[] expected = plain.Select((v, i) => Math.Max(0, v + residual[i])).ToArray();
+        AssertClose(expected, y, 1e-4, 1e-3);
+    }
+
     [Fact]
     public void PointwiseWithBatchAndGroupsMatchesNaive()
     {

@@ -27,13 +27,27 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
             float* last = buffer + (nc / nr) * panelStride;
             for (int kk = 0; kk < kc; kk++) new Span<float>(last + (long)kk * nr + tail, nr - tail).Clear();
         }
-        if (geometry.Rank <= 2) Panels2d(source, kernel, nr, k0, kc, n0, nc, buffer, panelStride);
+        if (geometry.Rank <= 2) Panels2d(source, kernel.Isa, nr, k0, kc, n0, nc, buffer, panelStride);
         else PanelsNd(source, nr, k0, kc, n0, nc, buffer, panelStride);
         return buffer;
     }
 
+    /// <summary>
+    /// Writes rows [k0, k0 + kc) of problem <paramref name="problem"/>'s whole im2col matrix (K × outPlane) row-major with
+    /// row stride <paramref name="width"/> ≥ outPlane (the extra columns are zero): one panel as wide as the output.
+    /// </summary>
+    public void Rows(Isa isa, int problem, int k0, int kc, int width, float* destination)
+    {
+        int n = geometry.OutputPlane;
+        float* source = x + (long)problem * geometry.InChannelsPerGroup * geometry.InputPlane;
+        if (width > n)
+            for (int kk = 0; kk < kc; kk++) new Span<float>(destination + (long)kk * width + n, width - n).Clear();
+        if (geometry.Rank <= 2) Panels2d(source, isa, width, k0, kc, 0, n, destination, (nint)kc * width);
+        else PanelsNd(source, width, k0, kc, 0, n, destination, (nint)kc * width);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Panels2d(float* source, SgemmKernel kernel, int nr, int k0, int kc, int n0, int nc, float* buffer, nint panelStride)
+    private void Panels2d(float* source, Isa isa, int nr, int k0, int kc, int n0, int nc, float* buffer, nint panelStride)
     {
         ConvGeometry g = geometry;
         bool is2d = g.Rank == 2;
@@ -44,7 +58,7 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
         int dH = is2d ? g.Dilations[0] : 1, dW = g.Dilations[^1];
         int pH = is2d ? g.PadsBegin[0] : 0, pW = g.PadsBegin[^1];
         int kernelPlane = g.KernelPlane;
-        bool masked = kernel.Isa == Isa.Avx512 && (sW == 1 || sW == 2) && nr <= 32;
+        bool masked = isa == Isa.Avx512 && (sW == 1 || sW == 2);
 
         // Per row k of the block: where its channel plane starts and the tap's offsets from the window origin.
         int* channelOffset = stackalloc int[kc];
@@ -127,7 +141,7 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
         }
     }
 
-    /// <summary>dst[t] = t in [lo, hi) ? src[t] : 0 for t &lt; length ≤ 32, with masked loads (which never fault on masked lanes).</summary>
+    /// <summary>dst[t] = t in [lo, hi) ? src[t] : 0 for t &lt; length, with masked loads (which never fault on masked lanes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MaskedCopy(float* src, float* dst, int length, int lo, int hi)
     {
@@ -140,7 +154,7 @@ internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgem
         }
     }
 
-    /// <summary>dst[t] = t in [lo, hi) ? src[2t] : 0 for t &lt; length ≤ 32: two masked loads, then the even elements.</summary>
+    /// <summary>dst[t] = t in [lo, hi) ? src[2t] : 0 for t &lt; length: two masked loads per 16 lanes, then the even elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MaskedCopyStride2(float* src, float* dst, int length, int lo, int hi)
     {
