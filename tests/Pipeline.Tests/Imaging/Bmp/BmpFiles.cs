@@ -10,8 +10,10 @@ internal static class BmpFiles
     /// a BGRX palette and the given pixel bytes.
     /// </summary>
     public static byte[] Build(int width, int height, int bpp, uint compression, byte[] pixels,
-        (byte R, byte G, byte B)[]? palette = null, uint[]? separateMasks = null, int headerSize = 40, uint colorsUsed = 0)
+        (byte R, byte G, byte B)[]? palette = null, uint[]? separateMasks = null, int headerSize = 40, uint colorsUsed = 0,
+        bool compressionIsAlpha = false)
     {
+        if (compressionIsAlpha) compression = 6; // BI_ALPHABITFIELDS: four masks after the header
         int paletteBytes = (palette?.Length ?? 0) * 4, maskBytes = (separateMasks?.Length ?? 0) * 4;
         int offset = 14 + headerSize + maskBytes + paletteBytes;
         var file = new byte[offset + pixels.Length];
