@@ -18,8 +18,11 @@ internal static class GifConstants
     /// <summary>LZW codes are at most 12 bits: the string table holds 4096 entries.</summary>
     public const int MaxCodeBits = 12, MaxCodes = 1 << MaxCodeBits;
 
-    /// <summary>The smallest and largest LZW minimum code sizes accepted (the specification says 2–8; 1 is seen in the wild).</summary>
-    public const int MinLzwCodeSize = 1, MaxLzwCodeSize = 8;
+    /// <summary>
+    /// The LZW minimum code sizes the specification allows (2–8; codes are then 3 to 12 bits). Size 1 is rejected: its
+    /// 2-bit first codes cannot name the first new table entry (4), so decoders disagree on what it means.
+    /// </summary>
+    public const int MinLzwCodeSize = 2, MaxLzwCodeSize = 8;
 
     /// <summary>Interlaced rows come in four passes: first row and row step of each.</summary>
     public static ReadOnlySpan<byte> InterlaceStart => [0, 4, 2, 1];
