@@ -95,6 +95,7 @@ internal static class GifDecoderCore
         if (pixels > options.MaxPixels)
             GifThrowHelper.ThrowInvalid(6, $"the image is {screenWidth}x{screenHeight} = {pixels} pixels, over the {options.MaxPixels}-pixel limit (DecoderOptions.MaxPixels)");
 
+        if (pos >= data.Length) GifThrowHelper.ThrowInvalid(pos, "the file ends before the image data (truncated file?)");
         int minCodeSize = data[pos];
         if (minCodeSize is < GifConstants.MinLzwCodeSize or > GifConstants.MaxLzwCodeSize)
             GifThrowHelper.ThrowInvalid(pos, $"LZW minimum code size {minCodeSize} is invalid (2 to 8)");
