@@ -67,8 +67,9 @@ internal sealed class PngImageDataReader : IDisposable
         {
             n = _inflater.Read(destination);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // zlib reports bad data as InvalidDataException, and some inconsistent streams as ZLibException (an IOException).
             long inflated = _expected - _remaining;
             PngThrowHelper.ThrowInvalid(_map.FileOffset(_compressed.Position), $"corrupt zlib data in IDAT after {inflated} of {_expected} image bytes: {e.Message}", e);
             return 0;
