@@ -7,14 +7,14 @@ namespace Pipeline.Tests.Imaging.Fuzzing;
 
 /// <summary>
 /// Acceptance 4: mutated PNG, BMP and GIF files (fixed seeds) must each decode or throw <see cref="InvalidImageException"/>,
-/// within a time bound and with bounded memory (MaxPixels 1 MP). CI runs a few thousand cases per format;
+/// within a time bound and with bounded memory (MaxPixels 1 MP). CI runs 10,000 cases per format;
 /// PIPELINE_FUZZ_CASES=100000 runs the long campaign.
 /// </summary>
 public sealed class CodecFuzzTests(ITestOutputHelper output)
 {
     internal static readonly DecoderOptions FuzzOptions = new() { MaxPixels = 1 << 20 };
     private static readonly TimeSpan PerCase = TimeSpan.FromSeconds(3);
-    private const int DefaultCases = 3000;
+    private const int DefaultCases = 10_000;
 
     [Fact]
     public void Png()
