@@ -52,24 +52,23 @@ internal sealed class PngDecoderCore : IDisposable
                 PngThrowHelper.ThrowInvalid(pos, header is null ? "the file ends before IHDR" : "the file ends before IEND (truncated file?)");
             uint length = BinaryPrimitives.ReadUInt32BigEndian(data[(int)pos..]);
             uint type = BinaryPrimitives.ReadUInt32BigEndian(data[(int)(pos + 4)..]);
-            string name = PngConstants.ChunkName(type);
             if (!IsValidChunkType(type))
-                PngThrowHelper.ThrowInvalid(pos + 4, $"chunk type {name} is not four ASCII letters (corrupt chunk length before it?)");
+                PngThrowHelper.ThrowInvalid(pos + 4, $"chunk type {PngConstants.ChunkName(type)} is not four ASCII letters (corrupt chunk length before it?)");
             if (length > PngConstants.MaxChunkLength)
-                PngThrowHelper.ThrowInvalid(pos, $"{name} chunk length {length} exceeds the 2^31-1 maximum");
+                PngThrowHelper.ThrowInvalid(pos, $"{PngConstants.ChunkName(type)} chunk length {length} exceeds the 2^31-1 maximum");
             if (data.Length - pos - PngConstants.ChunkOverhead < length)
-                PngThrowHelper.ThrowInvalid(pos, $"{name} chunk of {length} bytes runs past the end of the file (truncated file?)");
+                PngThrowHelper.ThrowInvalid(pos, $"{PngConstants.ChunkName(type)} chunk of {length} bytes runs past the end of the file (truncated file?)");
             ReadOnlySpan<byte> chunk = data.Slice((int)pos + 8, (int)length);
             bool critical = (type & PngConstants.AncillaryBit) == 0;
             uint storedCrc = BinaryPrimitives.ReadUInt32BigEndian(data[(int)(pos + 8 + length)..]);
             uint crc = PngCrc32.Compute(data.Slice((int)pos + 4, (int)length + 4));
             if (header is null && type != PngConstants.Ihdr)
-                PngThrowHelper.ThrowInvalid(pos, $"the first chunk is {name}; it must be IHDR");
+                PngThrowHelper.ThrowInvalid(pos, $"the first chunk is {PngConstants.ChunkName(type)}; it must be IHDR");
 
             if (crc != storedCrc)
             {
                 if (critical)
-                    PngThrowHelper.ThrowInvalid(pos + 8 + length, $"{name} chunk CRC is 0x{storedCrc:X8}, computed 0x{crc:X8} (corrupt data)");
+                    PngThrowHelper.ThrowInvalid(pos + 8 + length, $"{PngConstants.ChunkName(type)} chunk CRC is 0x{storedCrc:X8}, computed 0x{crc:X8} (corrupt data)");
                 // A damaged ancillary chunk is dropped, as libpng does by default.
             }
             else if (type == PngConstants.Ihdr)
@@ -109,7 +108,7 @@ internal sealed class PngDecoderCore : IDisposable
                 }
                 else if (critical)
                 {
-                    PngThrowHelper.ThrowInvalid(pos, $"unknown critical chunk {name}: the image cannot be decoded without understanding it");
+                    PngThrowHelper.ThrowInvalid(pos, $"unknown critical chunk {PngConstants.ChunkName(type)}: the image cannot be decoded without understanding it");
                 }
             }
             pos += PngConstants.ChunkOverhead + length;
@@ -265,11 +264,11 @@ internal sealed class PngDecoderCore : IDisposable
             Span<byte> target = pixels.AsSpan(y * stride, stride);
             if (dx == 1)
             {
-                Check(converter.ToRgba8(scanline, target, count), y, x0, dx, scanline, offset);
+                Check(converter.ToRgba8(scanline, target, count), y, x0, dx, offset);
                 return;
             }
             _scratch ??= new byte[stride];
-            Check(converter.ToRgba8(scanline, _scratch, count), y, x0, dx, scanline, offset);
+            Check(converter.ToRgba8(scanline, _scratch, count), y, x0, dx, offset);
             for (int i = 0, x = x0; i < count; i++, x += dx)
                 _scratch.AsSpan(i * channels, channels).CopyTo(target[(x * channels)..]);
         }
@@ -283,13 +282,13 @@ internal sealed class PngDecoderCore : IDisposable
         {
             long stride = (long)width * channels;
             _scratch ??= new ushort[stride];
-            Check(converter.ToRgba16(scanline, _scratch, count), y, x0, dx, scanline, offset);
+            Check(converter.ToRgba16(scanline, _scratch, count), y, x0, dx, offset);
             for (int i = 0, x = x0; i < count; i++, x += dx)
                 _scratch.AsSpan(i * channels, channels).CopyTo(samples.AsSpan((int)(y * stride + x * channels)));
         }
     }
 
-    private static void Check(int badPixel, int y, int x0, int dx, ReadOnlySpan<byte> scanline, long offset)
+    private static void Check(int badPixel, int y, int x0, int dx, long offset)
     {
         if (badPixel < 0) return;
         PngThrowHelper.ThrowInvalid(offset, $"pixel ({x0 + badPixel * dx}, {y}) uses a palette index beyond the PLTE entries");
