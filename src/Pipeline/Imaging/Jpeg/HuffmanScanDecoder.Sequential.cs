@@ -1,0 +1,234 @@
+using System.Runtime.CompilerServices;
+
+namespace Pipeline.Imaging.Jpeg;
+
+internal sealed unsafe partial class HuffmanScanDecoder
+{
+    /// <summary>
+    /// A single-scan sequential image: each MCU row is decoded, transformed straight into the components' ring
+    /// strips and handed to <paramref name="rows"/>, so no coefficients are kept.
+    /// </summary>
+    public void DecodeSequentialToRows(int mcusX, int mcusY, JpegRowAssembler rows)
+    {
+        (int columns, int mcuRows) = McuGrid(_components, mcusX, mcusY);
+        short* block = stackalloc short[64];
+        new Span<short>(block, 64).Clear();
+        int mcu = 0;
+        for (int my = 0; my < mcuRows; my++)
+        {
+            for (int mx = 0; mx < columns; mx++, mcu++)
+            {
+                RestartIfDue(mcu);
+                foreach (JpegComponent c in _components)
+                {
+                    HuffmanTable dc = _dcTables[c.DcTable]!, ac = _acTables[c.AcTable]!;
+                    int size = c.ScaledSize, stride = c.RingStride;
+                    for (int by = 0; by < c.V; by++)
+                    {
+                        byte* row = c.RingRow((my * c.V + by) * size) + mx * c.H * size;
+                        for (int bx = 0; bx < c.H; bx++)
+                        {
+                            byte* destination = row + bx * size;
+                            if (Exhausted)
+                            {
+                                JpegIdct.DcOnly(block, c.QuantBase, destination, stride, size); // zero block: grey
+                                continue;
+                            }
+                            int last = DecodeBlock(ref _reader, dc, ac, block, ref c.DcPredictor);
+                            if (last == 0) JpegIdct.DcOnly(block, c.QuantBase, destination, stride, size);
+                            else if (last > 0) JpegIdct.Transform(block, c.QuantBase, destination, stride, size);
+                            else
+                            {
+                                Fail(_reader.Position, "invalid Huffman code");
+                                new Span<short>(block, 64).Clear();
+                                JpegIdct.DcOnly(block, c.QuantBase, destination, stride, size);
+                            }
+                            ClearBlock(block);
+                        }
+                    }
+                }
+                CheckOverrun();
+            }
+            rows.StripsReady(my + 1);
+        }
+        foreach (JpegComponent c in _components) c.SequentialDone = !Exhausted;
+    }
+
+    /// <summary>A sequential scan of a multi-scan image: coefficients go to the components' buffers.</summary>
+    public void DecodeSequentialToCoefficients(int mcusX, int mcusY)
+    {
+        (int columns, int mcuRows) = McuGrid(_components, mcusX, mcusY);
+        bool single = _components.Length == 1;
+        int mcu = 0;
+        for (int my = 0; my < mcuRows && !Exhausted; my++)
+        {
+            for (int mx = 0; mx < columns && !Exhausted; mx++, mcu++)
+            {
+                RestartIfDue(mcu);
+                foreach (JpegComponent c in _components)
+                {
+                    if (Exhausted) break;
+                    HuffmanTable dc = _dcTables[c.DcTable]!, ac = _acTables[c.AcTable]!;
+                    int blocksHigh = single ? 1 : c.V, blocksWide = single ? 1 : c.H;
+                    for (int by = 0; by < blocksHigh; by++)
+                    {
+                        for (int bx = 0; bx < blocksWide; bx++)
+                        {
+                            int blockRow = my * blocksHigh + by, blockColumn = mx * blocksWide + bx;
+                            short* block = c.CoefficientBase + ((long)blockRow * c.BlocksPerLine + blockColumn) * 64;
+                            if (DecodeBlock(ref _reader, dc, ac, block, ref c.DcPredictor) < 0)
+                            {
+                                Fail(_reader.Position, "invalid Huffman code");
+                                break;
+                            }
+                        }
+                    }
+                }
+                CheckOverrun();
+            }
+        }
+        foreach (JpegComponent c in _components) c.SequentialDone = !Exhausted;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearBlock(short* block)
+    {
+        new Span<short>(block, 64).Clear();
+    }
+
+    /// <summary>
+    /// Decodes one block of a sequential scan (T.81 F.2.2) into <paramref name="block"/> (natural order; it must be
+    /// zero on entry). Returns the zig-zag index of the last coefficient written (0: DC only), or -1 for a code that
+    /// is not in the table.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int DecodeBlock(ref JpegBitReader reader, HuffmanTable dcTable, HuffmanTable acTable, short* block, ref int predictor)
+    {
+        ulong bits = reader.Bits;
+        int count = reader.Count;
+        if (count < 32) reader.Refill(ref bits, ref count);
+
+        int last = 0;
+        fixed (ushort* dcLookup = dcTable.Lookup)
+        fixed (ushort* acLookup = acTable.Lookup)
+        fixed (int* fastAc = acTable.FastAc)
+        fixed (byte* zigZag = JpegConstants.ZigZagToNatural)
+        {
+            // DC: a size category, then that many bits of difference.
+            int s;
+            int entry = dcLookup[bits >> (64 - HuffmanTable.LookaheadBits)];
+            if (entry != 0)
+            {
+                int length = entry >> 8;
+                s = entry & 0xFF;
+                bits <<= length;
+                count -= length;
+            }
+            else
+            {
+                int found = DecodeLong(dcTable, bits);
+                if (found < 0) goto Invalid;
+                bits <<= found >> 8;
+                count -= found >> 8;
+                s = found & 0xFF;
+            }
+            if (s != 0)
+            {
+                int v = (int)(bits >> (64 - s));
+                bits <<= s;
+                count -= s;
+                predictor += Extend(v, s);
+            }
+            block[0] = (short)predictor;
+
+            // AC: run/size symbols until EOB or the end of the block.
+            for (int k = 1; k < 64;)
+            {
+                if (count < 32) reader.Refill(ref bits, ref count);
+                int peek = (int)(bits >> (64 - HuffmanTable.LookaheadBits));
+                int fast = fastAc[peek];
+                if (fast != 0)
+                {
+                    // Code and value both inside the lookahead.
+                    k += (fast >> 8) & 0xFF;
+                    int length = fast & 0xFF;
+                    bits <<= length;
+                    count -= length;
+                    block[zigZag[k]] = (short)(fast >> 16);
+                    last = k++;
+                    continue;
+                }
+
+                int rs;
+                entry = acLookup[peek];
+                if (entry != 0)
+                {
+                    int length = entry >> 8;
+                    rs = entry & 0xFF;
+                    bits <<= length;
+                    count -= length;
+                }
+                else
+                {
+                    int found = DecodeLong(acTable, bits);
+                    if (found < 0) goto Invalid;
+                    bits <<= found >> 8;
+                    count -= found >> 8;
+                    rs = found & 0xFF;
+                }
+                int run = rs >> 4;
+                s = rs & 15;
+                if (s == 0)
+                {
+                    if (run != 15) break; // EOB
+                    k += 16;              // ZRL: sixteen zeros
+                    continue;
+                }
+                k += run;
+                int value = (int)(bits >> (64 - s));
+                bits <<= s;
+                count -= s;
+                block[zigZag[k]] = (short)Extend(value, s);
+                last = k++;
+            }
+        }
+        reader.Bits = bits;
+        reader.Count = count;
+        return last;
+
+    Invalid:
+        reader.Bits = bits;
+        reader.Count = count;
+        return -1;
+    }
+
+    /// <summary>
+    /// A code longer than the lookahead (T.81 F.2.2.3 DECODE, from length 10 on): returns (length &lt;&lt; 8) | symbol
+    /// for the code at the top of <paramref name="bits"/>, or -1 when no code of up to 16 bits matches.
+    /// The caller consumes the code; it must have 16 bits buffered.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static int DecodeLong(HuffmanTable table, ulong bits)
+    {
+        int code16 = (int)(bits >> 48);
+        for (int length = HuffmanTable.LookaheadBits + 1; length <= 16; length++)
+        {
+            int code = code16 >> (16 - length);
+            if (code <= table.MaxCode[length])
+            {
+                int index = code + table.ValueOffset[length];
+                if ((uint)index >= 256u) return -1;
+                return (length << 8) | table.Values[index];
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>T.81 F.2.2.1 EXTEND without a branch: values below half the range are negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Extend(int v, int s)
+    {
+        int negative = (v - (1 << (s - 1))) >> 31; // -1 when v < 2^(s-1)
+        return v + (negative & ((-1 << s) + 1));
+    }
+}

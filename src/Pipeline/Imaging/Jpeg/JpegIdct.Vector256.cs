@@ -1,0 +1,130 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pipeline.Imaging.Jpeg;
+
+internal static unsafe partial class JpegIdct
+{
+    /// <summary>
+    /// The ISLOW transform with one Vector256&lt;int&gt; per row: the column pass works on all eight columns at once,
+    /// a transpose turns rows into lanes for the row pass, and a second transpose restores pixel order. Same 32-bit
+    /// arithmetic as <see cref="Transform8x8Scalar"/>, so the output is identical.
+    /// </summary>
+    public static void Transform8x8Vector256(short* coef, int* quant, byte* output, int stride)
+    {
+        Vector256<int> v0 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef), Avx.LoadVector256(quant));
+        Vector256<int> v1 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 8), Avx.LoadVector256(quant + 8));
+        Vector256<int> v2 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 16), Avx.LoadVector256(quant + 16));
+        Vector256<int> v3 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 24), Avx.LoadVector256(quant + 24));
+        Vector256<int> v4 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 32), Avx.LoadVector256(quant + 32));
+        Vector256<int> v5 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 40), Avx.LoadVector256(quant + 40));
+        Vector256<int> v6 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 48), Avx.LoadVector256(quant + 48));
+        Vector256<int> v7 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 56), Avx.LoadVector256(quant + 56));
+
+        Pass(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7, ConstBits - Pass1Bits);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Pass(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7, ConstBits + Pass1Bits + 3);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+
+        Vector256<int> center = Vector256.Create(128);
+        // int32 → int16 → uint8 with saturation is exactly a clamp to 0–255. The packs work per 128-bit lane, so
+        // the bytes come out as [r0 0-3, r1 0-3, r2 0-3, r3 0-3 | r0 4-7, r1 4-7, r2 4-7, r3 4-7]; the permute
+        // puts each row's two halves together.
+        Vector256<byte> rows0123 = Avx2.PackUnsignedSaturate(
+            Avx2.PackSignedSaturate(v0 + center, v1 + center), Avx2.PackSignedSaturate(v2 + center, v3 + center));
+        Vector256<byte> rows4567 = Avx2.PackUnsignedSaturate(
+            Avx2.PackSignedSaturate(v4 + center, v5 + center), Avx2.PackSignedSaturate(v6 + center, v7 + center));
+        Vector256<int> order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        Vector256<ulong> a = Avx2.PermuteVar8x32(rows0123.AsInt32(), order).AsUInt64();
+        Vector256<ulong> b = Avx2.PermuteVar8x32(rows4567.AsInt32(), order).AsUInt64();
+        *(ulong*)output = a.GetElement(0);
+        *(ulong*)(output + stride) = a.GetElement(1);
+        *(ulong*)(output + 2 * stride) = a.GetElement(2);
+        *(ulong*)(output + 3 * stride) = a.GetElement(3);
+        *(ulong*)(output + 4 * stride) = b.GetElement(0);
+        *(ulong*)(output + 5 * stride) = b.GetElement(1);
+        *(ulong*)(output + 6 * stride) = b.GetElement(2);
+        *(ulong*)(output + 7 * stride) = b.GetElement(3);
+    }
+
+    /// <summary>One 1-D pass over eight vectors (inputs 0–7 in, outputs 0–7 back), descaled by <paramref name="shift"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pass(ref Vector256<int> v0, ref Vector256<int> v1, ref Vector256<int> v2, ref Vector256<int> v3,
+        ref Vector256<int> v4, ref Vector256<int> v5, ref Vector256<int> v6, ref Vector256<int> v7, [ConstantExpected] byte shift)
+    {
+        // Even part.
+        Vector256<int> z2 = v2, z3 = v6;
+        Vector256<int> z1 = (z2 + z3) * Vector256.Create(Fix0_541196100);
+        Vector256<int> tmp2 = z1 + z3 * Vector256.Create(-Fix1_847759065);
+        Vector256<int> tmp3 = z1 + z2 * Vector256.Create(Fix0_765366865);
+        Vector256<int> tmp0 = Avx2.ShiftLeftLogical(v0 + v4, ConstBits);
+        Vector256<int> tmp1 = Avx2.ShiftLeftLogical(v0 - v4, ConstBits);
+        Vector256<int> tmp10 = tmp0 + tmp3, tmp13 = tmp0 - tmp3, tmp11 = tmp1 + tmp2, tmp12 = tmp1 - tmp2;
+
+        // Odd part.
+        tmp0 = v7;
+        tmp1 = v5;
+        tmp2 = v3;
+        tmp3 = v1;
+        z1 = tmp0 + tmp3;
+        z2 = tmp1 + tmp2;
+        z3 = tmp0 + tmp2;
+        Vector256<int> z4 = tmp1 + tmp3;
+        Vector256<int> z5 = (z3 + z4) * Vector256.Create(Fix1_175875602);
+        tmp0 *= Vector256.Create(Fix0_298631336);
+        tmp1 *= Vector256.Create(Fix2_053119869);
+        tmp2 *= Vector256.Create(Fix3_072711026);
+        tmp3 *= Vector256.Create(Fix1_501321110);
+        z1 *= Vector256.Create(-Fix0_899976223);
+        z2 *= Vector256.Create(-Fix2_562915447);
+        z3 = z3 * Vector256.Create(-Fix1_961570560) + z5;
+        z4 = z4 * Vector256.Create(-Fix0_390180644) + z5;
+        tmp0 += z1 + z3;
+        tmp1 += z2 + z4;
+        tmp2 += z2 + z3;
+        tmp3 += z1 + z4;
+
+        Vector256<int> round = Vector256.Create(1 << (shift - 1));
+        tmp10 += round;
+        tmp11 += round;
+        tmp12 += round;
+        tmp13 += round;
+        v0 = Avx2.ShiftRightArithmetic(tmp10 + tmp3, shift);
+        v7 = Avx2.ShiftRightArithmetic(tmp10 - tmp3, shift);
+        v1 = Avx2.ShiftRightArithmetic(tmp11 + tmp2, shift);
+        v6 = Avx2.ShiftRightArithmetic(tmp11 - tmp2, shift);
+        v2 = Avx2.ShiftRightArithmetic(tmp12 + tmp1, shift);
+        v5 = Avx2.ShiftRightArithmetic(tmp12 - tmp1, shift);
+        v3 = Avx2.ShiftRightArithmetic(tmp13 + tmp0, shift);
+        v4 = Avx2.ShiftRightArithmetic(tmp13 - tmp0, shift);
+    }
+
+    /// <summary>Transposes an 8×8 matrix of ints held as eight row vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(ref Vector256<int> v0, ref Vector256<int> v1, ref Vector256<int> v2, ref Vector256<int> v3,
+        ref Vector256<int> v4, ref Vector256<int> v5, ref Vector256<int> v6, ref Vector256<int> v7)
+    {
+        Vector256<int> t0 = Avx2.UnpackLow(v0, v1), t1 = Avx2.UnpackHigh(v0, v1);
+        Vector256<int> t2 = Avx2.UnpackLow(v2, v3), t3 = Avx2.UnpackHigh(v2, v3);
+        Vector256<int> t4 = Avx2.UnpackLow(v4, v5), t5 = Avx2.UnpackHigh(v4, v5);
+        Vector256<int> t6 = Avx2.UnpackLow(v6, v7), t7 = Avx2.UnpackHigh(v6, v7);
+        Vector256<int> u0 = Avx2.UnpackLow(t0.AsInt64(), t2.AsInt64()).AsInt32();
+        Vector256<int> u1 = Avx2.UnpackHigh(t0.AsInt64(), t2.AsInt64()).AsInt32();
+        Vector256<int> u2 = Avx2.UnpackLow(t1.AsInt64(), t3.AsInt64()).AsInt32();
+        Vector256<int> u3 = Avx2.UnpackHigh(t1.AsInt64(), t3.AsInt64()).AsInt32();
+        Vector256<int> u4 = Avx2.UnpackLow(t4.AsInt64(), t6.AsInt64()).AsInt32();
+        Vector256<int> u5 = Avx2.UnpackHigh(t4.AsInt64(), t6.AsInt64()).AsInt32();
+        Vector256<int> u6 = Avx2.UnpackLow(t5.AsInt64(), t7.AsInt64()).AsInt32();
+        Vector256<int> u7 = Avx2.UnpackHigh(t5.AsInt64(), t7.AsInt64()).AsInt32();
+        v0 = Avx2.Permute2x128(u0, u4, 0x20);
+        v1 = Avx2.Permute2x128(u1, u5, 0x20);
+        v2 = Avx2.Permute2x128(u2, u6, 0x20);
+        v3 = Avx2.Permute2x128(u3, u7, 0x20);
+        v4 = Avx2.Permute2x128(u0, u4, 0x31);
+        v5 = Avx2.Permute2x128(u1, u5, 0x31);
+        v6 = Avx2.Permute2x128(u2, u6, 0x31);
+        v7 = Avx2.Permute2x128(u3, u7, 0x31);
+    }
+}
