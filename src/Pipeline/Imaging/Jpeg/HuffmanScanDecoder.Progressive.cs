@@ -193,13 +193,6 @@ internal sealed unsafe partial class HuffmanScanDecoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ensure()
     {
-        if (_reader.Count < 32)
-        {
-            ulong bits = _reader.Bits;
-            int count = _reader.Count;
-            _reader.Refill(ref bits, ref count);
-            _reader.Bits = bits;
-            _reader.Count = count;
-        }
+        if (_reader.Count < 32) _reader.Refill();
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Pipeline.Imaging.Jpeg;
 
@@ -101,96 +102,109 @@ internal sealed unsafe partial class HuffmanScanDecoder
     /// zero on entry). Returns the zig-zag index of the last coefficient written (0: DC only), or -1 for a code that
     /// is not in the table.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// The bit buffer lives in two locals for the whole block; the fast refill is written out at both places that
+    /// need it because passing the locals by reference to a helper makes the JIT keep them in memory.
+    /// Before each symbol at least 32 bits are buffered: a code (at most 16) plus its value bits (at most 15).
+    /// </remarks>
     internal static int DecodeBlock(ref JpegBitReader reader, HuffmanTable dcTable, HuffmanTable acTable, short* block, ref int predictor)
     {
         ulong bits = reader.Bits;
         int count = reader.Count;
-        if (count < 32) reader.Refill(ref bits, ref count);
-
-        int last = 0;
-        fixed (ushort* dcLookup = dcTable.Lookup)
-        fixed (ushort* acLookup = acTable.Lookup)
-        fixed (int* fastAc = acTable.FastAc)
-        fixed (byte* zigZag = JpegConstants.ZigZagToNatural)
+        if (count < 32)
         {
-            // DC: a size category, then that many bits of difference.
-            int s;
-            int entry = dcLookup[bits >> (64 - HuffmanTable.LookaheadBits)];
-            if (entry != 0)
+            int n = reader.TryRefillFast(bits, count, out ulong more);
+            if (n > 0)
             {
-                int length = entry >> 8;
-                s = entry & 0xFF;
-                bits <<= length;
-                count -= length;
+                bits |= more;
+                count += n;
             }
             else
             {
-                int found = DecodeLong(dcTable, bits);
-                if (found < 0) goto Invalid;
-                bits <<= found >> 8;
-                count -= found >> 8;
-                s = found & 0xFF;
+                reader.RefillSlow(bits, count);
+                bits = reader.Bits;
+                count = reader.Count;
             }
-            if (s != 0)
-            {
-                int v = (int)(bits >> (64 - s));
-                bits <<= s;
-                count -= s;
-                predictor += Extend(v, s);
-            }
-            block[0] = (short)predictor;
+        }
 
-            // AC: run/size symbols until EOB or the end of the block.
-            for (int k = 1; k < 64;)
-            {
-                if (count < 32) reader.Refill(ref bits, ref count);
-                int peek = (int)(bits >> (64 - HuffmanTable.LookaheadBits));
-                int fast = fastAc[peek];
-                if (fast != 0)
-                {
-                    // Code and value both inside the lookahead.
-                    k += (fast >> 8) & 0xFF;
-                    int length = fast & 0xFF;
-                    bits <<= length;
-                    count -= length;
-                    block[zigZag[k]] = (short)(fast >> 16);
-                    last = k++;
-                    continue;
-                }
+        // DC: a size category, then that many bits of difference.
+        int s;
+        int entry = dcTable.LookupBase[bits >> (64 - HuffmanTable.LookaheadBits)];
+        if (entry == 0)
+        {
+            entry = DecodeLong(dcTable, bits);
+            if (entry < 0) goto Invalid;
+        }
+        bits <<= entry >> 8;
+        count -= entry >> 8;
+        s = entry & 0xFF;
+        if (s != 0)
+        {
+            int v = (int)(bits >> (64 - s));
+            bits <<= s;
+            count -= s;
+            predictor += Extend(v, s);
+        }
+        block[0] = (short)predictor;
 
-                int rs;
-                entry = acLookup[peek];
-                if (entry != 0)
+        // AC: run/size symbols until EOB or the end of the block.
+        int last = 0;
+        ushort* acLookup = acTable.LookupBase;
+        int* fastAc = acTable.FastAcBase;
+        byte* zigZag = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(JpegConstants.ZigZagToNatural));
+        for (int k = 1; k < 64;)
+        {
+            if (count < 32)
+            {
+                int n = reader.TryRefillFast(bits, count, out ulong more);
+                if (n > 0)
                 {
-                    int length = entry >> 8;
-                    rs = entry & 0xFF;
-                    bits <<= length;
-                    count -= length;
+                    bits |= more;
+                    count += n;
                 }
                 else
                 {
-                    int found = DecodeLong(acTable, bits);
-                    if (found < 0) goto Invalid;
-                    bits <<= found >> 8;
-                    count -= found >> 8;
-                    rs = found & 0xFF;
+                    reader.RefillSlow(bits, count);
+                    bits = reader.Bits;
+                    count = reader.Count;
                 }
-                int run = rs >> 4;
-                s = rs & 15;
-                if (s == 0)
-                {
-                    if (run != 15) break; // EOB
-                    k += 16;              // ZRL: sixteen zeros
-                    continue;
-                }
-                k += run;
-                int value = (int)(bits >> (64 - s));
-                bits <<= s;
-                count -= s;
-                block[zigZag[k]] = (short)Extend(value, s);
-                last = k++;
             }
+            int peek = (int)(bits >> (64 - HuffmanTable.LookaheadBits));
+            int fast = fastAc[peek];
+            if (fast != 0)
+            {
+                // Code and value both inside the lookahead.
+                k += (fast >> 8) & 0xFF;
+                int length = fast & 0xFF;
+                bits <<= length;
+                count -= length;
+                block[zigZag[k]] = (short)(fast >> 16);
+                last = k++;
+                continue;
+            }
+
+            entry = acLookup[peek];
+            if (entry == 0)
+            {
+                entry = DecodeLong(acTable, bits);
+                if (entry < 0) goto Invalid;
+            }
+            bits <<= entry >> 8;
+            count -= entry >> 8;
+            int run = (entry >> 4) & 15;
+            s = entry & 15;
+            if (s == 0)
+            {
+                if (run != 15) break; // EOB
+                k += 16;              // ZRL: sixteen zeros
+                continue;
+            }
+            k += run;
+            int value = (int)(bits >> (64 - s));
+            bits <<= s;
+            count -= s;
+            block[zigZag[k]] = (short)Extend(value, s);
+            last = k++;
         }
         reader.Bits = bits;
         reader.Count = count;

@@ -5,7 +5,7 @@ namespace Pipeline.Imaging.Jpeg;
 /// "fast AC" table that also holds the coefficient value when code and magnitude bits together fit in the lookahead,
 /// and the canonical max-code table for the long codes.
 /// </summary>
-internal sealed class HuffmanTable
+internal sealed unsafe class HuffmanTable
 {
     /// <summary>Bits peeked per table lookup.</summary>
     public const int LookaheadBits = 9;
@@ -14,13 +14,19 @@ internal sealed class HuffmanTable
     /// (code length &lt;&lt; 8) | symbol for every <see cref="LookaheadBits"/>-bit prefix that starts with a code of at most
     /// that length; 0 when the code is longer.
     /// </summary>
-    public readonly ushort[] Lookup = new ushort[1 << LookaheadBits];
+    public readonly ushort[] Lookup;
 
     /// <summary>
     /// For AC tables: (value &lt;&lt; 16) | (run &lt;&lt; 8) | (code length + magnitude bits) for prefixes whose whole
     /// coefficient (code and value bits) fits in the lookahead; 0 otherwise (including EOB and ZRL).
     /// </summary>
-    public readonly int[] FastAc = new int[1 << LookaheadBits];
+    public readonly int[] FastAc;
+
+    /// <summary>Address of <see cref="Lookup"/> (pinned), for the hot decoding loop.</summary>
+    public readonly ushort* LookupBase;
+
+    /// <summary>Address of <see cref="FastAc"/> (pinned).</summary>
+    public readonly int* FastAcBase;
 
     /// <summary>The largest code of each length 1–16 (-1 when there is none); index 17 is a sentinel.</summary>
     public readonly int[] MaxCode = new int[18];
@@ -33,6 +39,8 @@ internal sealed class HuffmanTable
 
     private HuffmanTable()
     {
+        Lookup = JpegComponent.AllocatePinned<ushort>(1 << LookaheadBits, out LookupBase);
+        FastAc = JpegComponent.AllocatePinned<int>(1 << LookaheadBits, out FastAcBase);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace Pipeline.Imaging.Jpeg;
 /// <see cref="PadBits"/>: a decoder that consumed any of them ran past the real data (<see cref="Overrun"/>), which is
 /// how truncation and corrupt data are detected without a check per bit.
 /// The hot loops copy <see cref="Bits"/> and <see cref="Count"/> into locals and refill through
-/// <see cref="Refill"/>, which is inlined; only the slow byte-by-byte path is a call.
+/// <see cref="TryRefillFast"/>, which is inlined; only the slow byte-by-byte path is a call.
 /// </summary>
 internal unsafe struct JpegBitReader
 {
@@ -44,9 +44,13 @@ internal unsafe struct JpegBitReader
     /// <summary>True when the data ended at the end of the file rather than at a marker.</summary>
     public readonly bool EndedAtEndOfFile => Ended && Position + 1 >= _end;
 
-    /// <summary>Tops up a local copy of the buffer to at least 32 bits (56 or more while real data lasts).</summary>
+    /// <summary>
+    /// The common refill: when the next bytes hold no 0xFF, returns how many bits (a whole number of bytes, at least
+    /// 32 when <paramref name="count"/> is below 32) were appended below the <paramref name="count"/> buffered ones,
+    /// placed in <paramref name="more"/> ready to OR in; returns 0 when the slow path is needed.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Refill(ref ulong bits, ref int count)
+    public int TryRefillFast(ulong bits, int count, out ulong more)
     {
         int pos = Position;
         if (pos + 8 <= _end)
@@ -59,15 +63,28 @@ internal unsafe struct JpegBitReader
             // false positives from borrows only cost a slow refill.
             if (((inverted - 0x0101010101010101UL) & ~inverted & 0x8080808080808080UL & mask) == 0)
             {
-                bits |= (v & mask) >> count;
-                count += n << 3;
+                more = (v & mask) >> count;
                 Position = pos + n;
-                return;
+                return n << 3;
             }
         }
-        RefillSlow(bits, count);
-        bits = Bits;
-        count = Count;
+        more = 0;
+        return 0;
+    }
+
+    /// <summary>Tops up the buffer fields to at least 32 bits (56 or more while real data lasts).</summary>
+    public void Refill()
+    {
+        int n = TryRefillFast(Bits, Count, out ulong more);
+        if (n > 0)
+        {
+            Bits |= more;
+            Count += n;
+        }
+        else
+        {
+            RefillSlow(Bits, Count);
+        }
     }
 
     /// <summary>Byte-by-byte refill handling stuffing, markers and the end of data; leaves the result in the fields.</summary>
