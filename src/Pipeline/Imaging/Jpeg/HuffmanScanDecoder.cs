@@ -81,7 +81,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
     {
         if (_reader.Overrun && !Exhausted)
         {
-            Fail(_reader.Position, _reader.EndedAtEndOfFile ? "the data ended inside the scan" : "the scan ended early at a marker");
+            Fail(_reader.Position, _reader.EndedAtEndOfFile ? "the data ended inside a scan" : "the scan ended early at a marker");
         }
     }
 

@@ -41,8 +41,8 @@ internal unsafe struct JpegBitReader
     /// <summary>True when more bits were consumed than the data held (truncated or corrupt stream).</summary>
     public readonly bool Overrun => Count < PadBits;
 
-    /// <summary>True when the data ended at the end of the file rather than at a marker.</summary>
-    public readonly bool EndedAtEndOfFile => Ended && Position + 1 >= _end;
+    /// <summary>True when the data ended at the end of the file (or at EOI) rather than at another marker.</summary>
+    public readonly bool EndedAtEndOfFile => Ended && (Position + 1 >= _end || _data[Position + 1] == JpegConstants.Eoi);
 
     /// <summary>
     /// The common refill: when the next bytes hold no 0xFF, returns how many bits (a whole number of bytes, at least

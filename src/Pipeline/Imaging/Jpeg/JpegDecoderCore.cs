@@ -80,6 +80,7 @@ internal sealed unsafe class JpegDecoderCore
             if (marker < 0) break;
             int markerAt = pos;
             pos += 2;
+            if (_scans > 0 && _options.AllowPartial && !SegmentFits(pos, marker)) break; // keep what was decoded
             switch (marker)
             {
                 case JpegConstants.Sof0:
@@ -176,6 +177,14 @@ internal sealed unsafe class JpegDecoderCore
             if (marker != 0) return marker;
             pos += 2; // a stuffed zero outside entropy data: garbage
         }
+    }
+
+    /// <summary>False when a marker that has a length runs past the end of the data.</summary>
+    private bool SegmentFits(int pos, int marker)
+    {
+        bool parameterless = marker is JpegConstants.Eoi or JpegConstants.Tem or (>= JpegConstants.Rst0 and <= JpegConstants.Rst7);
+        if (parameterless) return true;
+        return pos + 2 <= _length && pos + ((_data[pos] << 8) | _data[pos + 1]) <= _length;
     }
 
     /// <summary>The big-endian length of the segment starting at <paramref name="pos"/>, checked to fit in the data.</summary>
