@@ -35,6 +35,13 @@ internal static class JpegConstants
     /// <summary>The most blocks one interleaved MCU may hold (T.81 B.2.3).</summary>
     public const int MaxBlocksInMcu = 10;
 
+    /// <summary>
+    /// The most scans one image may have. A progressive AC scan can cover every block with a few bytes of end-of-band
+    /// runs, so without a cap a small hostile file costs unbounded time; real encoders write about 10 scans, and
+    /// TurboJPEG's scan limit (500) guards the same way.
+    /// </summary>
+    public const int MaxScans = 1000;
+
     /// <summary>The most components a scan may interleave.</summary>
     public const int MaxComponentsInScan = 4;
 

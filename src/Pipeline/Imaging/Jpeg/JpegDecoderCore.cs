@@ -410,6 +410,15 @@ internal sealed unsafe class JpegDecoderCore
             }
         }
 
+        if (_scans == JpegConstants.MaxScans)
+        {
+            if (_options.AllowPartial)
+            {
+                stop = true; // keep what the first scans decoded
+                return markerAt;
+            }
+            JpegThrowHelper.Invalid(markerAt, $"more than {JpegConstants.MaxScans} scans; refusing a file whose decoding time would be unbounded");
+        }
         if (!_outputReady) PrepareOutput(count, dataStart);
         _scans++;
         _scanDecoder.BeginScan(dataStart, scanComponents, dcTables, acTables, _restartInterval, ss, se, ah, al);
@@ -591,6 +600,11 @@ internal sealed unsafe class JpegDecoderCore
     private void TransformCoefficients()
     {
         JpegRowAssembler rows = _rows!;
+        foreach (JpegComponent c in _components)
+        {
+            // A component no scan reached has no latched table; like libjpeg, transform it with zeros (grey).
+            c.Quant ??= JpegComponent.AllocatePinned(64, out c.QuantBase);
+        }
         for (int my = 0; my < _mcusY; my++)
         {
             foreach (JpegComponent c in _components)

@@ -255,6 +255,25 @@ public sealed class JpegErrorTests
     }
 
     [Fact]
+    public void TooManyScansAreRefused()
+    {
+        // Repeat the first scan (DC first: it decodes the same whatever came before) until there are too many.
+        byte[] data = Progressive();
+        int first = FindMarker(data, 0xDA);
+        int end = first + 2 + ((data[first + 2] << 8) | data[first + 3]);
+        while (!(data[end] == 0xFF && data[end + 1] != 0 && data[end + 1] is < 0xD0 or > 0xD7)) end++;
+        byte[] scan = data[first..end];
+        var file = new List<byte>(data[..end]);
+        for (int i = 0; i < JpegConstants.MaxScans; i++) file.AddRange(scan);
+        file.AddRange(data[end..]);
+        byte[] many = file.ToArray();
+
+        Assert.Contains($"more than {JpegConstants.MaxScans} scans", Rejects(many).Reason);
+        Image partial = JpegDecoder.Decode(many, new DecoderOptions { AllowPartial = true });
+        Assert.Equal((64, 48), (partial.Width, partial.Height));
+    }
+
+    [Fact]
     public void TheFacadeNamesTheFile()
     {
         byte[] data = Baseline()[..300];
