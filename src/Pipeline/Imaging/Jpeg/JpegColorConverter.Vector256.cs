@@ -6,9 +6,6 @@ namespace Pipeline.Imaging.Jpeg;
 
 internal static unsafe partial class JpegColorConverter
 {
-    /// <summary>True when the Vector256 row converters run on this machine (tests may switch them off).</summary>
-    internal static bool Vector256Supported { get; set; } = Avx2.IsSupported;
-
     // pshufb masks that interleave three 16-byte planes into 48 bytes of RGB: output chunk j takes plane c's
     // byte p at position 3p + c - 16j (0x80 elsewhere gives zero).
     private static readonly Vector128<byte>[] InterleaveMasks = BuildInterleaveMasks();

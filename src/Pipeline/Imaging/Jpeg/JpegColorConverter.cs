@@ -44,19 +44,19 @@ internal static unsafe partial class JpegColorConverter
 
     public static void YCbCrToRgb(byte* y, byte* cb, byte* cr, byte* rgb, int count)
     {
-        int done = Vector256Supported ? YCbCrToRgbVector256(y, cb, cr, rgb, count) : 0;
+        int done = JpegSimd.Vector256 ? YCbCrToRgbVector256(y, cb, cr, rgb, count) : 0;
         YCbCrToRgbScalar(y + done, cb + done, cr + done, rgb + 3 * done, count - done);
     }
 
     public static void GrayToRgb(byte* y, byte* rgb, int count)
     {
-        int done = Vector256Supported ? GrayToRgbVector256(y, rgb, count) : 0;
+        int done = JpegSimd.Vector256 ? GrayToRgbVector256(y, rgb, count) : 0;
         GrayToRgbScalar(y + done, rgb + 3 * done, count - done);
     }
 
     public static void PlanarToRgb(byte* r, byte* g, byte* b, byte* rgb, int count)
     {
-        int done = Vector256Supported ? PlanarToRgbVector256(r, g, b, rgb, count) : 0;
+        int done = JpegSimd.Vector256 ? PlanarToRgbVector256(r, g, b, rgb, count) : 0;
         PlanarToRgbScalar(r + done, g + done, b + done, rgb + 3 * done, count - done);
     }
 

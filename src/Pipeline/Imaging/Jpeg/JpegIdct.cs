@@ -42,14 +42,14 @@ internal static unsafe partial class JpegIdct
     private const int Fix2_172734803 = 17799;
     private const int Fix3_624509785 = 29692;
 
-    /// <summary>True when the Vector256 transform runs on this machine.</summary>
+    /// <summary>True when this machine can run the Vector256 transform.</summary>
     public static bool IsVector256Supported => Avx2.IsSupported;
 
     /// <summary>Full 8×8 transform with the fastest implementation available.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Transform8x8(short* coef, int* quant, byte* output, int stride)
     {
-        if (Avx2.IsSupported) Transform8x8Vector256(coef, quant, output, stride);
+        if (JpegSimd.Vector256) Transform8x8Vector256(coef, quant, output, stride);
         else Transform8x8Scalar(coef, quant, output, stride);
     }
 

@@ -6,9 +6,6 @@ namespace Pipeline.Imaging.Jpeg;
 
 internal static unsafe partial class JpegUpsampler
 {
-    /// <summary>True when the Vector256 row functions run on this machine (tests may switch them off).</summary>
-    internal static bool Vector256Supported { get; set; } = Avx2.IsSupported;
-
     /// <summary>
     /// Interior columns 16 at a time, from column 1 while column i+16 still exists (so no edge clamping is needed);
     /// returns the first column left for the scalar code.

@@ -33,7 +33,7 @@ internal static unsafe partial class JpegUpsampler
     public static void FancyH2V1(byte* input, int width, byte* output)
     {
         FancyH2V1Scalar(input, width, output, 0, 1);
-        int done = Vector256Supported ? FancyH2V1Vector256(input, width, output) : 1;
+        int done = JpegSimd.Vector256 ? FancyH2V1Vector256(input, width, output) : 1;
         FancyH2V1Scalar(input, width, output, done, width);
     }
 
@@ -56,7 +56,7 @@ internal static unsafe partial class JpegUpsampler
     /// </summary>
     public static void FancyH1V2(byte* near, byte* far, int width, bool upper, byte* output)
     {
-        int done = Vector256Supported ? FancyH1V2Vector256(near, far, width, upper, output) : 0;
+        int done = JpegSimd.Vector256 ? FancyH1V2Vector256(near, far, width, upper, output) : 0;
         FancyH1V2Scalar(near, far, width, upper, output, done);
     }
 
@@ -74,7 +74,7 @@ internal static unsafe partial class JpegUpsampler
     public static void FancyH2V2(byte* near, byte* far, int width, byte* output)
     {
         FancyH2V2Scalar(near, far, width, output, 0, 1);
-        int done = Vector256Supported ? FancyH2V2Vector256(near, far, width, output) : 1;
+        int done = JpegSimd.Vector256 ? FancyH2V2Vector256(near, far, width, output) : 1;
         FancyH2V2Scalar(near, far, width, output, done, width);
     }
 

@@ -83,6 +83,29 @@ public sealed class JpegVariantTests(JpegVariantTests.Fixture fixture, ITestOutp
         output.WriteLine(string.Join("\n", lines));
     }
 
+    /// <summary>With the vector kernels switched off, every variant decodes to the same bytes.</summary>
+    [Fact]
+    public void ScalarKernelsDecodeEveryVariantIdentically()
+    {
+        var files = new List<string>();
+        foreach ((string name, _) in Recipes)
+        {
+            if (!name.StartsWith("cmyk", StringComparison.Ordinal)) files.AddRange(fixture.Files(name));
+        }
+        var vectorized = files.Select(f => JpegDecoder.Decode(File.ReadAllBytes(f), DecoderOptions.Default, 1).Pixels).ToArray();
+        bool saved = JpegSimd.Vector256;
+        try
+        {
+            JpegSimd.Vector256 = false;
+            for (int i = 0; i < files.Count; i++)
+                Assert.Equal(vectorized[i], JpegDecoder.Decode(File.ReadAllBytes(files[i]), DecoderOptions.Default, 1).Pixels);
+        }
+        finally
+        {
+            JpegSimd.Vector256 = saved;
+        }
+    }
+
     /// <summary>One source picture and its temp folder.</summary>
     internal sealed class Source(string name, Rgb picture, string folder)
     {
