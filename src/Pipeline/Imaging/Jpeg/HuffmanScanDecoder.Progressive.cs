@@ -18,6 +18,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
             for (int mx = 0; mx < columns && !Exhausted; mx++, mcu++)
             {
                 RestartIfDue(mcu);
+                _reader.Prepare();
                 foreach (JpegComponent c in _components)
                 {
                     if (Exhausted) break;
@@ -33,7 +34,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
                                 : (_ah == 0 ? AcFirst(c, block) : AcRefine(c, block));
                             if (!ok)
                             {
-                                Fail(_reader.Position, "invalid Huffman code");
+                                Fail(_reader.SourceOffset, "invalid Huffman code");
                                 break;
                             }
                         }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -20,6 +21,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
             for (int mx = 0; mx < columns; mx++, mcu++)
             {
                 RestartIfDue(mcu);
+                _reader.Prepare();
                 foreach (JpegComponent c in _components)
                 {
                     HuffmanTable dc = _dcTables[c.DcTable]!, ac = _acTables[c.AcTable]!;
@@ -40,7 +42,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
                             else if (last > 0) JpegIdct.Transform(block, c.QuantBase, destination, stride, size);
                             else
                             {
-                                Fail(_reader.Position, "invalid Huffman code");
+                                Fail(_reader.SourceOffset, "invalid Huffman code");
                                 new Span<short>(block, 64).Clear();
                                 JpegIdct.DcOnly(block, c.QuantBase, destination, stride, size);
                             }
@@ -66,6 +68,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
             for (int mx = 0; mx < columns && !Exhausted; mx++, mcu++)
             {
                 RestartIfDue(mcu);
+                _reader.Prepare();
                 foreach (JpegComponent c in _components)
                 {
                     if (Exhausted) break;
@@ -79,7 +82,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
                             short* block = c.CoefficientBase + ((long)blockRow * c.BlocksPerLine + blockColumn) * 64;
                             if (DecodeBlock(ref _reader, dc, ac, block, ref c.DcPredictor) < 0)
                             {
-                                Fail(_reader.Position, "invalid Huffman code");
+                                Fail(_reader.SourceOffset, "invalid Huffman code");
                                 break;
                             }
                         }
@@ -103,32 +106,25 @@ internal sealed unsafe partial class HuffmanScanDecoder
     /// is not in the table.
     /// </summary>
     /// <remarks>
-    /// The bit buffer lives in two locals for the whole block; the fast refill is written out at both places that
-    /// need it because passing the locals by reference to a helper makes the JIT keep them in memory.
-    /// Before each symbol at least 32 bits are buffered: a code (at most 16) plus its value bits (at most 15).
+    /// The bit buffer lives in locals for the whole block and the loop makes no calls, so the JIT keeps it in
+    /// registers; the refill is written out at both places that need it because passing the locals by reference to
+    /// a helper would make the JIT keep them in memory. Before each symbol at least 32 bits are buffered: a code
+    /// (at most 16) plus its value bits (at most 15).
     /// </remarks>
     internal static int DecodeBlock(ref JpegBitReader reader, HuffmanTable dcTable, HuffmanTable acTable, short* block, ref int predictor)
     {
+        byte* buffer = reader.Buffer;
+        int position = reader.Position;
         ulong bits = reader.Bits;
         int count = reader.Count;
         if (count < 32)
         {
-            int n = reader.TryRefillFast(bits, count, out ulong more);
-            if (n > 0)
-            {
-                bits |= more;
-                count += n;
-            }
-            else
-            {
-                reader.RefillSlow(bits, count);
-                bits = reader.Bits;
-                count = reader.Count;
-            }
+            bits |= BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(buffer + position)) >> count;
+            position += (63 - count) >> 3;
+            count |= 56;
         }
 
         // DC: a size category, then that many bits of difference.
-        int s;
         int entry = dcTable.LookupBase[bits >> (64 - HuffmanTable.LookaheadBits)];
         if (entry == 0)
         {
@@ -137,7 +133,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
         }
         bits <<= entry >> 8;
         count -= entry >> 8;
-        s = entry & 0xFF;
+        int s = entry & 0xFF;
         if (s != 0)
         {
             int v = (int)(bits >> (64 - s));
@@ -156,18 +152,9 @@ internal sealed unsafe partial class HuffmanScanDecoder
         {
             if (count < 32)
             {
-                int n = reader.TryRefillFast(bits, count, out ulong more);
-                if (n > 0)
-                {
-                    bits |= more;
-                    count += n;
-                }
-                else
-                {
-                    reader.RefillSlow(bits, count);
-                    bits = reader.Bits;
-                    count = reader.Count;
-                }
+                bits |= BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(buffer + position)) >> count;
+                position += (63 - count) >> 3;
+                count |= 56;
             }
             int peek = (int)(bits >> (64 - HuffmanTable.LookaheadBits));
             int fast = fastAc[peek];
@@ -206,11 +193,13 @@ internal sealed unsafe partial class HuffmanScanDecoder
             block[zigZag[k]] = (short)Extend(value, s);
             last = k++;
         }
+        reader.Position = position;
         reader.Bits = bits;
         reader.Count = count;
         return last;
 
     Invalid:
+        reader.Position = position;
         reader.Bits = bits;
         reader.Count = count;
         return -1;
@@ -221,7 +210,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
     /// for the code at the top of <paramref name="bits"/>, or -1 when no code of up to 16 bits matches.
     /// The caller consumes the code; it must have 16 bits buffered.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int DecodeLong(HuffmanTable table, ulong bits)
     {
         int code16 = (int)(bits >> 48);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Pipeline.Imaging.Jpeg;
 
 /// <summary>
@@ -13,6 +16,12 @@ internal sealed unsafe partial class HuffmanScanDecoder
     private readonly bool _allowPartial;
     private JpegBitReader _reader;
 
+    // The reader's side buffer, kept per thread so decoding many images does not allocate it again and again.
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+    private readonly byte[] _buffer;
+    private readonly byte* _bufferBase;
+
     // Scan parameters.
     private JpegComponent[] _components = [];
     private HuffmanTable?[] _dcTables = [];
@@ -26,19 +35,21 @@ internal sealed unsafe partial class HuffmanScanDecoder
         _data = data;
         _length = length;
         _allowPartial = allowPartial;
+        _buffer = t_buffer ??= JpegComponent.AllocatePinned<byte>(JpegBitReader.BufferSize, out _);
+        _bufferBase = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
     }
 
     /// <summary>True once the data ran out or turned out corrupt (only when partial images are allowed).</summary>
     public bool Exhausted { get; private set; }
 
-    /// <summary>Where the entropy-coded data of the last scan stopped (at the following marker, if any).</summary>
-    public int Position => _reader.Position;
+    /// <summary>Where the entropy-coded data of the last scan stopped: the following marker, or the end of the data.</summary>
+    public int Position => _reader.MarkerPosition;
 
     /// <summary>Sets up a scan whose entropy-coded data starts at <paramref name="position"/>.</summary>
     public void BeginScan(int position, JpegComponent[] components, HuffmanTable?[] dcTables, HuffmanTable?[] acTables,
         int restartInterval, int ss, int se, int ah, int al)
     {
-        _reader = new JpegBitReader(_data, _length, position);
+        _reader = new JpegBitReader(_data, _length, position, _bufferBase);
         _components = components;
         _dcTables = dcTables;
         _acTables = acTables;
@@ -64,16 +75,16 @@ internal sealed unsafe partial class HuffmanScanDecoder
     private void RestartIfDue(int mcu)
     {
         if (_restartInterval == 0 || mcu == 0 || mcu % _restartInterval != 0 || Exhausted) return;
-        int marker = _reader.SeekMarker();
+        int marker = _reader.FindMarker();
         if (marker is >= JpegConstants.Rst0 and <= JpegConstants.Rst7)
         {
             // Any RSTn is accepted: a wrong number still marks a clean boundary.
-            _reader.Position += 2;
+            _reader.Restart(_reader.MarkerPosition + 2);
             foreach (JpegComponent c in _components) c.DcPredictor = 0;
             _eobRun = 0;
             return;
         }
-        Fail(_reader.Position, marker < 0 ? "the data ended before a restart marker" : $"expected a restart marker, found {JpegThrowHelper.MarkerName((byte)marker)}");
+        Fail(_reader.MarkerPosition, marker < 0 ? "the data ended before a restart marker" : $"expected a restart marker, found {JpegThrowHelper.MarkerName((byte)marker)}");
     }
 
     /// <summary>Checks, after an MCU, that it did not read past the end of the data.</summary>
@@ -81,7 +92,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
     {
         if (_reader.Overrun && !Exhausted)
         {
-            Fail(_reader.Position, _reader.EndedAtEndOfFile ? "the data ended inside a scan" : "the scan ended early at a marker");
+            Fail(_reader.MarkerPosition, _reader.EndedAtEndOfFile ? "the data ended inside a scan" : "the scan ended early at a marker");
         }
     }
 
@@ -97,10 +108,10 @@ internal sealed unsafe partial class HuffmanScanDecoder
         JpegThrowHelper.CorruptEntropyData(offset, what);
     }
 
-    /// <summary>After the scan: moves to the next marker so parsing can continue.</summary>
+    /// <summary>After the scan: finds the next marker so parsing can continue there.</summary>
     public int FinishScan()
     {
-        _reader.SeekMarker();
-        return _reader.Position;
+        _reader.FindMarker();
+        return _reader.MarkerPosition;
     }
 }

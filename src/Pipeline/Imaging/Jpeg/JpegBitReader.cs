@@ -4,164 +4,175 @@ using System.Runtime.CompilerServices;
 namespace Pipeline.Imaging.Jpeg;
 
 /// <summary>
-/// Reads entropy-coded data MSB first through a 64-bit buffer, undoing 0xFF00 byte stuffing. It stops in front of
-/// the first marker (or the end of the data) and from then on supplies zero bits, counting them in
-/// <see cref="PadBits"/>: a decoder that consumed any of them ran past the real data (<see cref="Overrun"/>), which is
-/// how truncation and corrupt data are detected without a check per bit.
-/// The hot loops copy <see cref="Bits"/> and <see cref="Count"/> into locals and refill through
-/// <see cref="TryRefillFast"/>, which is inlined; only the slow byte-by-byte path is a call.
+/// Reads a scan's entropy-coded data MSB first. The data is first copied in chunks into a side buffer with the
+/// 0xFF00 byte stuffing removed, stopping at the first marker; past the real data the buffer holds zeros. Reading
+/// bits is then a plain big-endian load with no checks at all (Giesen's branchless refill), and truncated or corrupt
+/// streams show up as more bits consumed than the data held (<see cref="Overrun"/>), checked once per MCU.
+/// <see cref="Prepare"/> must run before each MCU: it guarantees <see cref="Margin"/> readable bytes past
+/// <see cref="Position"/>, more than any MCU can consume.
 /// </summary>
 internal unsafe struct JpegBitReader
 {
-    private readonly byte* _data;
-    private readonly int _end;
+    /// <summary>Bytes guaranteed readable past <see cref="Position"/> after <see cref="Prepare"/> (an MCU reads at most ~2.5 KB).</summary>
+    public const int Margin = 4096;
 
-    /// <summary>The next byte to load.</summary>
+    /// <summary>Destuffed bytes held at once.</summary>
+    public const int Capacity = 1 << 16;
+
+    /// <summary>The side buffer's size: the chunk, the margin and one 8-byte load.</summary>
+    public const int BufferSize = Capacity + Margin + 8;
+
+    private readonly byte* _source;
+    private readonly int _sourceLength;
+    private readonly byte* _buffer;
+    private int _sourcePosition;
+    private int _length;
+
+    /// <summary>The next byte of the side buffer to load into <see cref="Bits"/>.</summary>
     public int Position;
 
-    /// <summary>Buffered bits, left-aligned: the next bit to read is bit 63.</summary>
+    /// <summary>Buffered bits, left-aligned: the next bit to read is bit 63. Bits below <see cref="Count"/> are either zero or the right stream bits.</summary>
     public ulong Bits;
 
-    /// <summary>How many bits of <see cref="Bits"/> are valid (real or padding).</summary>
+    /// <summary>How many bits at the top of <see cref="Bits"/> are valid.</summary>
     public int Count;
 
-    /// <summary>How many of the <see cref="Count"/> bits are zero padding supplied after the data ended.</summary>
-    public int PadBits;
+    /// <summary>True once a marker or the end of the data stopped the copying.</summary>
+    public bool SourceEnded;
 
-    /// <summary>True once a marker or the end of the data stopped the loading.</summary>
-    public bool Ended;
+    /// <summary>Where the data stopped: the 0xFF of the marker (after any fill bytes), or the data length.</summary>
+    public int MarkerPosition;
 
-    public JpegBitReader(byte* data, int length, int position)
+    /// <param name="source">The whole file.</param>
+    /// <param name="sourceLength">Its length.</param>
+    /// <param name="start">Where the entropy-coded data begins.</param>
+    /// <param name="buffer">A side buffer of <see cref="BufferSize"/> bytes.</param>
+    public JpegBitReader(byte* source, int sourceLength, int start, byte* buffer)
     {
-        _data = data;
-        _end = length;
-        Position = position;
+        _source = source;
+        _sourceLength = sourceLength;
+        _buffer = buffer;
+        Restart(start);
     }
+
+    /// <summary>The side buffer, for the hot loops' local copies.</summary>
+    public readonly byte* Buffer => _buffer;
 
     /// <summary>True when more bits were consumed than the data held (truncated or corrupt stream).</summary>
-    public readonly bool Overrun => Count < PadBits;
+    public readonly bool Overrun => SourceEnded && (long)Position * 8 - Count > (long)_length * 8;
 
-    /// <summary>True when the data ended at the end of the file (or at EOI) rather than at another marker.</summary>
-    public readonly bool EndedAtEndOfFile => Ended && (Position + 1 >= _end || _data[Position + 1] == JpegConstants.Eoi);
+    /// <summary>True when the data stopped at the end of the file or at EOI rather than at another marker.</summary>
+    public readonly bool EndedAtEndOfFile
+        => SourceEnded && (MarkerPosition + 1 >= _sourceLength || _source[MarkerPosition + 1] == JpegConstants.Eoi);
 
-    /// <summary>
-    /// The common refill: when the next bytes hold no 0xFF, returns how many bits (a whole number of bytes, at least
-    /// 32 when <paramref name="count"/> is below 32) were appended below the <paramref name="count"/> buffered ones,
-    /// placed in <paramref name="more"/> ready to OR in; returns 0 when the slow path is needed.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int TryRefillFast(ulong bits, int count, out ulong more)
+    /// <summary>About where in the file the next unread bit is (stuffed zero bytes are not counted back).</summary>
+    public readonly int SourceOffset => Math.Clamp(_sourcePosition - (_length - Position) - Count / 8, 0, _sourceLength);
+
+    /// <summary>Starts over at <paramref name="start"/> with an empty bit buffer (a new scan or restart interval).</summary>
+    public void Restart(int start)
     {
-        int pos = Position;
-        if (pos + 8 <= _end)
-        {
-            ulong v = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(_data + pos));
-            int n = (63 - count) >> 3; // whole bytes that fit
-            ulong mask = ~(ulong.MaxValue >> (n << 3));
-            ulong inverted = ~v;
-            // Any 0xFF byte (a zero byte of the inverse) among the bytes to take sends us to the slow path;
-            // false positives from borrows only cost a slow refill.
-            if (((inverted - 0x0101010101010101UL) & ~inverted & 0x8080808080808080UL & mask) == 0)
-            {
-                more = (v & mask) >> count;
-                Position = pos + n;
-                return n << 3;
-            }
-        }
-        more = 0;
-        return 0;
+        _sourcePosition = start;
+        _length = 0;
+        Position = 0;
+        Bits = 0;
+        Count = 0;
+        SourceEnded = false;
+        MarkerPosition = start;
+        Fill();
     }
 
-    /// <summary>Tops up the buffer fields to at least 32 bits (56 or more while real data lasts).</summary>
+    /// <summary>Makes sure <see cref="Margin"/> bytes are readable past <see cref="Position"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prepare()
+    {
+        if (!SourceEnded && _length - Position < Margin) Fill();
+    }
+
+    /// <summary>Tops the fields up to at least 56 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Refill()
     {
-        int n = TryRefillFast(Bits, Count, out ulong more);
-        if (n > 0)
-        {
-            Bits |= more;
-            Count += n;
-        }
-        else
-        {
-            RefillSlow(Bits, Count);
-        }
+        Bits |= BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(_buffer + Position)) >> Count;
+        Position += (63 - Count) >> 3;
+        Count |= 56;
     }
 
-    /// <summary>Byte-by-byte refill handling stuffing, markers and the end of data; leaves the result in the fields.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public void RefillSlow(ulong bits, int count)
+    /// <summary>Moves the unread bytes to the front and copies more destuffed data behind them.</summary>
+    private void Fill()
     {
-        int pos = Position;
-        while (count <= 56)
+        int keep = _length - Position;
+        if (keep > 0 && Position > 0) new Span<byte>(_buffer + Position, keep).CopyTo(new Span<byte>(_buffer, keep));
+        _length = Math.Max(keep, 0);
+        Position = 0;
+
+        int written = _length;
+        while (written < Capacity)
         {
-            if (Ended || pos >= _end)
+            int available = _sourceLength - _sourcePosition;
+            if (available <= 0)
             {
-                Ended = true;
-                // Pad with zeros; the buffer's low bits are already zero.
-                int add = (64 - count) & ~7;
-                count += add;
-                PadBits += add;
+                End(_sourceLength);
                 break;
             }
-            byte b = _data[pos];
-            if (b == 0xFF)
+            var chunk = new ReadOnlySpan<byte>(_source + _sourcePosition, Math.Min(available, Capacity - written));
+            int ff = chunk.IndexOf((byte)0xFF);
+            int plain = ff < 0 ? chunk.Length : ff;
+            chunk[..plain].CopyTo(new Span<byte>(_buffer + written, plain));
+            written += plain;
+            _sourcePosition += plain;
+            if (ff < 0) continue;
+
+            // 0xFF: fill bytes, then either a stuffed zero (a data byte 0xFF) or a marker, which ends the data.
+            int p = _sourcePosition + 1;
+            while (p < _sourceLength && _source[p] == 0xFF) p++;
+            if (p < _sourceLength && _source[p] == 0x00)
             {
-                byte next = pos + 1 < _end ? _data[pos + 1] : (byte)0xD9;
-                if (next == 0x00)
-                {
-                    pos += 2;
-                }
-                else if (next == 0xFF)
-                {
-                    // Fill bytes before a marker: skip one and look again.
-                    pos++;
-                    continue;
-                }
-                else
-                {
-                    Ended = true; // a marker: stay in front of it
-                    continue;
-                }
+                _buffer[written++] = 0xFF;
+                _sourcePosition = p + 1;
             }
             else
             {
-                pos++;
+                End(p - 1);
+                break;
             }
-            bits |= (ulong)b << (56 - count);
-            count += 8;
         }
-        Position = pos;
-        Bits = bits;
-        Count = count;
+        _length = written;
+        if (SourceEnded) new Span<byte>(_buffer + written, Margin + 8).Clear();
+    }
+
+    private void End(int markerPosition)
+    {
+        SourceEnded = true;
+        MarkerPosition = markerPosition;
+        _sourcePosition = markerPosition;
     }
 
     /// <summary>
-    /// Drops the buffered bits and moves to the next marker (skipping stray bytes as libjpeg does); returns the
-    /// marker code without consuming it, or -1 at the end of the data. <see cref="Position"/> is then at its 0xFF.
+    /// Finds the marker that ends the current data (skipping whatever entropy data was not read, as libjpeg skips
+    /// stray bytes) and returns its code, or -1 at the end of the file; <see cref="MarkerPosition"/> is its 0xFF.
     /// </summary>
-    public int SeekMarker()
+    public int FindMarker()
     {
-        Bits = 0;
-        Count = 0;
-        PadBits = 0;
-        Ended = false;
-        int pos = Position;
-        while (true)
+        if (!SourceEnded)
         {
-            while (pos < _end && _data[pos] != 0xFF) pos++;
-            while (pos + 1 < _end && _data[pos + 1] == 0xFF) pos++;
-            if (pos + 1 >= _end)
+            int pos = _sourcePosition;
+            while (true)
             {
-                Position = _end;
-                return -1;
+                while (pos < _sourceLength && _source[pos] != 0xFF) pos++;
+                while (pos + 1 < _sourceLength && _source[pos + 1] == 0xFF) pos++;
+                if (pos + 1 >= _sourceLength)
+                {
+                    End(_sourceLength);
+                    break;
+                }
+                if (_source[pos + 1] != 0)
+                {
+                    End(pos);
+                    break;
+                }
+                pos += 2;
             }
-            byte marker = _data[pos + 1];
-            if (marker != 0)
-            {
-                Position = pos;
-                return marker;
-            }
-            pos += 2;
         }
+        return MarkerPosition + 1 < _sourceLength ? _source[MarkerPosition + 1] : -1;
     }
 }

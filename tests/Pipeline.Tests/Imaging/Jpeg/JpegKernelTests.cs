@@ -329,39 +329,45 @@ public sealed unsafe class JpegKernelTests
     [Fact]
     public void BitReaderUnstuffsAndStopsAtMarkers()
     {
-        // 0xFF 0x00 is a data byte 0xFF; 0xFF 0xD9 ends the data, after which zeros are supplied and counted.
+        // 0xFF 0x00 is a data byte 0xFF; 0xFF 0xFF 0xD9 is a fill byte and a marker, which ends the data.
         byte[] data = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xFF, 0xD9];
-        fixed (byte* p = data)
+        var buffer = new byte[JpegBitReader.BufferSize];
+        fixed (byte* p = data, b = buffer)
         {
-            var reader = new JpegBitReader(p, data.Length, 0);
+            var reader = new JpegBitReader(p, data.Length, 0, b);
+            Assert.True(reader.SourceEnded);
+            Assert.Equal(5, reader.MarkerPosition); // the last 0xFF before the marker code
             reader.Refill();
-            Assert.True(reader.Ended);
             Assert.Equal(0x12FF34UL << 40, reader.Bits);
-            Assert.False(reader.Overrun);
             reader.Bits <<= 24;
             reader.Count -= 24;
             Assert.False(reader.Overrun);
-            reader.Count -= 1; // consume one padding bit
+            reader.Count -= 1; // one bit more than the data held
             Assert.True(reader.Overrun);
-            Assert.Equal(0xD9, reader.SeekMarker());
-            Assert.Equal(5, reader.Position); // the last fill byte before the marker code
+            Assert.True(reader.EndedAtEndOfFile); // EOI counts as the end
+            Assert.Equal(0xD9, reader.FindMarker());
         }
 
-        // Long runs without 0xFF take the fast path and keep order.
-        byte[] plain = Enumerable.Range(1, 40).Select(i => (byte)i).ToArray();
-        fixed (byte* p = plain)
+        // Long runs: every byte arrives in order through many refills, and the reader restarts cleanly.
+        byte[] plain = Enumerable.Range(1, 100).Select(i => (byte)i).ToArray();
+        fixed (byte* p = plain, b = buffer)
         {
-            var reader = new JpegBitReader(p, plain.Length, 0);
-            var read = new List<byte>();
-            while (read.Count < 40)
+            var reader = new JpegBitReader(p, plain.Length, 0, b);
+            for (int pass = 0; pass < 2; pass++)
             {
-                if (reader.Count < 32) reader.Refill();
-                read.Add((byte)(reader.Bits >> 56));
-                reader.Bits <<= 8;
-                reader.Count -= 8;
+                var read = new List<byte>();
+                while (read.Count < 100 - 10 * pass)
+                {
+                    if (reader.Count < 32) reader.Refill();
+                    read.Add((byte)(reader.Bits >> 56));
+                    reader.Bits <<= 8;
+                    reader.Count -= 8;
+                }
+                Assert.Equal(plain[(10 * pass)..], read);
+                Assert.False(reader.Overrun);
+                reader.Restart(10);
             }
-            Assert.Equal(plain, read);
-            Assert.False(reader.Overrun);
+            Assert.Equal(-1, reader.FindMarker()); // no marker: the end of the data
         }
     }
 }
