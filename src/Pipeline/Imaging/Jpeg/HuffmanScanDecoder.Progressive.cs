@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Pipeline.Imaging.Jpeg;
 
@@ -8,6 +10,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
     /// One progressive scan (T.81 G.1.2): DC first / refinement (possibly interleaved) or AC first / refinement of
     /// one component's spectral band, with end-of-band runs. Coefficients accumulate in the components' buffers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call per scan: skip the slow tiers and on-stack replacement
     public void DecodeProgressive(int mcusX, int mcusY)
     {
         (int columns, int mcuRows) = McuGrid(_components, mcusX, mcusY);
@@ -47,16 +50,20 @@ internal sealed unsafe partial class HuffmanScanDecoder
 
     private bool DcFirst(JpegComponent c, short* block)
     {
-        int s = Symbol(_dcTables[c.DcTable]!);
+        var bits = new BitCursor(ref _reader);
+        int s = bits.Symbol(_dcTables[c.DcTable]!);
         if (s < 0) return false;
-        if (s != 0) c.DcPredictor += Extend(Take(s), s);
+        if (s != 0) c.DcPredictor += Extend(bits.Take(s), s);
         block[0] = (short)(c.DcPredictor << _al);
+        bits.Store(ref _reader);
         return true;
     }
 
     private bool DcRefine(short* block)
     {
-        if (Take(1) != 0) block[0] |= (short)(1 << _al);
+        var bits = new BitCursor(ref _reader);
+        if (bits.Take(1) != 0) block[0] |= (short)(1 << _al);
+        bits.Store(ref _reader);
         return true;
     }
 
@@ -68,132 +75,159 @@ internal sealed unsafe partial class HuffmanScanDecoder
             return true;
         }
         HuffmanTable table = _acTables[c.AcTable]!;
-        fixed (byte* zigZag = JpegConstants.ZigZagToNatural)
+        byte* zigZag = ZigZag;
+        int se = _se, al = _al;
+        var bits = new BitCursor(ref _reader);
+        for (int k = _ss; k <= se; k++)
         {
-            for (int k = _ss; k <= _se; k++)
+            int rs = bits.Symbol(table);
+            if (rs < 0) return false;
+            int run = rs >> 4, s = rs & 15;
+            if (s != 0)
             {
-                int rs = Symbol(table);
-                if (rs < 0) return false;
-                int run = rs >> 4, s = rs & 15;
-                if (s != 0)
-                {
-                    k += run;
-                    block[zigZag[k]] = (short)(Extend(Take(s), s) << _al);
-                }
-                else if (run == 15)
-                {
-                    k += 15;
-                }
-                else
-                {
-                    _eobRun = 1 << run;
-                    if (run != 0) _eobRun += Take(run);
-                    _eobRun--;
-                    break;
-                }
+                k += run;
+                block[zigZag[k]] = (short)(Extend(bits.Take(s), s) << al);
+            }
+            else if (run == 15)
+            {
+                k += 15;
+            }
+            else
+            {
+                int eobRun = 1 << run;
+                if (run != 0) eobRun += bits.Take(run);
+                _eobRun = eobRun - 1;
+                break;
             }
         }
+        bits.Store(ref _reader);
         return true;
     }
 
     private bool AcRefine(JpegComponent c, short* block)
     {
         int plus = 1 << _al, minus = -1 << _al;
-        int k = _ss;
-        fixed (byte* zigZag = JpegConstants.ZigZagToNatural)
+        int k = _ss, se = _se;
+        byte* zigZag = ZigZag;
+        var bits = new BitCursor(ref _reader);
+        if (_eobRun == 0)
         {
-            if (_eobRun == 0)
+            HuffmanTable table = _acTables[c.AcTable]!;
+            for (; k <= se; k++)
             {
-                HuffmanTable table = _acTables[c.AcTable]!;
-                for (; k <= _se; k++)
+                int rs = bits.Symbol(table);
+                if (rs < 0) return false;
+                int run = rs >> 4, s = rs & 15, value = 0;
+                if (s != 0)
                 {
-                    int rs = Symbol(table);
-                    if (rs < 0) return false;
-                    int run = rs >> 4, s = rs & 15, value = 0;
-                    if (s != 0)
-                    {
-                        // A newly nonzero coefficient is always ±1 at this bit position (s should be 1).
-                        value = Take(1) != 0 ? plus : minus;
-                    }
-                    else if (run != 15)
-                    {
-                        _eobRun = 1 << run;
-                        if (run != 0) _eobRun += Take(run);
-                        break; // the rest of the band is handled by the end-of-band code below
-                    }
-
-                    // Skip `run` zero coefficients, appending a correction bit to each nonzero one passed.
-                    do
-                    {
-                        short* coef = block + zigZag[k];
-                        if (*coef != 0)
-                        {
-                            Correct(coef, plus, minus);
-                        }
-                        else if (--run < 0)
-                        {
-                            break;
-                        }
-                        k++;
-                    }
-                    while (k <= _se);
-
-                    if (s != 0) block[zigZag[k]] = (short)value;
+                    // A newly nonzero coefficient is always ±1 at this bit position (s should be 1).
+                    value = bits.Take(1) != 0 ? plus : minus;
                 }
-            }
+                else if (run != 15)
+                {
+                    _eobRun = 1 << run;
+                    if (run != 0) _eobRun += bits.Take(run);
+                    break; // the rest of the band is handled by the end-of-band code below
+                }
 
-            if (_eobRun > 0)
-            {
-                // Inside an end-of-band run: only correction bits for the coefficients already nonzero.
-                for (; k <= _se; k++)
+                // Skip `run` zero coefficients, appending a correction bit to each nonzero one passed.
+                do
                 {
                     short* coef = block + zigZag[k];
-                    if (*coef != 0) Correct(coef, plus, minus);
+                    if (*coef != 0)
+                    {
+                        if (bits.Take(1) != 0 && (*coef & plus) == 0) *coef += (short)(*coef >= 0 ? plus : minus);
+                    }
+                    else if (--run < 0)
+                    {
+                        break;
+                    }
+                    k++;
                 }
-                _eobRun--;
+                while (k <= se);
+
+                if (s != 0) block[zigZag[k]] = (short)value;
             }
         }
+
+        if (_eobRun > 0)
+        {
+            // Inside an end-of-band run: only correction bits for the coefficients already nonzero.
+            for (; k <= se; k++)
+            {
+                short* coef = block + zigZag[k];
+                if (*coef != 0 && bits.Take(1) != 0 && (*coef & plus) == 0) *coef += (short)(*coef >= 0 ? plus : minus);
+            }
+            _eobRun--;
+        }
+        bits.Store(ref _reader);
         return true;
     }
 
-    /// <summary>Reads a correction bit; when set, moves the coefficient one step away from zero at this bit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Correct(short* coef, int plus, int minus)
-    {
-        if (Take(1) != 0 && (*coef & plus) == 0)
-            *coef += (short)(*coef >= 0 ? plus : minus);
-    }
+    private static byte* ZigZag => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(JpegConstants.ZigZagToNatural));
 
-    /// <summary>Decodes one Huffman symbol, or returns -1 for an invalid code.</summary>
-    private int Symbol(HuffmanTable table)
+    /// <summary>
+    /// The reader's bit state copied into a small local struct for one block, so the JIT keeps it in registers;
+    /// <see cref="Store"/> writes it back. Same refill and decoding as <see cref="DecodeBlock"/>.
+    /// </summary>
+    private ref struct BitCursor
     {
-        Ensure();
-        int entry = table.Lookup[(int)(_reader.Bits >> (64 - HuffmanTable.LookaheadBits))];
-        if (entry == 0)
+        private readonly byte* _buffer;
+        private int _position;
+        private ulong _bits;
+        private int _count;
+
+        public BitCursor(ref JpegBitReader reader)
         {
-            entry = DecodeLong(table, _reader.Bits);
-            if (entry < 0) return -1;
+            _buffer = reader.Buffer;
+            _position = reader.Position;
+            _bits = reader.Bits;
+            _count = reader.Count;
         }
-        int length = entry >> 8;
-        _reader.Bits <<= length;
-        _reader.Count -= length;
-        return entry & 0xFF;
-    }
 
-    /// <summary>Reads <paramref name="n"/> (1–16) raw bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Take(int n)
-    {
-        Ensure();
-        int v = (int)(_reader.Bits >> (64 - n));
-        _reader.Bits <<= n;
-        _reader.Count -= n;
-        return v;
-    }
+        public readonly void Store(ref JpegBitReader reader)
+        {
+            reader.Position = _position;
+            reader.Bits = _bits;
+            reader.Count = _count;
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Ensure()
-    {
-        if (_reader.Count < 32) _reader.Refill();
+        /// <summary>Decodes one Huffman symbol, or returns -1 for an invalid code.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Symbol(HuffmanTable table)
+        {
+            Ensure();
+            int entry = table.LookupBase[_bits >> (64 - HuffmanTable.LookaheadBits)];
+            if (entry == 0)
+            {
+                entry = DecodeLong(table, _bits);
+                if (entry < 0) return -1;
+            }
+            _bits <<= entry >> 8;
+            _count -= entry >> 8;
+            return entry & 0xFF;
+        }
+
+        /// <summary>Reads <paramref name="n"/> (1–16) raw bits.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Take(int n)
+        {
+            Ensure();
+            int v = (int)(_bits >> (64 - n));
+            _bits <<= n;
+            _count -= n;
+            return v;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Ensure()
+        {
+            if (_count < 32)
+            {
+                _bits |= BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(_buffer + _position)) >> _count;
+                _position += (63 - _count) >> 3;
+                _count |= 56;
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
     /// A single-scan sequential image: each MCU row is decoded, transformed straight into the components' ring
     /// strips and handed to <paramref name="rows"/>, so no coefficients are kept.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call per image: skip the slow tiers and on-stack replacement
     public void DecodeSequentialToRows(int mcusX, int mcusY, JpegRowAssembler rows)
     {
         (int columns, int mcuRows) = McuGrid(_components, mcusX, mcusY);
@@ -58,6 +59,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
     }
 
     /// <summary>A sequential scan of a multi-scan image: coefficients go to the components' buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DecodeSequentialToCoefficients(int mcusX, int mcusY)
     {
         (int columns, int mcuRows) = McuGrid(_components, mcusX, mcusY);

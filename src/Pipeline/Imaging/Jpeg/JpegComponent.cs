@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -36,8 +37,15 @@ internal sealed unsafe class JpegComponent
     /// <summary>Blocks a non-interleaved scan covers: ceil(component size / 8).</summary>
     public int WidthInBlocks, HeightInBlocks;
 
-    /// <summary>All coefficients, natural order, 64 per block, row-major over the padded grid (multi-scan images; pinned).</summary>
+    /// <summary>
+    /// All coefficients, natural order, 64 per block, row-major over the padded grid (multi-scan images only).
+    /// Rented from the shared pool and pinned while decoding: a large progressive image needs tens of megabytes,
+    /// and touching fresh memory for every image costs more than clearing reused memory.
+    /// </summary>
     public short[]? Coefficients;
+
+    /// <summary>The pin on <see cref="Coefficients"/>.</summary>
+    public GCHandle CoefficientHandle;
 
     /// <summary>
     /// Progressive bookkeeping (libjpeg's coef_bits): for each coefficient, the bit position still to be refined,
@@ -91,6 +99,25 @@ internal sealed unsafe class JpegComponent
 
     /// <summary>The ring row holding sample row <paramref name="row"/>.</summary>
     public byte* RingRow(int row) => RingBase + (row % RingRows) * RingStride;
+
+    /// <summary>Rents, clears and pins <see cref="Coefficients"/> for <paramref name="length"/> values.</summary>
+    public void RentCoefficients(int length)
+    {
+        Coefficients = ArrayPool<short>.Shared.Rent(length);
+        CoefficientHandle = GCHandle.Alloc(Coefficients, GCHandleType.Pinned);
+        CoefficientBase = (short*)CoefficientHandle.AddrOfPinnedObject();
+        new Span<short>(CoefficientBase, length).Clear();
+    }
+
+    /// <summary>Unpins and returns <see cref="Coefficients"/> (no-op when none were rented).</summary>
+    public void ReturnCoefficients()
+    {
+        if (Coefficients is null) return;
+        CoefficientHandle.Free();
+        ArrayPool<short>.Shared.Return(Coefficients);
+        Coefficients = null;
+        CoefficientBase = null;
+    }
 
     /// <summary>A zeroed array on the pinned heap and its address.</summary>
     public static T[] AllocatePinned<T>(int length, out T* address) where T : unmanaged

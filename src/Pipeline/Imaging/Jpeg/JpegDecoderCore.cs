@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Pipeline.Imaging.Processing;
 
 namespace Pipeline.Imaging.Jpeg;
@@ -68,6 +69,18 @@ internal sealed unsafe class JpegDecoderCore
     public int ScaleDenominator { get; private set; } = 1;
 
     public Image Decode()
+    {
+        try
+        {
+            return DecodeImage();
+        }
+        finally
+        {
+            foreach (JpegComponent c in _components) c.ReturnCoefficients();
+        }
+    }
+
+    private Image DecodeImage()
     {
         if (_length < 2 || _data[0] != 0xFF || _data[1] != JpegConstants.Soi)
             JpegThrowHelper.Invalid(0, "the data does not start with an SOI marker");
@@ -526,7 +539,7 @@ internal sealed unsafe class JpegDecoderCore
                 int upsampleWidth = Math.Max(_outWidth, 2 * c.DownsampledWidth) + 32;
                 c.UpsampleRow = JpegComponent.AllocatePinned(upsampleWidth, out c.UpsampleBase);
                 if (!_streaming)
-                    c.Coefficients = JpegComponent.AllocatePinned(checked(c.BlocksPerLine * c.BlockRows * 64), out c.CoefficientBase);
+                    c.RentCoefficients(checked(c.BlocksPerLine * c.BlockRows * 64));
             }
 
             long bytes = (long)_outWidth * _outHeight * 3;
@@ -597,6 +610,7 @@ internal sealed unsafe class JpegDecoderCore
     }
 
     /// <summary>Multi-scan images: inverse DCT of every MCU row, then the rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call per image: skip the slow tiers and on-stack replacement
     private void TransformCoefficients()
     {
         JpegRowAssembler rows = _rows!;
