@@ -76,7 +76,7 @@ internal sealed unsafe class JpegDecoderCore
         }
         finally
         {
-            foreach (JpegComponent c in _components) c.ReturnCoefficients();
+            foreach (JpegComponent? c in _components) c?.ReturnCoefficients(); // a bad frame header leaves gaps
         }
     }
 
