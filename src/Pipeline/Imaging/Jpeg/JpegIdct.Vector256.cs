@@ -127,4 +127,76 @@ internal static unsafe partial class JpegIdct
         v6 = Avx2.Permute2x128(u2, u6, 0x31);
         v7 = Avx2.Permute2x128(u3, u7, 0x31);
     }
+
+    /// <summary>
+    /// The reduced 4×4 transform (<see cref="Transform4x4"/>) with vectors: the column pass on row vectors, two
+    /// 4×4 transposes, the row pass on four-lane vectors, a last transpose and a saturating pack.
+    /// </summary>
+    public static void Transform4x4Vector256(short* coef, int* quant, byte* output, int stride)
+    {
+        Vector256<int> v0 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef), Avx.LoadVector256(quant));
+        Vector256<int> v1 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 8), Avx.LoadVector256(quant + 8));
+        Vector256<int> v2 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 16), Avx.LoadVector256(quant + 16));
+        Vector256<int> v3 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 24), Avx.LoadVector256(quant + 24));
+        Vector256<int> v5 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 40), Avx.LoadVector256(quant + 40));
+        Vector256<int> v6 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 48), Avx.LoadVector256(quant + 48));
+        Vector256<int> v7 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 56), Avx.LoadVector256(quant + 56));
+
+        // Column pass (row 4 is never used by the 4-point outputs).
+        Reduced4(Avx2.ShiftLeftLogical(v0, ConstBits + 1), v2, v6, v7, v5, v3, v1, ConstBits - Pass1Bits + 1,
+            out Vector256<int> w0, out Vector256<int> w1, out Vector256<int> w2, out Vector256<int> w3);
+
+        // Columns of the work rows, four lanes each (rows 0-3).
+        Transpose4x4(w0.GetLower(), w1.GetLower(), w2.GetLower(), w3.GetLower(),
+            out Vector128<int> c0, out Vector128<int> c1, out Vector128<int> c2, out Vector128<int> c3);
+        Transpose4x4(w0.GetUpper(), w1.GetUpper(), w2.GetUpper(), w3.GetUpper(),
+            out _, out Vector128<int> c5, out Vector128<int> c6, out Vector128<int> c7);
+
+        // Row pass: output column x of every row at once (the upper lanes are idle).
+        Reduced4(Sse2.ShiftLeftLogical(c0, ConstBits + 1).ToVector256Unsafe(), c2.ToVector256Unsafe(), c6.ToVector256Unsafe(),
+            c7.ToVector256Unsafe(), c5.ToVector256Unsafe(), c3.ToVector256Unsafe(), c1.ToVector256Unsafe(), ConstBits + Pass1Bits + 3 + 1,
+            out Vector256<int> o0, out Vector256<int> o1, out Vector256<int> o2, out Vector256<int> o3);
+        Transpose4x4(o0.GetLower(), o1.GetLower(), o2.GetLower(), o3.GetLower(),
+            out Vector128<int> r0, out Vector128<int> r1, out Vector128<int> r2, out Vector128<int> r3);
+        Vector128<int> center = Vector128.Create(128);
+        Vector128<uint> pixels = Sse2.PackUnsignedSaturate(
+            Sse2.PackSignedSaturate(r0 + center, r1 + center), Sse2.PackSignedSaturate(r2 + center, r3 + center)).AsUInt32();
+        *(uint*)output = pixels.GetElement(0);
+        *(uint*)(output + stride) = pixels.GetElement(1);
+        *(uint*)(output + 2 * stride) = pixels.GetElement(2);
+        *(uint*)(output + 3 * stride) = pixels.GetElement(3);
+    }
+
+    /// <summary>The 8-to-4 butterfly of jidctred.c: even inputs 0 (already scaled), 2, 6; odd inputs 7, 5, 3, 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Reduced4(Vector256<int> scaled0, Vector256<int> in2, Vector256<int> in6, Vector256<int> in7,
+        Vector256<int> in5, Vector256<int> in3, Vector256<int> in1, [ConstantExpected] byte shift,
+        out Vector256<int> out0, out Vector256<int> out1, out Vector256<int> out2, out Vector256<int> out3)
+    {
+        Vector256<int> tmp2 = in2 * Vector256.Create(Fix1_847759065) + in6 * Vector256.Create(-Fix0_765366865);
+        Vector256<int> tmp10 = scaled0 + tmp2, tmp12 = scaled0 - tmp2;
+        Vector256<int> odd0 = in7 * Vector256.Create(-Fix0_211164243) + in5 * Vector256.Create(Fix1_451774981)
+            + in3 * Vector256.Create(-Fix2_172734803) + in1 * Vector256.Create(Fix1_061594337);
+        Vector256<int> odd2 = in7 * Vector256.Create(-Fix0_509795579) + in5 * Vector256.Create(-Fix0_601344887)
+            + in3 * Vector256.Create(Fix0_899976223) + in1 * Vector256.Create(Fix2_562915447);
+        Vector256<int> round = Vector256.Create(1 << (shift - 1));
+        tmp10 += round;
+        tmp12 += round;
+        out0 = Avx2.ShiftRightArithmetic(tmp10 + odd2, shift);
+        out3 = Avx2.ShiftRightArithmetic(tmp10 - odd2, shift);
+        out1 = Avx2.ShiftRightArithmetic(tmp12 + odd0, shift);
+        out2 = Avx2.ShiftRightArithmetic(tmp12 - odd0, shift);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(Vector128<int> a, Vector128<int> b, Vector128<int> c, Vector128<int> d,
+        out Vector128<int> r0, out Vector128<int> r1, out Vector128<int> r2, out Vector128<int> r3)
+    {
+        Vector128<int> t0 = Sse2.UnpackLow(a, b), t1 = Sse2.UnpackHigh(a, b);
+        Vector128<int> t2 = Sse2.UnpackLow(c, d), t3 = Sse2.UnpackHigh(c, d);
+        r0 = Sse2.UnpackLow(t0.AsInt64(), t2.AsInt64()).AsInt32();
+        r1 = Sse2.UnpackHigh(t0.AsInt64(), t2.AsInt64()).AsInt32();
+        r2 = Sse2.UnpackLow(t1.AsInt64(), t3.AsInt64()).AsInt32();
+        r3 = Sse2.UnpackHigh(t1.AsInt64(), t3.AsInt64()).AsInt32();
+    }
 }

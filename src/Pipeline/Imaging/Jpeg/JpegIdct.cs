@@ -246,7 +246,10 @@ internal static unsafe partial class JpegIdct
         switch (size)
         {
             case 8: Transform8x8(coef, quant, output, stride); break;
-            case 4: Transform4x4(coef, quant, output, stride); break;
+            case 4:
+                if (JpegSimd.Vector256) Transform4x4Vector256(coef, quant, output, stride);
+                else Transform4x4(coef, quant, output, stride);
+                break;
             case 2: Transform2x2(coef, quant, output, stride); break;
             default: Transform1x1(coef, quant, output); break;
         }

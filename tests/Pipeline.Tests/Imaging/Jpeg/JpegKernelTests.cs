@@ -23,7 +23,7 @@ public sealed unsafe class JpegKernelTests
     }
 
     [Fact]
-    public void Vector256IdctMatchesTheScalarTransformExactly()
+    public void Vector256IdctsMatchTheScalarTransformsExactly()
     {
         if (!JpegIdct.IsVector256Supported) Assert.Skip("AVX2 is not available on this machine.");
         var random = new Random(1);
@@ -43,6 +43,9 @@ public sealed unsafe class JpegKernelTests
             {
                 JpegIdct.Transform8x8Scalar(c, q, e, 13);
                 JpegIdct.Transform8x8Vector256(c, q, a, 13);
+                Assert.Equal(expected, actual);
+                JpegIdct.Transform4x4(c, q, e, 13);
+                JpegIdct.Transform4x4Vector256(c, q, a, 13);
             }
             Assert.Equal(expected, actual);
         }
