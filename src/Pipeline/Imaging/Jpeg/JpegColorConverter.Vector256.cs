@@ -11,35 +11,43 @@ internal static unsafe partial class JpegColorConverter
     private static readonly Vector128<byte>[] InterleaveMasks = BuildInterleaveMasks();
     private static readonly Vector128<byte>[] GrayMasks = BuildGrayMasks();
 
-    /// <summary>16 pixels a step; returns how many pixels it converted (a multiple of 16).</summary>
+    /// <summary>
+    /// 16 pixels a step in 16-bit lanes; returns how many pixels it converted (a multiple of 16). The products that
+    /// need more than 16 bits are split so the result equals the scalar formula exactly:
+    /// 1.402·Cr = Cr + 0.402·Cr and 1.772·Cb = 2·Cb − 0.228·Cb, where (mulhi(2x, FIX(f)) + 1) &gt;&gt; 1 equals
+    /// (FIX(f)·x + ½) &gt;&gt; 16; green uses a 32-bit multiply-add with −0.71414 = 0.28586 − 1.
+    /// </summary>
     public static int YCbCrToRgbVector256(byte* y, byte* cb, byte* cr, byte* rgb, int count)
     {
-        Vector256<int> center = Vector256.Create(128);
+        Vector256<short> center = Vector256.Create((short)128);
+        Vector256<short> one = Vector256.Create((short)1);
+        Vector256<short> crToR = Vector256.Create((short)(FixCrToR - 65536));        // 0.40200
+        Vector256<short> cbToB = Vector256.Create((short)(FixCbToB - 2 * 65536));    // -0.22800
+        // (Cb, Cr) pairs for the multiply-add: -0.34414 and +0.28586.
+        Vector256<short> toGreen = Vector256.Create(((65536 - FixCrToG) << 16) | (-FixCbToG & 0xFFFF)).AsInt16();
         Vector256<int> half = Vector256.Create(Half);
-        Vector256<int> crToR = Vector256.Create(FixCrToR);
-        Vector256<int> cbToB = Vector256.Create(FixCbToB);
-        Vector256<int> cbToG = Vector256.Create(-FixCbToG);
-        Vector256<int> crToG = Vector256.Create(-FixCrToG);
         int i = 0;
         for (; i + 16 <= count; i += 16)
         {
-            Vector256<int> y0 = Avx2.ConvertToVector256Int32(y + i), y1 = Avx2.ConvertToVector256Int32(y + i + 8);
-            Vector256<int> b0 = Avx2.ConvertToVector256Int32(cb + i) - center, b1 = Avx2.ConvertToVector256Int32(cb + i + 8) - center;
-            Vector256<int> r0 = Avx2.ConvertToVector256Int32(cr + i) - center, r1 = Avx2.ConvertToVector256Int32(cr + i + 8) - center;
+            Vector256<short> luma = Avx2.ConvertToVector256Int16(y + i);
+            Vector256<short> b = Avx2.ConvertToVector256Int16(cb + i) - center;
+            Vector256<short> r = Avx2.ConvertToVector256Int16(cr + i) - center;
 
-            Vector128<byte> red = PackToBytes(
-                y0 + Avx2.ShiftRightArithmetic(r0 * crToR + half, ScaleBits),
-                y1 + Avx2.ShiftRightArithmetic(r1 * crToR + half, ScaleBits));
-            Vector128<byte> green = PackToBytes(
-                y0 + Avx2.ShiftRightArithmetic(b0 * cbToG + r0 * crToG + half, ScaleBits),
-                y1 + Avx2.ShiftRightArithmetic(b1 * cbToG + r1 * crToG + half, ScaleBits));
-            Vector128<byte> blue = PackToBytes(
-                y0 + Avx2.ShiftRightArithmetic(b0 * cbToB + half, ScaleBits),
-                y1 + Avx2.ShiftRightArithmetic(b1 * cbToB + half, ScaleBits));
-            StoreInterleaved(red, green, blue, rgb + 3 * i);
+            Vector256<short> red = luma + r + Avx2.ShiftRightArithmetic(Avx2.MultiplyHigh(r + r, crToR) + one, 1);
+            Vector256<short> blue = luma + b + b + Avx2.ShiftRightArithmetic(Avx2.MultiplyHigh(b + b, cbToB) + one, 1);
+            Vector256<int> greenLow = Avx2.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(b, r), toGreen) + half, ScaleBits);
+            Vector256<int> greenHigh = Avx2.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(b, r), toGreen) + half, ScaleBits);
+            Vector256<short> green = luma - r + Avx2.PackSignedSaturate(greenLow, greenHigh); // unpack/pack per lane keep the order
+
+            StoreInterleaved(Narrow(red), Narrow(green), Narrow(blue), rgb + 3 * i);
         }
         return i;
     }
+
+    /// <summary>Saturates 16 shorts to bytes, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Narrow(Vector256<short> v)
+        => Avx2.Permute4x64(Avx2.PackUnsignedSaturate(v, v).AsInt64(), 0b00_00_10_00).AsByte().GetLower();
 
     public static int GrayToRgbVector256(byte* y, byte* rgb, int count)
     {
@@ -62,16 +70,6 @@ internal static unsafe partial class JpegColorConverter
         for (; i + 16 <= count; i += 16)
             StoreInterleaved(Sse2.LoadVector128(r + i), Sse2.LoadVector128(g + i), Sse2.LoadVector128(b + i), rgb + 3 * i);
         return i;
-    }
-
-    /// <summary>Saturates 16 ints to bytes, in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> PackToBytes(Vector256<int> low, Vector256<int> high)
-    {
-        // The 256-bit pack interleaves 128-bit lanes; the permute restores order before the final pack.
-        Vector256<short> s = Avx2.PackSignedSaturate(low, high);
-        s = Avx2.Permute4x64(s.AsInt64(), 0b11_01_10_00).AsInt16();
-        return Sse2.PackUnsignedSaturate(s.GetLower(), s.GetUpper());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
