@@ -68,6 +68,7 @@ internal sealed unsafe class JpegDecoderCore
     /// <summary>The DCT scale denominator used (1, 2, 4 or 8), known once the first scan started.</summary>
     public int ScaleDenominator { get; private set; } = 1;
 
+    /// <summary>Decodes the image (oriented when the options say so); pooled buffers go back to the pool whatever happens.</summary>
     public Image Decode()
     {
         try

@@ -167,6 +167,28 @@ internal static unsafe partial class JpegIdct
         *(uint*)(output + 3 * stride) = pixels.GetElement(3);
     }
 
+    /// <summary>
+    /// The reduced 2×2 transform (<see cref="Transform2x2"/>): the column pass on row vectors (all eight columns at
+    /// once; the unused ones cost nothing extra), then the two rows in scalar code.
+    /// </summary>
+    public static void Transform2x2Vector256(short* coef, int* quant, byte* output, int stride)
+    {
+        Vector256<int> v0 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef), Avx.LoadVector256(quant));
+        Vector256<int> v1 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 8), Avx.LoadVector256(quant + 8));
+        Vector256<int> v3 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 24), Avx.LoadVector256(quant + 24));
+        Vector256<int> v5 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 40), Avx.LoadVector256(quant + 40));
+        Vector256<int> v7 = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(coef + 56), Avx.LoadVector256(quant + 56));
+        Vector256<int> tmp10 = Avx2.ShiftLeftLogical(v0, ConstBits + 2);
+        Vector256<int> tmp0 = v7 * Vector256.Create(-Fix0_720959822) + v5 * Vector256.Create(Fix0_850430095)
+            + v3 * Vector256.Create(-Fix1_272758580) + v1 * Vector256.Create(Fix3_624509785);
+        const byte shift = ConstBits - Pass1Bits + 2;
+        tmp10 += Vector256.Create(1 << (shift - 1));
+        int* ws = stackalloc int[16];
+        Avx.Store(ws, Avx2.ShiftRightArithmetic(tmp10 + tmp0, shift));
+        Avx.Store(ws + 8, Avx2.ShiftRightArithmetic(tmp10 - tmp0, shift));
+        TwoByTwoRows(ws, output, stride);
+    }
+
     /// <summary>The 8-to-4 butterfly of jidctred.c: even inputs 0 (already scaled), 2, 6; odd inputs 7, 5, 3, 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Reduced4(Vector256<int> scaled0, Vector256<int> in2, Vector256<int> in6, Vector256<int> in7,

@@ -223,6 +223,12 @@ internal static unsafe partial class JpegIdct
             ws[c + 8] = Descale(tmp10 - tmp0, shift);
         }
 
+        TwoByTwoRows(ws, output, stride);
+    }
+
+    /// <summary>The row pass of the 2×2 transform over its 2 × 8 work rows.</summary>
+    private static void TwoByTwoRows(int* ws, byte* output, int stride)
+    {
         for (int r = 0; r < 2; r++)
         {
             int* w = ws + r * 8;
@@ -250,7 +256,10 @@ internal static unsafe partial class JpegIdct
                 if (JpegSimd.Vector256) Transform4x4Vector256(coef, quant, output, stride);
                 else Transform4x4(coef, quant, output, stride);
                 break;
-            case 2: Transform2x2(coef, quant, output, stride); break;
+            case 2:
+                if (JpegSimd.Vector256) Transform2x2Vector256(coef, quant, output, stride);
+                else Transform2x2(coef, quant, output, stride);
+                break;
             default: Transform1x1(coef, quant, output); break;
         }
     }

@@ -46,6 +46,9 @@ public sealed unsafe class JpegKernelTests
                 Assert.Equal(expected, actual);
                 JpegIdct.Transform4x4(c, q, e, 13);
                 JpegIdct.Transform4x4Vector256(c, q, a, 13);
+                Assert.Equal(expected, actual);
+                JpegIdct.Transform2x2(c, q, e, 13);
+                JpegIdct.Transform2x2Vector256(c, q, a, 13);
             }
             Assert.Equal(expected, actual);
         }
