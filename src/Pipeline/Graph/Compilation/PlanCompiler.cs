@@ -171,6 +171,26 @@ internal sealed class PlanCompiler
         return node.Identity.Fail($"input {e.Input} ('{name}') must be known before running, but it is computed at run time", e);
     }
 
+    /// <summary>
+    /// The buffer of an input that <paramref name="node"/> may overwrite with its output 0: the operator allows it for
+    /// that input, the sizes match, no other input slot reads the same buffer, and nothing reads the buffer after this
+    /// node (its last use, over every value sharing it, is now). -1 when there is none.
+    /// </summary>
+    private static int InPlaceBuffer(GraphNode node, int time, long size, Dictionary<string, int> bufferOf, List<long> bytes, List<int> last)
+    {
+        for (int i = 0; i < node.Inputs.Length; i++)
+        {
+            if (!node.HasInput(i) || !node.Operator.CanRunInPlace(i) || !bufferOf.TryGetValue(node.Inputs[i], out int b)) continue;
+            if (bytes[b] != size || last[b] != time) continue;
+            bool sharedWithOtherSlot = false;
+            for (int j = 0; j < node.Inputs.Length; j++)
+                if (j != i && node.HasInput(j) && bufferOf.TryGetValue(node.Inputs[j], out int other) && other == b && node.Inputs[j] != node.Inputs[i])
+                    sharedWithOtherSlot = true;
+            if (!sharedWithOtherSlot) return b;
+        }
+        return -1;
+    }
+
     /// <summary>Integer (and bool) inputs may carry shapes; float inputs are data and never keyed.</summary>
     public static bool IsKeyable(DataType type) => type is not (DataType.Float32 or DataType.Float16 or DataType.BFloat16 or DataType.Float64);
 
@@ -179,66 +199,66 @@ internal sealed class PlanCompiler
         int stepCount = _live.Count;
         int end = stepCount + 1; // time of the final copy-out; steps run at times 1..stepCount, inputs are copied at 0
 
-        // Buffers: one per arena value; an aliasing node's output joins its input's buffer.
+        // When each value is last read: by a later step, or by the final copy-out when requested.
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int s = 0; s < stepCount; s++)
+            foreach (string input in _graph.Nodes[_live[s].Node].Inputs)
+                if (input.Length > 0) lastUse[input] = s + 1;
+        foreach (string name in requested) lastUse[name] = end;
+        int LastUse(string name) => lastUse.GetValueOrDefault(name, -1);
+
+        // Buffers: one per arena value, except that an aliasing node's output joins its input's buffer, and an
+        // in-place node's output takes over the buffer of an input that dies at that node.
         var bufferOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var bytes = new List<long>();
         var first = new List<int>();
         var last = new List<int>();
-        int NewBuffer(long size, int time)
+        void Assign(string name, int buffer)
+        {
+            bufferOf[name] = buffer;
+            last[buffer] = Math.Max(last[buffer], LastUse(name));
+        }
+        void NewBuffer(string name, long size, int time)
         {
             bytes.Add(size);
             first.Add(time);
             last.Add(time);
-            return bytes.Count - 1;
+            Assign(name, bytes.Count - 1);
         }
-        void Use(string name, int time)
-        {
-            if (bufferOf.TryGetValue(name, out int b)) last[b] = Math.Max(last[b], time);
-        }
-
-        var requestedSet = new HashSet<string>(requested, StringComparer.Ordinal);
-        var consumed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var step in _live)
-            foreach (string input in _graph.Nodes[step.Node].Inputs)
-                if (input.Length > 0) consumed.Add(input);
 
         for (int i = 0; i < _inputInfos.Length; i++)
         {
             string name = _graph.Model.Inputs[i].Name;
-            if (_keyedValues[i] is null && (consumed.Contains(name) || requestedSet.Contains(name)))
-                bufferOf[name] = NewBuffer(MemoryBudget.Bytes(_inputInfos[i]), 0);
+            if (_keyedValues[i] is null && LastUse(name) >= 0) NewBuffer(name, MemoryBudget.Bytes(_inputInfos[i]), 0);
         }
 
         for (int s = 0; s < stepCount; s++)
         {
             int time = s + 1;
             GraphNode node = _graph.Nodes[_live[s].Node];
-            foreach (string input in node.Inputs)
-                if (input.Length > 0) Use(input, time);
-
             int alias = node.Operator.AliasedInput;
             for (int o = 0; o < node.Outputs.Length; o++)
             {
                 string name = node.Outputs[o];
                 if (_live[s].Outputs[o] is not { } info) continue;
-                bool used = consumed.Contains(name) || requestedSet.Contains(name);
-                if (!used && o > 0) continue; // an unused optional output need not be written
+                if (LastUse(name) < 0 && o > 0) continue; // an unused optional output need not be written
+                long size = MemoryBudget.Bytes(info);
                 if (o == 0 && alias >= 0)
                 {
                     if (!node.HasInput(alias)) throw node.Identity.Fail($"aliased input {alias} is missing");
-                    if (MemoryBudget.Bytes(info) != MemoryBudget.Bytes(InfoOf(node.Inputs[alias])))
+                    if (size != MemoryBudget.Bytes(InfoOf(node.Inputs[alias])))
                         throw node.Identity.Fail($"output 0 reinterprets input {alias} but their sizes differ");
-                    if (bufferOf.TryGetValue(node.Inputs[alias], out int shared))
-                    {
-                        bufferOf[name] = shared;
-                        last[shared] = Math.Max(last[shared], time);
-                    }
+                    if (bufferOf.TryGetValue(node.Inputs[alias], out int shared)) Assign(name, shared);
                     continue; // an alias of a constant stays a constant: resolved below
                 }
-                bufferOf[name] = NewBuffer(MemoryBudget.Bytes(info), time);
+                if (o == 0 && InPlaceBuffer(node, time, size, bufferOf, bytes, last) is int reused and >= 0)
+                {
+                    Assign(name, reused);
+                    continue;
+                }
+                NewBuffer(name, size, time);
             }
         }
-        foreach (string name in requested) Use(name, end);
 
         var lifetimes = new BufferLifetime[bytes.Count];
         for (int b = 0; b < lifetimes.Length; b++) lifetimes[b] = new BufferLifetime(bytes[b], first[b], last[b]);
