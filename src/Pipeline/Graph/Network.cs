@@ -242,6 +242,22 @@ public sealed class Network : IDisposable
         }
     }
 
+    /// <summary>
+    /// The shape of the output the span overload of <c>Run</c> writes (by default the first graph output) for a
+    /// single float input of <paramref name="inputShape"/>: size the output buffer with it. Plans on first use.
+    /// </summary>
+    /// <exception cref="ArgumentException">The network does not have a single float input of that rank, or the name is unknown.</exception>
+    public int[] GetOutputShape(ReadOnlySpan<int> inputShape, string? outputName = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Inputs.Count != 1) throw new ArgumentException($"The network has {Inputs.Count} inputs.", nameof(inputShape));
+        CheckInput(Inputs[0], DataType.Float32, inputShape);
+        string name = outputName ?? _defaultOutputs[0];
+        PlanEntry entry = FindPlan(inputShape, name)
+            ?? CompilePlan([Tensor.Zeros(DataType.Float32, inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
+        return entry.OutputShape(0);
+    }
+
     /// <summary>Frees the plans' working memory, the pinned weights and the worker threads.</summary>
     public void Dispose()
     {
