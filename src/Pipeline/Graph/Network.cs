@@ -101,7 +101,8 @@ public sealed class Network : IDisposable
 
     /// <summary>
     /// Every value of the graph (inputs, constants, intermediates, outputs) with its concrete shape when the inputs
-    /// have their declared shapes, open dimensions set to 1 and the first dimension to <paramref name="batchSize"/>.
+    /// have their declared shapes, open dimensions set to 1 and the batch dimension (the first, when open or declared
+    /// 1) set to <paramref name="batchSize"/>.
     /// Graph inputs come first, then the model's constants, then node outputs in file order.
     /// </summary>
     /// <exception cref="InvalidModelException">Shapes cannot be inferred (or depend on an input's values).</exception>
@@ -282,7 +283,37 @@ public sealed class Network : IDisposable
         return (FindPlan(inputs, names) ?? CompilePlan(inputs, names)).Plan;
     }
 
-    /// <summary>The declared input shapes with open dimensions set to 1 and the first one to <paramref name="batch"/>.</summary>
+    /// <summary>
+    /// Compiles an uncached plan for the declared input shapes (open dimensions 1, first dimension
+    /// <paramref name="batch"/>) without any input data: shape-carrying inputs the plan turns out to need are keyed
+    /// on zeros. For checking that a model plans (the reader fuzzer) and for inspection; the caller disposes the plan.
+    /// </summary>
+    internal ExecutionPlan CompileDeclared(int batch)
+    {
+        TensorInfo[] infos = DeclaredInputs(batch);
+        var keyed = new Tensor?[infos.Length];
+        while (true)
+        {
+            try
+            {
+                return Compile(RunGraph, infos, keyed, _defaultOutputs);
+            }
+            catch (PlanNeedsInputValuesException e)
+            {
+                foreach (int i in e.Inputs)
+                {
+                    if (MemoryBudget.ElementCount(infos[i].Shape) > 1 << 20)
+                        throw _graph.Model.Fail($"input '{Inputs[i].Name}' carries a shape, but its declared size [{string.Join(",", infos[i].Shape)}] is too large for one");
+                    keyed[i] = Tensor.Zeros(infos[i].Type, infos[i].Shape);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The declared input shapes with open dimensions set to 1 and the batch dimension (the first, when open or
+    /// declared 1) set to <paramref name="batch"/>.
+    /// </summary>
     internal TensorInfo[] DeclaredInputs(int batch)
     {
         var infos = new TensorInfo[Inputs.Count];
@@ -291,7 +322,8 @@ public sealed class Network : IDisposable
             TensorDeclaration d = Inputs[i];
             if (d.Shape is null) throw _graph.Model.Fail($"input '{d.Name}' declares no shape; give concrete inputs");
             int[] shape = d.Shape.Select(x => x < 0 ? 1 : x).ToArray();
-            if (shape.Length >= 2 || (shape.Length == 1 && d.Shape[0] < 0)) shape[0] = batch;
+            // The batch goes where the model leaves the first dimension open or declares it 1 (and rank ≥ 2).
+            if (shape.Length >= 1 && (d.Shape[0] < 0 || (d.Shape[0] == 1 && shape.Length >= 2))) shape[0] = batch;
             infos[i] = new TensorInfo(d.Type, shape);
         }
         return infos;
