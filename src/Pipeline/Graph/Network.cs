@@ -284,6 +284,29 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
+    /// Runs the plan for a single float input <paramref name="runs"/> times with a timer around every kernel, for the
+    /// bench command's profile: the steps, each one's mean milliseconds per run, and whether the batch runs image by
+    /// image (the times are then for one image).
+    /// </summary>
+    internal unsafe (IReadOnlyList<PlanStep> Steps, double[] Milliseconds, bool PerImage) Profile(float[] input, int[] shape, int runs)
+    {
+        var tensor = Tensor.Create(input, shape);
+        PlanEntry entry = FindPlan([tensor], _defaultOutputs) ?? CompilePlan([tensor], _defaultOutputs);
+        ExecutionPlan plan = entry.Plan;
+        var ticks = new long[plan.Steps.Count];
+        var result = new float[plan.OutputInfos[0].ElementCount];
+        fixed (float* i = input)
+        fixed (float* o = result)
+        {
+            Span<nint> ins = [(nint)i];
+            Span<nint> outs = [(nint)o];
+            for (int r = 0; r < runs; r++) plan.Execute(ins, outs, _pool, ticks);
+        }
+        double[] ms = ticks.Select(t => t * 1000.0 / System.Diagnostics.Stopwatch.Frequency / runs).ToArray();
+        return (plan.Steps, ms, plan.InputInfos[0] is { } info && !info.Shape.AsSpan().SequenceEqual(shape));
+    }
+
+    /// <summary>
     /// Compiles an uncached plan for the declared input shapes (open dimensions 1, first dimension
     /// <paramref name="batch"/>) without any input data: shape-carrying inputs the plan turns out to need are keyed
     /// on zeros. For checking that a model plans (the reader fuzzer) and for inspection; the caller disposes the plan.

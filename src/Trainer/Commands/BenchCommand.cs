@@ -19,8 +19,9 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Threads per run (0: one per processor).", DefaultValueFactory = _ => 2 };
         var iterations = new Option<int>("--iters") { Description = "Timed runs.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first.", DefaultValueFactory = _ => 3 };
+        var profile = new Option<bool>("--profile") { Description = "Also time each node over the timed runs and print the total per op type." };
         var command = new Command("bench", "Time a model's forward pass on a fixed input.");
-        foreach (Option option in new Option[] { model, batch, threads, iterations, warmup }) command.Options.Add(option);
+        foreach (Option option in new Option[] { model, batch, threads, iterations, warmup, profile }) command.Options.Add(option);
         CommandKit.SetAction(command, (output, parse) =>
         {
             FileInfo file = parse.GetValue(model)!;
@@ -67,8 +68,23 @@ internal static class BenchCommand
                     imagesPerSecond = Math.Round(perSecond, 2),
                     firstRunMs = Math.Round(compile.Elapsed.TotalMilliseconds, 3),
                 });
+            if (parse.GetValue(profile)) Profile(output, network, input, shape, n);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Runs the plan <paramref name="runs"/> more times with per-step timers and prints the share of each op type.</summary>
+    private static void Profile(CommandOutput output, Network network, float[] input, int[] shape, int runs)
+    {
+        (IReadOnlyList<Pipeline.Graph.Execution.PlanStep> steps, double[] ms, bool perImage) = network.Profile(input, shape, runs);
+        if (perImage) output.Text("profile: this batch runs image by image; the times are for one image");
+        double total = ms.Sum();
+        var byOp = steps.Select((s, k) => (Op: s.Node.Operator.Name + (s.Node.Operator is IFusesActivation { Activation.Kind: not Pipeline.Tensors.Kernels.ActivationKind.None } ? " (fused)" : ""), Ms: ms[k]))
+            .GroupBy(p => p.Op).Select(g => (Op: g.Key, Count: g.Count(), Ms: g.Sum(p => p.Ms))).OrderByDescending(g => g.Ms);
+        output.Text(string.Create(CultureInfo.InvariantCulture, $"profile: {steps.Count} kernels, {total:0.###} ms per run inside kernels"));
+        foreach ((string op, int count, double opMs) in byOp)
+            output.Write(string.Create(CultureInfo.InvariantCulture, $"  {opMs,9:0.###} ms {100 * opMs / total,5:0.0}%  {count,4} x {op}"),
+                new { profile = op, nodes = count, ms = Math.Round(opMs, 4), share = Math.Round(opMs / total, 4) });
     }
 }

@@ -154,15 +154,21 @@ public sealed class NetworkTests
     [Fact]
     public void FailsClearlyWhenAShapeDependsOnFloatData()
     {
-        var builder = new OnnxBuilder().Input("x", DataType.Float32, 2, 3).Input("s", DataType.Float32, 2)
-            .Node("TReshape", ["x", "s"], ["y"], "reshape").Output("y");
+        // A float input of rank 2 is data, never a shape to key plans on.
+        var builder = new OnnxBuilder().Input("s", DataType.Float32, 1, 2).Node("TFill", ["s"], ["y"], "fill").Output("y");
         using Network network = Load(builder);
-        var e = Assert.Throws<InvalidModelException>(() => network.Run(new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(Ramp(6), 2, 3), ["s"] = Tensor.Create(new float[] { 3, 2 }, 2),
-        }));
-        Assert.Equal("reshape", e.Node);
+        var e = Assert.Throws<InvalidModelException>(() => network.Run(Tensor.Create(new float[] { 3, 2 }, 1, 2)));
+        Assert.Equal("fill", e.Node);
         Assert.Contains("must be known before running", e.Message);
+    }
+
+    [Fact]
+    public void KeysPlansOnTinyFloatVectorsLikeResizeScales()
+    {
+        var builder = new OnnxBuilder().Input("s", DataType.Float32, 2).Node("TFill", ["s"], ["y"]).Output("y");
+        using Network network = Load(builder);
+        Assert.Equal([3, 2], network.Run(Tensor.Create(new float[] { 3, 2 }, 2))[0].ShapeArray());
+        Assert.Equal([1, 4], network.Run(Tensor.Create(new float[] { 1, 4 }, 2))[0].ShapeArray());
     }
 
     [Fact]

@@ -203,7 +203,8 @@ internal static class TestOperators
         public override string Name => "TFill";
         public override void InferOutputs(ShapeContext c)
         {
-            long[] shape = c.RequireValue(0, "the shape").AsSpan<long>().ToArray();
+            Tensor value = c.RequireValue(0, "the shape");
+            long[] shape = value.Type == DataType.Float32 ? value.AsSpan<float>().ToArray().Select(v => (long)v).ToArray() : value.AsSpan<long>().ToArray();
             if (shape.Any(d => d is < 0 or > int.MaxValue)) throw c.Fail("bad dimension");
             c.SetOutput(0, DataType.Float32, shape.Select(d => (int)d).ToArray());
         }

@@ -166,7 +166,7 @@ internal sealed class PlanCompiler
         var candidates = new List<int>();
         if (name.Length > 0)
             foreach (int input in _graph.InputAncestors(name))
-                if (_keyedValues[input] is null && IsKeyable(_inputInfos[input].Type)) candidates.Add(input);
+                if (_keyedValues[input] is null && IsKeyable(_inputInfos[input])) candidates.Add(input);
         if (candidates.Count > 0) return new PlanNeedsInputValuesException([.. candidates]);
         return node.Identity.Fail($"input {e.Input} ('{name}') must be known before running, but it is computed at run time", e);
     }
@@ -191,8 +191,17 @@ internal sealed class PlanCompiler
         return -1;
     }
 
-    /// <summary>Integer (and bool) inputs may carry shapes; float inputs are data and never keyed.</summary>
-    public static bool IsKeyable(DataType type) => type is not (DataType.Float32 or DataType.Float16 or DataType.BFloat16 or DataType.Float64);
+    /// <summary>
+    /// Whether a plan may be keyed on this input's contents: integer and bool inputs (shapes, axes, pads) always; float
+    /// inputs only when they are tiny vectors (a Resize's scales), never data such as images, which would make every
+    /// run a new plan.
+    /// </summary>
+    public static bool IsKeyable(TensorInfo input)
+        => input.Type is not (DataType.Float32 or DataType.Float16 or DataType.BFloat16 or DataType.Float64)
+           || (input.Shape.Length <= 1 && MemoryBudget.ElementCount(input.Shape) <= MaxKeyedFloats);
+
+    /// <summary>The most elements a float input may have and still be keyed on (rank 0 or 1 only).</summary>
+    public const int MaxKeyedFloats = 16;
 
     private ExecutionPlan Build(string[] requested, int threads, PinnedConstants pins)
     {

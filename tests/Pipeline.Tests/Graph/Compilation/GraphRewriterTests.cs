@@ -113,4 +113,28 @@ public sealed class GraphRewriterTests
         using Network network = NetworkTests.Load(builder);
         Assert.Equal(2, network.RunGraph.Nodes.Length);
     }
+
+    [Fact]
+    public void RealConvBatchNormAndReluFoldIntoOneKernel()
+    {
+        foreach (string op in new[] { "Conv", "BatchNormalization", "Relu" })
+            if (Pipeline.Graph.Onnx.OnnxOperatorTable.Find(op) is null) Assert.Skip($"needs the real {op} operator (ops and kernels work), not on this branch");
+        var builder = new OnnxBuilder().Input("x", DataType.Float32, 2, C, 5, 5)
+            .Initializer("w", Values(M * C * 9, 11), M, C, 3, 3)
+            .Initializer("gamma", Values(M, 3).Select(v => v + 1.5f).ToArray(), M)
+            .Initializer("beta", Values(M, 4), M)
+            .Initializer("mean", Values(M, 5), M)
+            .Initializer("var", Values(M, 6).Select(v => v * v + 0.1f).ToArray(), M)
+            .Node("Conv", ["x", "w"], ["conv"], "conv", OnnxBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("BatchNormalization", ["conv", "gamma", "beta", "mean", "var"], ["bn"], "bn")
+            .Node("Relu", ["bn"], ["y"], "relu")
+            .Output("y");
+        using Network optimized = Network.Load(builder.Build(), new NetworkOptions { Threads = 2 });
+        using Network plain = Network.Load(builder.Build(), new NetworkOptions { Threads = 2, OptimizeGraph = false });
+        Assert.True(optimized.RunGraph.Nodes.Length == 1,
+            "Conv + BatchNormalization + Relu should plan as one kernel; the BatchNormalization operator must implement IBatchNormalization "
+            + $"and Relu IActivationOperator (got {string.Join(", ", optimized.RunGraph.Nodes.Select(n => n.Operator.Name))})");
+        var x = Tensor.Create(Values(2 * C * 25, 12), 2, C, 5, 5);
+        AssertClose(plain.Run(x)[0].AsSpan<float>().ToArray(), optimized.Run(x)[0].AsSpan<float>().ToArray());
+    }
 }
