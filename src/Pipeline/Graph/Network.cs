@@ -23,6 +23,8 @@ namespace Pipeline.Graph;
 /// </summary>
 public sealed class Network : IDisposable
 {
+    private readonly GraphModel _model;
+    private readonly Dictionary<string, int> _passThrough;
     private readonly PreparedGraph _graph;
     private readonly PreparedGraph? _optimized;
     private readonly WorkerPool _pool;
@@ -36,10 +38,12 @@ public sealed class Network : IDisposable
     private Network(GraphModel model, NetworkOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.Threads);
-        _graph = GraphPreparer.Prepare(model);
+        _model = model;
+        (GraphModel tensorModel, _passThrough) = NonTensorPassThrough.Split(model);
+        _graph = GraphPreparer.Prepare(tensorModel);
         if (options.OptimizeGraph) _optimized = GraphPreparer.Optimize(_graph);
-        _defaultOutputs = model.Outputs.Select(o => o.Name).ToArray();
-        _keyed = new bool[model.Inputs.Count];
+        _defaultOutputs = tensorModel.Outputs.Select(o => o.Name).ToArray();
+        _keyed = new bool[tensorModel.Inputs.Count];
         _pool = new WorkerPool(options.Threads == 0 ? Environment.ProcessorCount : options.Threads);
     }
 
@@ -82,10 +86,13 @@ public sealed class Network : IDisposable
     internal static Network FromGraph(GraphModel model, NetworkOptions? options) => new(model, options ?? new NetworkOptions());
 
     /// <summary>The values a run needs, in the model's order.</summary>
-    public IReadOnlyList<TensorDeclaration> Inputs => _graph.Model.Inputs;
+    public IReadOnlyList<TensorDeclaration> Inputs => _model.Inputs;
 
     /// <summary>The values a run returns by default, in the model's order.</summary>
-    public IReadOnlyList<TensorDeclaration> Outputs => _graph.Model.Outputs;
+    public IReadOnlyList<TensorDeclaration> Outputs => _model.Outputs;
+
+    /// <summary>The tensor inputs, the ones the plans compute with (all inputs, unless the model passes sequences through).</summary>
+    internal IReadOnlyList<TensorDeclaration> TensorInputs => _graph.Model.Inputs;
 
     /// <summary>The model's format and version, e.g. <c>ONNX IR 7, opset 13</c>.</summary>
     public string Format => _graph.Model.Format;
@@ -118,7 +125,7 @@ public sealed class Network : IDisposable
         }
         catch (PlanNeedsInputValuesException e)
         {
-            throw _graph.Model.Fail($"shapes depend on the value of input '{Inputs[e.Inputs[0]].Name}'; run the network with actual inputs");
+            throw _graph.Model.Fail($"shapes depend on the value of input '{TensorInputs[e.Inputs[0]].Name}'; run the network with actual inputs");
         }
 
         var values = new List<NetworkValue>(infos.Count);
@@ -131,7 +138,7 @@ public sealed class Network : IDisposable
             else if (_graph.Constants.TryGetValue(name, out Tensor? constant))
                 values.Add(new NetworkValue(name, constant.Type, constant.ShapeArray(), opType, nodeName, isConstant: true));
         }
-        foreach (TensorDeclaration input in Inputs) Add(input.Name, null, null);
+        foreach (TensorDeclaration input in TensorInputs) Add(input.Name, null, null);
         foreach (string name in _graph.Model.Constants.Keys) Add(name, null, null);
         foreach (GraphNode node in _graph.Model.Nodes)
             foreach (string output in node.Outputs) Add(output, node.Identity.OpType, node.Identity.Name);
@@ -150,9 +157,9 @@ public sealed class Network : IDisposable
     public IReadOnlyList<Tensor> Run(Tensor input, params string[] outputNames)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (Inputs.Count != 1)
-            throw new ArgumentException($"The network has {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}); pass them by name.", nameof(input));
-        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [Inputs[0].Name] = input }, outputNames);
+        if (TensorInputs.Count != 1)
+            throw new ArgumentException($"The network has {TensorInputs.Count} inputs ({string.Join(", ", TensorInputs.Select(i => i.Name))}); pass them by name.", nameof(input));
+        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [TensorInputs[0].Name] = input }, outputNames);
         var list = new Tensor[outputNames.Length];
         for (int i = 0; i < list.Length; i++) list[i] = results[outputNames[i]];
         return list;
@@ -169,13 +176,13 @@ public sealed class Network : IDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         ObjectDisposedException.ThrowIf(_disposed, this);
         string[] outputs = outputNames is null ? _defaultOutputs : CheckOutputs(outputNames);
-        var ordered = new Tensor[Inputs.Count];
+        var ordered = new Tensor[TensorInputs.Count];
         foreach (string name in inputs.Keys)
             if (!_graph.InputIndex.ContainsKey(name))
-                throw new ArgumentException($"'{name}' is not an input of the network (inputs: {string.Join(", ", Inputs.Select(i => i.Name))}).", nameof(inputs));
+                throw new ArgumentException($"'{name}' is not an input of the network (inputs: {string.Join(", ", TensorInputs.Select(i => i.Name))}).", nameof(inputs));
         for (int i = 0; i < ordered.Length; i++)
         {
-            TensorDeclaration declared = Inputs[i];
+            TensorDeclaration declared = TensorInputs[i];
             if (!inputs.TryGetValue(declared.Name, out Tensor? tensor) || tensor is null)
                 throw new ArgumentException($"Input '{declared.Name}' is missing.", nameof(inputs));
             CheckInput(declared, tensor.Type, tensor.Shape);
@@ -208,6 +215,30 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
+    /// Runs on inputs of any kind: a <see cref="Tensor"/> per tensor input, and for sequence or optional inputs an
+    /// <c>IReadOnlyList&lt;Tensor&gt;</c>, a tensor, or null (an empty optional). The engine computes on tensors only, so a
+    /// non-tensor value can only come back unchanged, through the Identity nodes the model routes it through.
+    /// </summary>
+    internal IReadOnlyDictionary<string, object?> RunValues(IReadOnlyDictionary<string, object?> inputs, IReadOnlyList<string> outputNames)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (TensorDeclaration declared in TensorInputs)
+            tensors[declared.Name] = inputs.GetValueOrDefault(declared.Name) as Tensor
+                ?? throw new ArgumentException($"Input '{declared.Name}' must be a tensor.", nameof(inputs));
+        string[] computed = outputNames.Where(o => !_passThrough.ContainsKey(o)).ToArray();
+        var results = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (computed.Length > 0)
+            foreach ((string name, Tensor value) in Run(tensors, computed)) results[name] = value;
+        foreach (string name in outputNames)
+        {
+            if (!_passThrough.TryGetValue(name, out int source)) continue;
+            string input = _model.Inputs[source].Name;
+            results[name] = inputs.TryGetValue(input, out object? value) ? value : throw new ArgumentException($"Input '{input}' is missing.", nameof(inputs));
+        }
+        return results;
+    }
+
+    /// <summary>
     /// Runs the network on its single float input, writing one output (by default the first graph output; any value
     /// may be named) into <paramref name="output"/>, which must have exactly its element count. After the first call
     /// for a given shape and output, this allocates nothing.
@@ -216,8 +247,8 @@ public sealed class Network : IDisposable
     public unsafe void Run(ReadOnlySpan<float> input, ReadOnlySpan<int> inputShape, Span<float> output, string? outputName = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Inputs.Count != 1) throw new ArgumentException($"The network has {Inputs.Count} inputs; use the dictionary overload.", nameof(input));
-        CheckInput(Inputs[0], DataType.Float32, inputShape);
+        if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs; use the dictionary overload.", nameof(input));
+        CheckInput(TensorInputs[0], DataType.Float32, inputShape);
         if (MemoryBudget.ElementCount(inputShape) != input.Length)
             throw new ArgumentException($"The input holds {input.Length} values but shape [{string.Join(",", inputShape.ToArray())}] needs {MemoryBudget.ElementCount(inputShape)}.", nameof(input));
         string name = outputName ?? _defaultOutputs[0];
@@ -251,8 +282,8 @@ public sealed class Network : IDisposable
     public int[] GetOutputShape(ReadOnlySpan<int> inputShape, string? outputName = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Inputs.Count != 1) throw new ArgumentException($"The network has {Inputs.Count} inputs.", nameof(inputShape));
-        CheckInput(Inputs[0], DataType.Float32, inputShape);
+        if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs.", nameof(inputShape));
+        CheckInput(TensorInputs[0], DataType.Float32, inputShape);
         string name = outputName ?? _defaultOutputs[0];
         PlanEntry entry = FindPlan(inputShape, name)
             ?? CompilePlan([Tensor.Zeros(DataType.Float32, inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
@@ -326,7 +357,7 @@ public sealed class Network : IDisposable
                 foreach (int i in e.Inputs)
                 {
                     if (MemoryBudget.ElementCount(infos[i].Shape) > 1 << 20)
-                        throw _graph.Model.Fail($"input '{Inputs[i].Name}' carries a shape, but its declared size [{string.Join(",", infos[i].Shape)}] is too large for one");
+                        throw _graph.Model.Fail($"input '{TensorInputs[i].Name}' carries a shape, but its declared size [{string.Join(",", infos[i].Shape)}] is too large for one");
                     keyed[i] = Tensor.Zeros(infos[i].Type, infos[i].Shape);
                 }
             }
@@ -339,10 +370,10 @@ public sealed class Network : IDisposable
     /// </summary>
     internal TensorInfo[] DeclaredInputs(int batch)
     {
-        var infos = new TensorInfo[Inputs.Count];
+        var infos = new TensorInfo[TensorInputs.Count];
         for (int i = 0; i < infos.Length; i++)
         {
-            TensorDeclaration d = Inputs[i];
+            TensorDeclaration d = TensorInputs[i];
             if (d.Shape is null) throw _graph.Model.Fail($"input '{d.Name}' declares no shape; give concrete inputs");
             int[] shape = d.Shape.Select(x => x < 0 ? 1 : x).ToArray();
             // The batch goes where the model leaves the first dimension open or declares it 1 (and rank ≥ 2).
@@ -465,7 +496,7 @@ public sealed class Network : IDisposable
         var split = new bool[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
-            IReadOnlyList<int>? declared = Inputs[i].Shape;
+            IReadOnlyList<int>? declared = TensorInputs[i].Shape;
             if (declared is null || declared.Count < 2 || declared[0] != 1 || infos[i].Shape[0] == 1 || keyed[i] is not null) continue;
             if (batch >= 0 && batch != infos[i].Shape[0]) { batch = -2; break; }
             batch = infos[i].Shape[0];

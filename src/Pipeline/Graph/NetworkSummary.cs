@@ -46,7 +46,7 @@ internal sealed record NetworkSummary(
         }
         catch (PlanNeedsInputValuesException e)
         {
-            reason = $"shapes depend on the value of input '{network.Inputs[e.Inputs[0]].Name}'";
+            reason = $"shapes depend on the value of input '{network.TensorInputs[e.Inputs[0]].Name}'";
         }
         catch (InvalidModelException e)
         {

@@ -268,4 +268,28 @@ public sealed class NetworkTests
         e = Assert.Throws<InvalidModelException>(() => Network.Load(new MemoryStream(bytes)));
         Assert.Equal("TScale", e.OpType);
     }
+
+    [Fact]
+    public void PassesSequencesThroughIdentityAlongsideTensors()
+    {
+        var builder = new OnnxBuilder().Input("seq", DataType.Float32, 1).Input("x", DataType.Float32, 1, 2)
+            .Node("TIdentity", ["seq"], ["a"]).Node("TIdentity", ["a"], ["seq_out"]).Node("TScale", ["x"], ["y"]).Output("seq_out").Output("y");
+        var sequenceType = new Pipeline.Graph.Onnx.Proto.TypeProto
+        {
+            SequenceType = new() { ElemType = new() { TensorType = new() { ElemType = (int)DataType.Float32 } } },
+        };
+        builder.Model.Graph.Input[0].Type = sequenceType;
+        builder.Model.Graph.Output[0].Type = sequenceType;
+        using Network network = Load(builder);
+        Assert.False(network.Inputs[0].IsTensor);
+        Assert.Equal("seq: sequence(tensor(Float32))", network.Inputs[0].ToString());
+
+        Tensor[] sequence = [Tensor.Create(new float[] { 1 }, 1), Tensor.Create(new float[] { 2, 3 }, 2)];
+        IReadOnlyDictionary<string, object?> results = network.RunValues(
+            new Dictionary<string, object?> { ["seq"] = sequence, ["x"] = Tensor.Create(new float[] { 1, 2 }, 1, 2) }, ["seq_out", "y"]);
+        Assert.Same(sequence, results["seq_out"]);
+        Assert.Equal([2f, 4], ((Tensor)results["y"]!).AsSpan<float>().ToArray());
+        // The tensor part runs on its own too.
+        Assert.Equal([2f, 4], network.Run(Tensor.Create(new float[] { 1, 2 }, 1, 2))[0].AsSpan<float>().ToArray());
+    }
 }

@@ -22,6 +22,7 @@ internal static class TestOperators
         "TBatchNorm" => new BatchNormOperator(node.GetFloat("epsilon", 1e-5f)),
         "TTwoOutputs" => new TwoOutputsOperator(),
         "TFill" => new FillOperator(),
+        "TIdentity" => new IdentityOperator(),
         _ => null,
     };
 
@@ -213,5 +214,14 @@ internal static class TestOperators
         {
             public override void Run(in KernelIO io) => io.Output<float>(0).Fill(1f);
         }
+    }
+
+    /// <summary>Identity (named like the ONNX op, so sequences may pass through it): aliases its input.</summary>
+    internal sealed class IdentityOperator : Operator
+    {
+        public override string Name => "Identity";
+        public override int AliasedInput => 0;
+        public override void InferOutputs(ShapeContext c) => c.SetOutput(0, c.InputType(0), c.InputShape(0));
+        public override Kernel CreateKernel(KernelContext c) => throw new InvalidOperationException("aliasing ops run no kernel");
     }
 }
