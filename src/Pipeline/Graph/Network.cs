@@ -28,11 +28,8 @@ public sealed class Network : IDisposable
     private readonly PreparedGraph _graph;
     private readonly PreparedGraph? _optimized;
     private readonly WorkerPool _pool;
-    private readonly PinnedConstants _pins = new();
-    private readonly object _compileGate = new();
+    private readonly PlanCache _plans;
     private readonly string[] _defaultOutputs;
-    private readonly bool[] _keyed;
-    private PlanEntry[] _plans = [];
     private bool _disposed;
 
     private Network(GraphModel model, NetworkOptions options)
@@ -43,8 +40,8 @@ public sealed class Network : IDisposable
         _graph = GraphPreparer.Prepare(tensorModel);
         if (options.OptimizeGraph) _optimized = GraphPreparer.Optimize(_graph);
         _defaultOutputs = tensorModel.Outputs.Select(o => o.Name).ToArray();
-        _keyed = new bool[tensorModel.Inputs.Count];
         _pool = new WorkerPool(options.Threads == 0 ? Environment.ProcessorCount : options.Threads);
+        _plans = new PlanCache(_graph, _optimized, _pool.ThreadCount);
     }
 
     /// <summary>Loads an ONNX model file.</summary>
@@ -189,7 +186,7 @@ public sealed class Network : IDisposable
             ordered[i] = tensor;
         }
 
-        PlanEntry entry = FindPlan(ordered, outputs) ?? CompilePlan(ordered, outputs);
+        PlanEntry entry = _plans.GetOrCompile(ordered, outputs);
         var results = new Tensor[outputs.Length];
         for (int o = 0; o < results.Length; o++)
             results[o] = Tensor.Zeros(entry.Plan.OutputInfos[o].Type, entry.OutputShape(o));
@@ -253,12 +250,8 @@ public sealed class Network : IDisposable
             throw new ArgumentException($"The input holds {input.Length} values but shape [{string.Join(",", inputShape.ToArray())}] needs {MemoryBudget.ElementCount(inputShape)}.", nameof(input));
         string name = outputName ?? _defaultOutputs[0];
 
-        PlanEntry? entry = FindPlan(inputShape, name);
-        if (entry is null)
-        {
-            var tensor = Tensor.Create(input.ToArray(), inputShape);
-            entry = CompilePlan([tensor], outputName is null ? [_defaultOutputs[0]] : CheckOutputs([outputName]));
-        }
+        PlanEntry entry = _plans.Find(inputShape, name)
+            ?? _plans.GetOrCompile([Tensor.Create(input.ToArray(), inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
         TensorInfo info = entry.Plan.OutputInfos[0];
         if (info.Type != DataType.Float32) throw new ArgumentException($"Output '{name}' is {info.Type}, not Float32.", nameof(outputName));
         long count = entry.OutputElementCount(0);
@@ -285,23 +278,18 @@ public sealed class Network : IDisposable
         if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs.", nameof(inputShape));
         CheckInput(TensorInputs[0], DataType.Float32, inputShape);
         string name = outputName ?? _defaultOutputs[0];
-        PlanEntry entry = FindPlan(inputShape, name)
-            ?? CompilePlan([Tensor.Zeros(DataType.Float32, inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
+        PlanEntry entry = _plans.Find(inputShape, name)
+            ?? _plans.GetOrCompile([Tensor.Zeros(DataType.Float32, inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
         return entry.OutputShape(0);
     }
 
     /// <summary>Frees the plans' working memory, the pinned weights and the worker threads.</summary>
     public void Dispose()
     {
-        lock (_compileGate)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            foreach (PlanEntry entry in _plans) entry.Dispose();
-            _plans = [];
-        }
+        if (_disposed) return;
+        _disposed = true;
+        _plans.Dispose();
         _pool.Dispose();
-        _pins.Dispose();
     }
 
     /// <summary>
@@ -311,7 +299,7 @@ public sealed class Network : IDisposable
     internal ExecutionPlan PlanFor(Tensor[] inputs, string[]? outputs = null)
     {
         string[] names = outputs ?? _defaultOutputs;
-        return (FindPlan(inputs, names) ?? CompilePlan(inputs, names)).Plan;
+        return _plans.GetOrCompile(inputs, names).Plan;
     }
 
     /// <summary>
@@ -322,7 +310,7 @@ public sealed class Network : IDisposable
     internal unsafe (IReadOnlyList<PlanStep> Steps, double[] Milliseconds, bool PerImage) Profile(float[] input, int[] shape, int runs)
     {
         var tensor = Tensor.Create(input, shape);
-        PlanEntry entry = FindPlan([tensor], _defaultOutputs) ?? CompilePlan([tensor], _defaultOutputs);
+        PlanEntry entry = _plans.GetOrCompile([tensor], _defaultOutputs);
         ExecutionPlan plan = entry.Plan;
         var ticks = new long[plan.Steps.Count];
         var result = new float[plan.OutputInfos[0].ElementCount];
@@ -342,27 +330,7 @@ public sealed class Network : IDisposable
     /// <paramref name="batch"/>) without any input data: shape-carrying inputs the plan turns out to need are keyed
     /// on zeros. For checking that a model plans (the reader fuzzer) and for inspection; the caller disposes the plan.
     /// </summary>
-    internal ExecutionPlan CompileDeclared(int batch)
-    {
-        TensorInfo[] infos = DeclaredInputs(batch);
-        var keyed = new Tensor?[infos.Length];
-        while (true)
-        {
-            try
-            {
-                return Compile(RunGraph, infos, keyed, _defaultOutputs);
-            }
-            catch (PlanNeedsInputValuesException e)
-            {
-                foreach (int i in e.Inputs)
-                {
-                    if (MemoryBudget.ElementCount(infos[i].Shape) > 1 << 20)
-                        throw _graph.Model.Fail($"input '{TensorInputs[i].Name}' carries a shape, but its declared size [{string.Join(",", infos[i].Shape)}] is too large for one");
-                    keyed[i] = Tensor.Zeros(infos[i].Type, infos[i].Shape);
-                }
-            }
-        }
-    }
+    internal ExecutionPlan CompileDeclared(int batch) => _plans.CompileDeclared(DeclaredInputs(batch), _defaultOutputs);
 
     /// <summary>
     /// The declared input shapes with open dimensions set to 1 and the batch dimension (the first, when open or
@@ -421,179 +389,5 @@ public sealed class Network : IDisposable
         if (tensor.Length == 0) return 1;
         handle = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
         return handle.AddrOfPinnedObject();
-    }
-
-    /// <summary>The graph to plan for <paramref name="outputs"/>: the rewritten one unless a rewrite removed one of them.</summary>
-    private PreparedGraph GraphFor(string[] outputs)
-    {
-        if (_optimized is null) return _graph;
-        foreach (string name in outputs)
-            if (!_optimized.HasValue(name)) return _graph;
-        return _optimized;
-    }
-
-    private PlanEntry? FindPlan(Tensor[] inputs, string[] outputs)
-    {
-        foreach (PlanEntry entry in Volatile.Read(ref _plans))
-            if (entry.Matches(inputs, outputs)) return entry;
-        return null;
-    }
-
-    private PlanEntry? FindPlan(ReadOnlySpan<int> shape, string output)
-    {
-        foreach (PlanEntry entry in Volatile.Read(ref _plans))
-            if (entry.Matches(shape, output)) return entry;
-        return null;
-    }
-
-    private PlanEntry CompilePlan(Tensor[] inputs, string[] outputs)
-    {
-        lock (_compileGate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (FindPlan(inputs, outputs) is { } existing) return existing;
-            PreparedGraph graph = GraphFor(outputs);
-            while (true)
-            {
-                var keyed = new Tensor?[inputs.Length];
-                for (int i = 0; i < keyed.Length; i++)
-                    if (_keyed[i]) keyed[i] = Copy(inputs[i]);
-                try
-                {
-                    PlanEntry entry = BuildEntry(graph, inputs, keyed, outputs);
-                    PlanEntry[] plans = [.. _plans, entry];
-                    Volatile.Write(ref _plans, plans);
-                    return entry;
-                }
-                catch (PlanNeedsInputValuesException e)
-                {
-                    bool learned = false;
-                    foreach (int i in e.Inputs) learned |= !_keyed[i] && (_keyed[i] = true);
-                    if (!learned) throw new InvalidOperationException("The compiler asked for input values that are already keyed.", e);
-                }
-            }
-        }
-    }
-
-    private static Tensor Copy(Tensor t)
-    {
-        Tensor copy = Tensor.Zeros(t.Type, t.Shape);
-        t.AsBytes().CopyTo(copy.AsBytes());
-        return copy;
-    }
-
-    /// <summary>
-    /// Plans for the given shapes. When a batch dimension declared as 1 is given another size, the batched plan is
-    /// only used if every output scales with it; otherwise (e.g. a Reshape to a constant [1, -1]) the batch-1 plan
-    /// runs once per image.
-    /// </summary>
-    private PlanEntry BuildEntry(PreparedGraph graph, Tensor[] inputs, Tensor?[] keyed, string[] outputs)
-    {
-        var infos = new TensorInfo[inputs.Length];
-        for (int i = 0; i < infos.Length; i++) infos[i] = new TensorInfo(inputs[i].Type, inputs[i].ShapeArray());
-
-        int batch = -1;
-        var split = new bool[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            IReadOnlyList<int>? declared = TensorInputs[i].Shape;
-            if (declared is null || declared.Count < 2 || declared[0] != 1 || infos[i].Shape[0] == 1 || keyed[i] is not null) continue;
-            if (batch >= 0 && batch != infos[i].Shape[0]) { batch = -2; break; }
-            batch = infos[i].Shape[0];
-            split[i] = true;
-        }
-        if (batch <= 0)
-            return new PlanEntry(infos, keyed, outputs, Compile(graph, infos, keyed, outputs), 0, split);
-
-        ExecutionPlan? batched = null;
-        InvalidModelException? batchedError = null;
-        try
-        {
-            batched = Compile(graph, infos, keyed, outputs);
-        }
-        catch (InvalidModelException e)
-        {
-            batchedError = e;
-        }
-
-        var single = new TensorInfo[infos.Length];
-        for (int i = 0; i < single.Length; i++)
-            single[i] = split[i] ? new TensorInfo(infos[i].Type, [1, .. infos[i].Shape.AsSpan(1)]) : infos[i];
-        ExecutionPlan one = Compile(graph, single, keyed, outputs);
-
-        bool perImageWorks = true, scales = batched is not null;
-        for (int o = 0; o < outputs.Length; o++)
-        {
-            int[] s1 = one.OutputInfos[o].Shape;
-            perImageWorks &= s1.Length >= 1 && s1[0] == 1;
-            if (batched is null || !perImageWorks) continue;
-            int[] sn = batched.OutputInfos[o].Shape;
-            scales &= sn.Length == s1.Length && sn[0] == batch && sn.AsSpan(1).SequenceEqual(s1.AsSpan(1));
-        }
-
-        if (batched is not null && (scales || !perImageWorks))
-        {
-            one.Dispose();
-            return new PlanEntry(infos, keyed, outputs, batched, 0, split);
-        }
-        batched?.Dispose();
-        if (!perImageWorks) throw batchedError!;
-        return new PlanEntry(infos, keyed, outputs, one, batch, split);
-    }
-
-    private ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] infos, Tensor?[] keyed, string[] outputs)
-        => PlanCompiler.Compile(graph, infos, keyed, outputs, _pool.ThreadCount, _pins);
-
-    /// <summary>A compiled plan and the request it answers.</summary>
-    private sealed class PlanEntry(TensorInfo[] inputs, Tensor?[] keyed, string[] outputs, ExecutionPlan plan, int perImageBatch, bool[] split) : IDisposable
-    {
-        public ExecutionPlan Plan { get; } = plan;
-
-        public bool Matches(Tensor[] given, string[] requested)
-        {
-            if (!ReferenceEquals(requested, outputs) && !requested.AsSpan().SequenceEqual(outputs)) return false;
-            for (int i = 0; i < given.Length; i++)
-            {
-                if (given[i].Type != inputs[i].Type || !given[i].Shape.SequenceEqual(inputs[i].Shape)) return false;
-                if (keyed[i] is { } value && !value.AsBytes().SequenceEqual(given[i].AsBytes())) return false;
-            }
-            return true;
-        }
-
-        public bool Matches(ReadOnlySpan<int> shape, string output)
-            => inputs.Length == 1 && keyed[0] is null && inputs[0].Type == DataType.Float32 && outputs.Length == 1
-               && outputs[0] == output && shape.SequenceEqual(inputs[0].Shape);
-
-        public int[] OutputShape(int o)
-        {
-            int[] shape = Plan.OutputInfos[o].Shape;
-            if (perImageBatch == 0) return shape;
-            int[] batched = (int[])shape.Clone();
-            batched[0] = perImageBatch;
-            return batched;
-        }
-
-        public long OutputElementCount(int o) => MemoryBudget.ElementCount(Plan.OutputInfos[o].Shape) * Math.Max(perImageBatch, 1);
-
-        public void Execute(ReadOnlySpan<nint> ins, ReadOnlySpan<nint> outs, WorkerPool pool)
-        {
-            if (perImageBatch == 0)
-            {
-                Plan.Execute(ins, outs, pool);
-                return;
-            }
-            Span<nint> inPointers = stackalloc nint[ins.Length];
-            Span<nint> outPointers = stackalloc nint[outs.Length];
-            for (int b = 0; b < perImageBatch; b++)
-            {
-                for (int i = 0; i < ins.Length; i++)
-                    inPointers[i] = split[i] ? ins[i] + (nint)(b * (Plan.InputInfos[i]?.ByteCount ?? 0)) : ins[i];
-                for (int o = 0; o < outs.Length; o++)
-                    outPointers[o] = outs[o] + (nint)(b * Plan.OutputInfos[o].ByteCount);
-                Plan.Execute(inPointers, outPointers, pool);
-            }
-        }
-
-        public void Dispose() => Plan.Dispose();
     }
 }
