@@ -134,6 +134,29 @@ public sealed class NetworkTests
         Assert.Equal(Ramp(12).Select(v => 2 * v).ToArray(), y.AsSpan<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData(new long[] { 1, -1 })]
+    [InlineData(new long[] { 1, 2, 2 })]
+    [InlineData(new long[] { 1, 2, -1, 1 })]
+    public void PlansABatchThroughAReshapeToAConstantLeadingOne(long[] target)
+    {
+        var shape = new Pipeline.Graph.Onnx.Proto.TensorProto { Name = "target", DataType = (int)DataType.Int64 };
+        shape.Dims.Add(target.Length);
+        shape.Int64Data.AddRange(target);
+        var builder = new OnnxBuilder().Input("x", DataType.Float32, 1, 4)
+            .Initializer(shape)
+            .Node("TNamedReshape", ["x", "target"], ["r"])
+            .Node("TScale", ["r"], ["y"])
+            .Output("y");
+        using Network network = Load(builder);
+        var x = Tensor.Create(Ramp(12), 3, 4);
+        Tensor y = network.Run(x)[0];
+        int[] perImage = network.Run(Tensor.Create(Ramp(4), 1, 4))[0].ShapeArray();
+        Assert.Equal([3, .. perImage.AsSpan(1)], y.ShapeArray());
+        Assert.Equal(Ramp(12).Select(v => 2 * v).ToArray(), y.AsSpan<float>().ToArray());
+        Assert.Equal(3, network.PlanFor([x]).OutputInfos[0].Shape[0]); // one batched plan, not image by image
+    }
+
     [Fact]
     public void KeysPlansOnShapeInputsValues()
     {

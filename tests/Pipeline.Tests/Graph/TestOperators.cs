@@ -16,7 +16,8 @@ internal static class TestOperators
     {
         "TAdd" => new AddOperator(),
         "TRelu" => new ReluOperator(),
-        "TReshape" => new ReshapeOperator(),
+        "TReshape" => new ReshapeOperator("TReshape"),
+        "TNamedReshape" => new ReshapeOperator("Reshape"),
         "TScale" => new ScaleOperator(node.GetFloat("factor", 2f)),
         "TConv" => new ChannelConvOperator(FusedActivation.None),
         "TBatchNorm" => new BatchNormOperator(node.GetFloat("epsilon", 1e-5f)),
@@ -68,10 +69,13 @@ internal static class TestOperators
         }
     }
 
-    /// <summary>Reshape to the int64 shape in input 1 (ONNX rules for 0 and -1): aliases its input.</summary>
-    internal sealed class ReshapeOperator : Operator
+    /// <summary>
+    /// Reshape to the int64 shape in input 1 (ONNX rules for 0 and -1): aliases its input. Named "Reshape" (as
+    /// TNamedReshape), the compiler treats it as ONNX's Reshape.
+    /// </summary>
+    internal sealed class ReshapeOperator(string name) : Operator
     {
-        public override string Name => "TReshape";
+        public override string Name => name;
         public override int AliasedInput => 0;
         public override void InferOutputs(ShapeContext c)
         {

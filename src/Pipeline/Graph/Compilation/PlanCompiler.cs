@@ -27,11 +27,14 @@ internal sealed class PlanCompiler
     private readonly Dictionary<string, TensorInfo> _infos = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _planKnown = new(StringComparer.Ordinal);
     private readonly List<(int Node, TensorInfo?[] Inputs, TensorInfo?[] Outputs, long Flops)> _live = [];
+    private readonly Dictionary<(int Node, int Slot), Tensor> _batchedTargets = [];
+    private readonly int _batch;
     private long _foldedBytes;
 
-    private PlanCompiler(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues)
+    private PlanCompiler(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, int batch = 0)
     {
         _graph = graph;
+        _batch = batch;
         _inputInfos = inputInfos;
         _keyedValues = keyedValues;
         for (int i = 0; i < inputInfos.Length; i++)
@@ -59,10 +62,15 @@ internal sealed class PlanCompiler
         return (compiler._infos, known, flops);
     }
 
-    /// <summary>Builds the plan computing <paramref name="outputs"/> for inputs of <paramref name="inputInfos"/>.</summary>
-    public static ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, string[] outputs, int threads, PinnedConstants pins)
+    /// <summary>
+    /// Builds the plan computing <paramref name="outputs"/> for inputs of <paramref name="inputInfos"/>. A positive
+    /// <paramref name="batch"/> says the inputs carry that many images where the model declares one: a Reshape to a
+    /// constant shape starting with 1 then reshapes each image as declared (its leading 1 becomes the batch).
+    /// </summary>
+    public static ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, string[] outputs, int threads,
+        PinnedConstants pins, int batch = 0)
     {
-        var compiler = new PlanCompiler(graph, inputInfos, keyedValues);
+        var compiler = new PlanCompiler(graph, inputInfos, keyedValues, batch);
         compiler.InferShapes(compiler.MarkNeeded(outputs));
         return compiler.Build(outputs, threads, pins);
     }
@@ -109,6 +117,11 @@ internal sealed class PlanCompiler
                 inputs[i] = InfoOf(node.Inputs[i]);
                 values[i] = Known(node.Inputs[i]);
                 allKnown &= values[i] is not null;
+            }
+            if (BatchedReshapeTarget(node, inputs, values) is { } target)
+            {
+                values[1] = target;
+                _batchedTargets[(n, 1)] = target;
             }
 
             if (allKnown || TryShapeOnly(node, inputs, values))
@@ -158,6 +171,22 @@ internal sealed class PlanCompiler
         MemoryBudget.CheckTensor(info, node.Identity, "input 0");
         values[0] = Tensor.Zeros(info.Type, info.Shape);
         return true;
+    }
+
+    /// <summary>
+    /// When planning a batch for a model declared with batch 1, a Reshape of a batch-major tensor to a constant target
+    /// [1, d1, …] is the per-image reshape: each image's contiguous block maps to the same block of [B, d1, …]. This
+    /// returns that target with its leading 1 replaced by the batch (null when the pattern does not apply). The
+    /// network still checks that every output scales with the batch, and runs image by image otherwise.
+    /// </summary>
+    private Tensor? BatchedReshapeTarget(GraphNode node, TensorInfo?[] inputs, Tensor?[] values)
+    {
+        if (_batch <= 1 || node.Operator.Name != "Reshape" || inputs.Length < 2 || values[0] is not null) return null;
+        if (inputs[0] is not { Shape: [int first, ..] } || first != _batch) return null;
+        if (values[1] is not { Type: DataType.Int64, Rank: 1, Length: >= 2 } target || target.AsSpan<long>()[0] != 1) return null;
+        long[] batched = target.AsSpan<long>().ToArray();
+        batched[0] = _batch;
+        return Tensor.Create(batched, batched.Length);
     }
 
     private Exception KeyOrFail(GraphNode node, ValueNotKnownException e)
@@ -302,7 +331,7 @@ internal sealed class PlanCompiler
             for (int i = 0; i < inputs.Length; i++)
             {
                 if (!node.HasInput(i)) { inputs[i] = BufferRef.Absent; continue; }
-                constants[i] = Known(node.Inputs[i]);
+                constants[i] = _batchedTargets.GetValueOrDefault((n, i)) ?? Known(node.Inputs[i]);
                 inputs[i] = RefOf(node.Inputs[i]);
             }
             var outputs = new BufferRef[node.Outputs.Length];

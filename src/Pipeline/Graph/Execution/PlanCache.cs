@@ -87,8 +87,9 @@ internal sealed class PlanCache(PreparedGraph graph, PreparedGraph? optimized, i
 
     /// <summary>
     /// Plans for the given shapes. When a batch dimension declared as 1 is given another size, the batched plan is
-    /// only used if every output scales with it; otherwise (e.g. a Reshape to a constant [1, -1]) the batch-1 plan
-    /// runs once per image.
+    /// only used if every output scales with it (a Reshape to a constant [1, …] is planned per image, see
+    /// <see cref="PlanCompiler.Compile"/>); otherwise (e.g. a Reshape to a constant [2, -1]) the batch-1 plan runs once
+    /// per image.
     /// </summary>
     private PlanEntry BuildEntry(PreparedGraph graph, Tensor[] inputs, Tensor?[] keyed, string[] outputs)
     {
@@ -112,7 +113,7 @@ internal sealed class PlanCache(PreparedGraph graph, PreparedGraph? optimized, i
         InvalidModelException? batchedError = null;
         try
         {
-            batched = Compile(graph, infos, keyed, outputs);
+            batched = Compile(graph, infos, keyed, outputs, batch);
         }
         catch (InvalidModelException e)
         {
@@ -144,8 +145,8 @@ internal sealed class PlanCache(PreparedGraph graph, PreparedGraph? optimized, i
         return new PlanEntry(infos, keyed, outputs, one, batch, split);
     }
 
-    private ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] infos, Tensor?[] keyed, string[] outputs)
-        => PlanCompiler.Compile(graph, infos, keyed, outputs, _threads, _pins);
+    private ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] infos, Tensor?[] keyed, string[] outputs, int batch = 0)
+        => PlanCompiler.Compile(graph, infos, keyed, outputs, _threads, _pins, batch);
 
     /// <summary>
     /// Compiles an uncached plan for <paramref name="infos"/> without input data: shape-carrying inputs the plan turns
