@@ -27,7 +27,7 @@ internal static class GraphRewriter
         return [.. list];
     }
 
-    /// <summary>The single node reading <paramref name="value"/> (and reading it once), or null.</summary>
+    /// <summary>The index of the single node reading <paramref name="value"/> (once, after node <paramref name="after"/>), or -1.</summary>
     private static int SoleConsumer(List<GraphNode> nodes, string value, int after)
     {
         int consumer = -1;
