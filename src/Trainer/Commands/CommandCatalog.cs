@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return CheckOnnxCommand.Create();
+        yield return BenchCommand.Create();
+        yield return InspectCommand.Create();
     }
 }
