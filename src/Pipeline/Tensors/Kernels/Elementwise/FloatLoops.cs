@@ -54,6 +54,9 @@ internal static class FloatLoops
         for (; i < n; i++) Unsafe.Add(ref ds, i) = f.Invoke(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i));
     }
 
+    /// <summary>x · a + b.</summary>
+    public static void Affine(ReadOnlySpan<float> x, float a, float b, Span<float> y) => Map(new AffineFunction(a, b), x, y);
+
     /// <summary>max(x, 0).</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => Map(new ReluFunction(), x, y);
 
