@@ -79,7 +79,10 @@ internal static class FloatLoops
     public static void Selu(ReadOnlySpan<float> x, float alpha, float gamma, Span<float> y) => Map(new SeluFunction(alpha, gamma), x, y);
 
     /// <summary>1 / (1 + e⁻ˣ).</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y[..x.Length]);
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y[..x.Length]); // it rejects empty spans
+    }
 
     /// <summary>tanh(x).</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y[..x.Length]);
