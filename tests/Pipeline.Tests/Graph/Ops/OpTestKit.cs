@@ -45,33 +45,25 @@ internal static class OpTestKit
     /// <summary>A tensor of <paramref name="type"/> with random values that fit the type (small magnitudes for floats).</summary>
     public static Tensor Random(Random random, DataType type, int[] shape, int lo = -100, int hi = 100)
     {
-        Tensor t = Tensor.Zeros(type, shape);
-        Span<byte> bytes = t.AsBytes();
-        int size = DataTypes.SizeOf(type);
-        for (int i = 0; i < t.Length; i++)
+        var values = new double[Tensor.ElementCount(shape)];
+        for (int i = 0; i < values.Length; i++)
         {
-            double v = type switch
+            values[i] = type switch
             {
                 DataType.Float32 or DataType.Float64 or DataType.Float16 => Math.Round(lo + (hi - lo) * random.NextDouble(), 3),
                 DataType.UInt8 or DataType.UInt16 or DataType.UInt32 or DataType.UInt64 => random.Next(0, Math.Max(1, hi)),
                 DataType.Bool => random.Next(2),
                 _ => random.Next(lo, hi),
             };
-            ElementConversion.WriteFromDouble(type, v, bytes.Slice(i * size, size));
         }
-        return t;
+        return ElementConversion.Convert(Tensor.Create(values, shape), type);
     }
 
     /// <summary>Element i of any tensor as a double.</summary>
     public static double At(Tensor t, long i) => ElementConversion.ReadAsDouble(t.Type, t.AsBytes(), i);
 
     /// <summary>All elements as doubles.</summary>
-    public static double[] ToDoubles(Tensor t)
-    {
-        var r = new double[t.Length];
-        for (int i = 0; i < r.Length; i++) r[i] = At(t, i);
-        return r;
-    }
+    public static double[] ToDoubles(Tensor t) => ElementConversion.Convert(t, DataType.Float64).AsSpan<double>().ToArray();
 
     /// <summary>A random shape of the given rank with dimensions in [lo, hi].</summary>
     public static int[] RandomShape(Random random, int rank, int lo = 1, int hi = 5)
@@ -116,9 +108,10 @@ internal static class OpTestKit
         Assert.Equal(type, actual.Type);
         Assert.Equal(shape, actual.ShapeArray());
         Assert.Equal(expected.Length, actual.Length);
+        double[] values = ToDoubles(actual);
         for (int i = 0; i < expected.Length; i++)
         {
-            double a = At(actual, i), e = expected[i];
+            double a = values[i], e = expected[i];
             if (double.IsNaN(e) && double.IsNaN(a)) continue;
             if (e == a) continue;
             Assert.True(Math.Abs(e - a) <= atol + rtol * Math.Abs(e),
