@@ -152,6 +152,9 @@ public sealed class ShapeOpsTests
     [InlineData(new[] { 1, 3, 77, 33 }, new[] { 0, 2, 3, 1 })]    // partial tiles
     [InlineData(new[] { 1, 2, 58, 28, 28 }, new[] { 0, 2, 1, 3, 4 })] // channel shuffle
     [InlineData(new[] { 17, 1, 31 }, new[] { 2, 1, 0 })]
+    [InlineData(new[] { 2, 13, 5, 9 }, new[] { 0, 2, 3, 1 })]     // 8×8 register blocks with ragged edges on both sides
+    [InlineData(new[] { 1, 45, 3, 13 }, new[] { 0, 3, 1, 2 })]
+    [InlineData(new[] { 37, 21 }, new[] { 1, 0 })]
     public void TransposeFastPathsMatchNaiveIndexing(int[] shape, int[] perm) => CheckTranspose(new Random(3), DataType.Float32, shape, perm);
 
     private static void CheckTranspose(Random random, DataType type, int[] shape, int[] perm)
