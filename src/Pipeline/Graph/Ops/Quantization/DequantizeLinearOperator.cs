@@ -73,31 +73,47 @@ internal sealed class DequantizeLinearOperator(long axis, long blockSize, DataTy
             public void Invoke(int index)
             {
                 QuantizationLayout l = k.Layout;
+                if (l.PerTensor)
+                {
+                    (long start, long end) = WorkSplit.Range(index, items, l.Outer);
+                    if (start < end) k.Segment(x, scale, zeroPoint, y, start, end - start, 0);
+                    return;
+                }
                 long rows = l.Outer * l.AxisLength;
-                (long start, long end) = WorkSplit.Range(index, items, rows, 1);
-                DataType type = k.X;
-                for (long row = start; row < end; row++)
+                (long first, long last) = WorkSplit.Range(index, items, rows, 1);
+                for (long row = first; row < last; row++)
                 {
                     long o = row / l.AxisLength;
                     int a = (int)(row % l.AxisLength);
-                    long offset = row * l.Inner;
-                    for (long i = 0; i < l.Inner; i++)
-                    {
-                        long s = l.ScaleIndex(o, a, i);
-                        if (type == DataType.Float4E2M1)
-                        {
-                            y[offset + i] = Float4E2M1.Decode(x[offset + i]) * scale[s];
-                            continue;
-                        }
-                        int z = zeroPoint is null ? 0 : QuantizationMath.Read(type, zeroPoint, s);
-                        y[offset + i] = QuantizationMath.Dequantize(QuantizationMath.Read(type, x, offset + i), scale[s], z);
-                    }
+                    if (l.BlockSize == 0) k.Segment(x, scale, zeroPoint, y, row * l.Inner, l.Inner, a);
+                    else for (long i = 0; i < l.Inner; i++) k.Segment(x, scale, zeroPoint, y, row * l.Inner + i, 1, l.ScaleIndex(o, a, i));
                 }
             }
         }
 
+        /// <summary>Dequantizes <paramref name="count"/> elements from <paramref name="offset"/> that share scale <paramref name="s"/>.</summary>
+        private void Segment(byte* x, float* scale, byte* zeroPoint, float* y, long offset, long count, long s)
+        {
+            if (xType == DataType.Float4E2M1)
+            {
+                for (long i = offset; i < offset + count; i++) y[i] = Float4E2M1.Decode(x[i]) * scale[s];
+                return;
+            }
+            int z = zeroPoint is null ? 0 : QuantizationMath.Read(xType, zeroPoint, s);
+            if (xType == DataType.UInt8 && count <= int.MaxValue)
+            {
+                QuantizationLoops.Dequantize(new ReadOnlySpan<byte>(x + offset, (int)count), scale[s], z, new Span<float>(y + offset, (int)count));
+                return;
+            }
+            if (xType == DataType.Int8 && count <= int.MaxValue)
+            {
+                QuantizationLoops.Dequantize(new ReadOnlySpan<sbyte>((sbyte*)x + offset, (int)count), scale[s], z, new Span<float>(y + offset, (int)count));
+                return;
+            }
+            for (long i = offset; i < offset + count; i++) y[i] = QuantizationMath.Dequantize(QuantizationMath.Read(xType, x, i), scale[s], z);
+        }
+
         private QuantizationLayout Layout => layout;
 
-        private DataType X => xType;
     }
 }

@@ -86,36 +86,49 @@ internal sealed class QuantizeLinearOperator(long axis, long blockSize, DataType
             public void Invoke(int index)
             {
                 QuantizationLayout l = k.Layout;
+                if (l.PerTensor)
+                {
+                    (long start, long end) = WorkSplit.Range(index, items, l.Outer);
+                    if (start < end) k.Segment(x, scale, zeroPoint, y, start, end - start, 0);
+                    return;
+                }
                 long rows = l.Outer * l.AxisLength;
-                (long start, long end) = WorkSplit.Range(index, items, rows, 1);
-                bool float4 = k.Y == DataType.Float4E2M1;
-                (int min, int max) = float4 ? (0, 0) : QuantizationMath.Range(k.Y);
-                for (long row = start; row < end; row++)
+                (long first, long last) = WorkSplit.Range(index, items, rows, 1);
+                for (long row = first; row < last; row++)
                 {
                     long o = row / l.AxisLength;
                     int a = (int)(row % l.AxisLength);
-                    long offset = row * l.Inner;
-                    for (long i = 0; i < l.Inner; i++)
-                    {
-                        long s = l.ScaleIndex(o, a, i);
-                        float v = x[offset + i];
-                        if (float4)
-                        {
-                            float zero = zeroPoint is null ? 0f : Float4E2M1.Decode(zeroPoint[s]);
-                            y[offset + i] = Float4E2M1.Encode((double)(v / scale[s]) + zero);
-                            continue;
-                        }
-                        int z = zeroPoint is null ? 0 : QuantizationMath.Read(k.Zero ?? k.Y, zeroPoint, s);
-                        QuantizationMath.Write(k.Y, y, offset + i, QuantizationMath.Quantize(v, scale[s], z, min, max));
-                    }
+                    if (l.BlockSize == 0) k.Segment(x, scale, zeroPoint, y, row * l.Inner, l.Inner, a);
+                    else for (long i = 0; i < l.Inner; i++) k.Segment(x, scale, zeroPoint, y, row * l.Inner + i, 1, l.ScaleIndex(o, a, i));
                 }
             }
         }
 
+        /// <summary>Quantizes <paramref name="count"/> elements from <paramref name="offset"/> that share scale <paramref name="s"/>.</summary>
+        private void Segment(float* x, float* scale, byte* zeroPoint, byte* y, long offset, long count, long s)
+        {
+            if (yType == DataType.Float4E2M1)
+            {
+                float zero = zeroPoint is null ? 0f : Float4E2M1.Decode(zeroPoint[s]);
+                for (long i = offset; i < offset + count; i++) y[i] = Float4E2M1.Encode((double)(x[i] / scale[s]) + zero);
+                return;
+            }
+            int z = zeroPoint is null ? 0 : QuantizationMath.Read(zeroType ?? yType, zeroPoint, s);
+            if (yType == DataType.UInt8 && count <= int.MaxValue)
+            {
+                QuantizationLoops.Quantize(new ReadOnlySpan<float>(x + offset, (int)count), scale[s], z, new Span<byte>(y + offset, (int)count));
+                return;
+            }
+            if (yType == DataType.Int8 && count <= int.MaxValue)
+            {
+                QuantizationLoops.Quantize(new ReadOnlySpan<float>(x + offset, (int)count), scale[s], z, new Span<sbyte>((sbyte*)y + offset, (int)count));
+                return;
+            }
+            (int min, int max) = QuantizationMath.Range(yType);
+            for (long i = offset; i < offset + count; i++) QuantizationMath.Write(yType, y, i, QuantizationMath.Quantize(x[i], scale[s], z, min, max));
+        }
+
         private QuantizationLayout Layout => layout;
 
-        private DataType Y => yType;
-
-        private DataType? Zero => zeroType;
     }
 }
