@@ -1,0 +1,314 @@
+using Pipeline.Graph.Execution;
+using Pipeline.Tensors;
+
+namespace Pipeline.Graph.Compilation;
+
+/// <summary>
+/// Thrown by the compiler when a shape depends on the value of graph inputs that are not keyed yet (a Reshape whose
+/// target shape is a graph input, as in the conformance cases). The network then keys its plans on those inputs'
+/// contents and compiles again.
+/// </summary>
+internal sealed class PlanNeedsInputValuesException(int[] inputs) : Exception("The plan depends on the values of graph inputs.")
+{
+    /// <summary>Indices of the graph inputs to key on.</summary>
+    public int[] Inputs { get; } = inputs;
+}
+
+/// <summary>
+/// The per-shape half of compilation: from a <see cref="PreparedGraph"/> and concrete input shapes to an
+/// <see cref="ExecutionPlan"/>. Only the nodes the requested outputs need are planned; shapes are inferred node by
+/// node; nodes whose inputs are all known fold into constants; buffers get arena offsets from liveness.
+/// </summary>
+internal sealed class PlanCompiler
+{
+    private readonly PreparedGraph _graph;
+    private readonly TensorInfo[] _inputInfos;
+    private readonly Tensor?[] _keyedValues;
+    private readonly Dictionary<string, TensorInfo> _infos = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor> _planKnown = new(StringComparer.Ordinal);
+    private readonly List<(int Node, TensorInfo?[] Inputs, TensorInfo?[] Outputs, long Flops)> _live = [];
+    private long _foldedBytes;
+
+    private PlanCompiler(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues)
+    {
+        _graph = graph;
+        _inputInfos = inputInfos;
+        _keyedValues = keyedValues;
+        for (int i = 0; i < inputInfos.Length; i++)
+        {
+            _infos[graph.Model.Inputs[i].Name] = inputInfos[i];
+            if (keyedValues[i] is { } value) _planKnown[graph.Model.Inputs[i].Name] = value;
+        }
+    }
+
+    /// <summary>
+    /// Infers the type and shape of every value (all nodes, whether or not an output needs them), without kernels.
+    /// Returns them with the producing node index (-1 for inputs and constants) and whether each is known without running.
+    /// </summary>
+    public static (Dictionary<string, TensorInfo> Infos, HashSet<string> Known, long Flops) InferAll(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues)
+    {
+        var compiler = new PlanCompiler(graph, inputInfos, keyedValues);
+        var needed = new bool[graph.Nodes.Length];
+        Array.Fill(needed, true);
+        compiler.InferShapes(needed);
+        var known = new HashSet<string>(compiler._planKnown.Keys, StringComparer.Ordinal);
+        foreach (string name in compiler._infos.Keys)
+            if (graph.Constants.ContainsKey(name)) known.Add(name);
+        long flops = 0;
+        foreach (var step in compiler._live) flops += step.Flops;
+        return (compiler._infos, known, flops);
+    }
+
+    /// <summary>Builds the plan computing <paramref name="outputs"/> for inputs of <paramref name="inputInfos"/>.</summary>
+    public static ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, string[] outputs, int threads, PinnedConstants pins)
+    {
+        var compiler = new PlanCompiler(graph, inputInfos, keyedValues);
+        compiler.InferShapes(compiler.MarkNeeded(outputs));
+        return compiler.Build(outputs, threads, pins);
+    }
+
+    private Tensor? Known(string name) => _planKnown.TryGetValue(name, out Tensor? t) ? t : _graph.Constants.GetValueOrDefault(name);
+
+    private bool[] MarkNeeded(string[] outputs)
+    {
+        var needed = new bool[_graph.Nodes.Length];
+        var pending = new Stack<string>(outputs);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            string name = pending.Pop();
+            if (!seen.Add(name) || !_graph.Producers.TryGetValue(name, out int n) || needed[n]) continue;
+            needed[n] = true;
+            foreach (string input in _graph.Nodes[n].Inputs)
+                if (input.Length > 0) pending.Push(input);
+        }
+        return needed;
+    }
+
+    private TensorInfo InfoOf(string name)
+    {
+        if (_infos.TryGetValue(name, out TensorInfo info)) return info;
+        Tensor constant = Known(name) ?? throw _graph.Model.Fail($"value '{name}' is used but its producer does not compute it");
+        info = new TensorInfo(constant.Type, constant.ShapeArray());
+        _infos[name] = info;
+        return info;
+    }
+
+    private void InferShapes(bool[] needed)
+    {
+        for (int n = 0; n < _graph.Nodes.Length; n++)
+        {
+            if (!needed[n]) continue;
+            GraphNode node = _graph.Nodes[n];
+            var inputs = new TensorInfo?[node.Inputs.Length];
+            var values = new Tensor?[node.Inputs.Length];
+            bool allKnown = true;
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (!node.HasInput(i)) continue;
+                inputs[i] = InfoOf(node.Inputs[i]);
+                values[i] = Known(node.Inputs[i]);
+                allKnown &= values[i] is not null;
+            }
+
+            if (allKnown || TryShapeOnly(node, inputs, values))
+            {
+                GraphPreparer.FoldNode(node, name => values[Array.IndexOf(node.Inputs, name)], _planKnown, ref _foldedBytes);
+                foreach (string output in node.Outputs)
+                    if (output.Length > 0 && _planKnown.TryGetValue(output, out Tensor? t)) _infos[output] = new TensorInfo(t.Type, t.ShapeArray());
+                continue;
+            }
+
+            var context = new ShapeContext(node.Identity, inputs, values, node.Outputs.Length);
+            try
+            {
+                OperatorCalls.InferOutputs(node, context);
+            }
+            catch (ValueNotKnownException e)
+            {
+                throw KeyOrFail(node, e);
+            }
+
+            var outputs = new TensorInfo?[node.Outputs.Length];
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                if (node.Outputs[o].Length == 0) continue;
+                if (context.Output(o) is not { } info)
+                {
+                    if (o == 0) throw node.Identity.Fail("the operator did not produce output 0");
+                    continue;
+                }
+                MemoryBudget.CheckTensor(info, node.Identity, $"output {o} ('{node.Outputs[o]}')");
+                outputs[o] = info;
+                _infos[node.Outputs[o]] = info;
+            }
+            _live.Add((n, inputs, outputs, context.Flops));
+        }
+    }
+
+    /// <summary>
+    /// Shape (and Size) depend only on their input's shape: when the shape is known, evaluate them on a zero tensor of
+    /// that shape so that shape arithmetic downstream folds (Reshape(x, Concat(Shape(x)[0], -1)) and the like).
+    /// </summary>
+    private static bool TryShapeOnly(GraphNode node, TensorInfo?[] inputs, Tensor?[] values)
+    {
+        if (node.Operator.Name is not ("Shape" or "Size") || inputs.Length < 1 || inputs[0] is not { } info) return false;
+        for (int i = 1; i < values.Length; i++)
+            if (inputs[i] is not null && values[i] is null) return false;
+        MemoryBudget.CheckTensor(info, node.Identity, "input 0");
+        values[0] = Tensor.Zeros(info.Type, info.Shape);
+        return true;
+    }
+
+    private Exception KeyOrFail(GraphNode node, ValueNotKnownException e)
+    {
+        string name = node.HasInput(e.Input) ? node.Inputs[e.Input] : "";
+        var candidates = new List<int>();
+        if (name.Length > 0)
+            foreach (int input in _graph.InputAncestors(name))
+                if (_keyedValues[input] is null && IsKeyable(_inputInfos[input].Type)) candidates.Add(input);
+        if (candidates.Count > 0) return new PlanNeedsInputValuesException([.. candidates]);
+        return node.Identity.Fail($"input {e.Input} ('{name}') must be known before running, but it is computed at run time", e);
+    }
+
+    /// <summary>Integer (and bool) inputs may carry shapes; float inputs are data and never keyed.</summary>
+    public static bool IsKeyable(DataType type) => type is not (DataType.Float32 or DataType.Float16 or DataType.BFloat16 or DataType.Float64);
+
+    private ExecutionPlan Build(string[] requested, int threads, PinnedConstants pins)
+    {
+        int stepCount = _live.Count;
+        int end = stepCount + 1; // time of the final copy-out; steps run at times 1..stepCount, inputs are copied at 0
+
+        // Buffers: one per arena value; an aliasing node's output joins its input's buffer.
+        var bufferOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var bytes = new List<long>();
+        var first = new List<int>();
+        var last = new List<int>();
+        int NewBuffer(long size, int time)
+        {
+            bytes.Add(size);
+            first.Add(time);
+            last.Add(time);
+            return bytes.Count - 1;
+        }
+        void Use(string name, int time)
+        {
+            if (bufferOf.TryGetValue(name, out int b)) last[b] = Math.Max(last[b], time);
+        }
+
+        var requestedSet = new HashSet<string>(requested, StringComparer.Ordinal);
+        var consumed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var step in _live)
+            foreach (string input in _graph.Nodes[step.Node].Inputs)
+                if (input.Length > 0) consumed.Add(input);
+
+        for (int i = 0; i < _inputInfos.Length; i++)
+        {
+            string name = _graph.Model.Inputs[i].Name;
+            if (_keyedValues[i] is null && (consumed.Contains(name) || requestedSet.Contains(name)))
+                bufferOf[name] = NewBuffer(MemoryBudget.Bytes(_inputInfos[i]), 0);
+        }
+
+        for (int s = 0; s < stepCount; s++)
+        {
+            int time = s + 1;
+            GraphNode node = _graph.Nodes[_live[s].Node];
+            foreach (string input in node.Inputs)
+                if (input.Length > 0) Use(input, time);
+
+            int alias = node.Operator.AliasedInput;
+            for (int o = 0; o < node.Outputs.Length; o++)
+            {
+                string name = node.Outputs[o];
+                if (_live[s].Outputs[o] is not { } info) continue;
+                bool used = consumed.Contains(name) || requestedSet.Contains(name);
+                if (!used && o > 0) continue; // an unused optional output need not be written
+                if (o == 0 && alias >= 0)
+                {
+                    if (!node.HasInput(alias)) throw node.Identity.Fail($"aliased input {alias} is missing");
+                    if (MemoryBudget.Bytes(info) != MemoryBudget.Bytes(InfoOf(node.Inputs[alias])))
+                        throw node.Identity.Fail($"output 0 reinterprets input {alias} but their sizes differ");
+                    if (bufferOf.TryGetValue(node.Inputs[alias], out int shared))
+                    {
+                        bufferOf[name] = shared;
+                        last[shared] = Math.Max(last[shared], time);
+                    }
+                    continue; // an alias of a constant stays a constant: resolved below
+                }
+                bufferOf[name] = NewBuffer(MemoryBudget.Bytes(info), time);
+            }
+        }
+        foreach (string name in requested) Use(name, end);
+
+        var lifetimes = new BufferLifetime[bytes.Count];
+        for (int b = 0; b < lifetimes.Length; b++) lifetimes[b] = new BufferLifetime(bytes[b], first[b], last[b]);
+        var offsets = new long[lifetimes.Length];
+        long arena = MemoryPlanner.Plan(lifetimes, offsets);
+
+        BufferRef RefOf(string name)
+        {
+            if (name.Length == 0) return BufferRef.Absent;
+            long size = MemoryBudget.Bytes(InfoOf(name));
+            if (bufferOf.TryGetValue(name, out int b)) return BufferRef.InArena(offsets[b], size);
+            Tensor? constant = Known(name);
+            if (constant is null)
+            {
+                // An alias of a constant: the node's aliased input is the constant holding the bytes.
+                int producer = _graph.Producers.GetValueOrDefault(name, -1);
+                if (producer >= 0 && _graph.Nodes[producer].Operator.AliasedInput is int a and >= 0)
+                    return RefOf(_graph.Nodes[producer].Inputs[a]) with { Bytes = size };
+                return BufferRef.Absent;
+            }
+            return BufferRef.Fixed(pins.Pin(constant), size);
+        }
+
+        var steps = new List<PlanStep>(stepCount);
+        long scratch = 0;
+        foreach (var (n, inputInfos, outputInfos, _) in _live)
+        {
+            GraphNode node = _graph.Nodes[n];
+            if (node.Operator.AliasedInput >= 0) continue;
+            var constants = new Tensor?[node.Inputs.Length];
+            var inputs = new BufferRef[node.Inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (!node.HasInput(i)) { inputs[i] = BufferRef.Absent; continue; }
+                constants[i] = Known(node.Inputs[i]);
+                inputs[i] = RefOf(node.Inputs[i]);
+            }
+            var outputs = new BufferRef[node.Outputs.Length];
+            var kernelOutputs = new TensorInfo?[node.Outputs.Length];
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                string name = node.Outputs[o];
+                outputs[o] = name.Length > 0 && bufferOf.ContainsKey(name) ? RefOf(name) : BufferRef.Absent;
+                if (outputs[o].IsPresent) kernelOutputs[o] = outputInfos[o];
+            }
+            Kernel kernel = OperatorCalls.CreateKernel(node, new KernelContext(node.Identity, inputInfos, constants, kernelOutputs, threads));
+            scratch = Math.Max(scratch, kernel.ScratchBytes);
+            steps.Add(new PlanStep(node, kernel, inputs, outputs));
+        }
+
+        if (arena + scratch > MemoryBudget.WorkspaceBytes)
+            throw _graph.Model.Fail($"a run needs {(arena + scratch) >> 20} MiB of working memory, more than the {MemoryBudget.WorkspaceBytes >> 20} MiB available");
+
+        var inputRefs = new BufferRef[_inputInfos.Length];
+        var planInputs = new TensorInfo?[_inputInfos.Length];
+        for (int i = 0; i < inputRefs.Length; i++)
+        {
+            string name = _graph.Model.Inputs[i].Name;
+            bool inArena = bufferOf.ContainsKey(name);
+            inputRefs[i] = inArena ? RefOf(name) : BufferRef.Absent;
+            if (inArena) planInputs[i] = _inputInfos[i];
+        }
+        var outputRefs = new BufferRef[requested.Length];
+        var outputInfosAll = new TensorInfo[requested.Length];
+        for (int o = 0; o < requested.Length; o++)
+        {
+            outputRefs[o] = RefOf(requested[o]);
+            outputInfosAll[o] = InfoOf(requested[o]);
+        }
+
+        return new ExecutionPlan([.. steps], inputRefs, planInputs, outputRefs, outputInfosAll, requested, arena, scratch, _infos);
+    }
+}

@@ -1,0 +1,129 @@
+using Pipeline.Tensors.Parallelism;
+
+namespace Pipeline.Graph.Execution;
+
+/// <summary>One kernel call of a plan: the node it came from (for errors and profiles) and where its buffers live.</summary>
+internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs, BufferRef[] outputs)
+{
+    public GraphNode Node { get; } = node;
+    public Kernel Kernel { get; } = kernel;
+    public BufferRef[] Inputs { get; } = inputs;
+    public BufferRef[] Outputs { get; } = outputs;
+}
+
+/// <summary>
+/// Everything needed to run a graph for fixed input shapes: the kernels in order, every buffer's place, and the
+/// workspaces. Immutable once built, so any number of threads may <see cref="Execute"/> it at once, each in its own
+/// workspace.
+/// </summary>
+internal sealed class ExecutionPlan : IDisposable
+{
+    private readonly PlanStep[] _steps;
+    private readonly BufferRef[] _inputs;
+    private readonly BufferRef[] _outputs;
+    private readonly WorkspacePool _workspaces;
+    private readonly int _maxInputs;
+    private readonly int _maxOutputs;
+
+    public ExecutionPlan(PlanStep[] steps, BufferRef[] inputs, TensorInfo?[] inputInfos, BufferRef[] outputs, TensorInfo[] outputInfos,
+        string[] outputNames, long arenaBytes, long scratchBytes, IReadOnlyDictionary<string, TensorInfo> valueInfos)
+    {
+        _steps = steps;
+        _inputs = inputs;
+        _outputs = outputs;
+        InputInfos = inputInfos;
+        OutputInfos = outputInfos;
+        OutputNames = outputNames;
+        ArenaBytes = arenaBytes;
+        ScratchOffset = (arenaBytes + 63) & ~63L;
+        ScratchBytes = scratchBytes;
+        ValueInfos = valueInfos;
+        foreach (PlanStep step in steps)
+        {
+            _maxInputs = Math.Max(_maxInputs, step.Inputs.Length);
+            _maxOutputs = Math.Max(_maxOutputs, step.Outputs.Length);
+        }
+        _workspaces = new WorkspacePool(ScratchOffset + scratchBytes);
+    }
+
+    /// <summary>The kernel calls in execution order.</summary>
+    public IReadOnlyList<PlanStep> Steps => _steps;
+
+    /// <summary>Per graph input: its type and shape in this plan (null when the plan does not read it).</summary>
+    public TensorInfo?[] InputInfos { get; }
+
+    /// <summary>Per requested output: its type and shape.</summary>
+    public TensorInfo[] OutputInfos { get; }
+
+    /// <summary>The requested outputs, in order.</summary>
+    public string[] OutputNames { get; }
+
+    /// <summary>Bytes of the intermediate values' arena.</summary>
+    public long ArenaBytes { get; }
+
+    /// <summary>Where the kernels' shared scratch starts in a workspace.</summary>
+    public long ScratchOffset { get; }
+
+    /// <summary>Bytes of scratch (the largest any kernel asks for).</summary>
+    public long ScratchBytes { get; }
+
+    /// <summary>Bytes of one workspace.</summary>
+    public long WorkspaceBytes => _workspaces.Bytes;
+
+    /// <summary>The type and shape of every value the plan resolved (inputs, constants used, node outputs).</summary>
+    public IReadOnlyDictionary<string, TensorInfo> ValueInfos { get; }
+
+    /// <summary>
+    /// Runs the plan. <paramref name="inputs"/> holds one address per graph input (in model order) of exactly
+    /// <see cref="InputInfos"/>' size, <paramref name="outputs"/> one address per requested output of
+    /// <see cref="OutputInfos"/>' size; both stay pinned by the caller for the call. Allocates nothing.
+    /// </summary>
+    public unsafe void Execute(ReadOnlySpan<nint> inputs, ReadOnlySpan<nint> outputs, WorkerPool pool)
+    {
+        Workspace workspace = _workspaces.Rent();
+        try
+        {
+            nint arena = workspace.Pointer;
+            for (int i = 0; i < _inputs.Length; i++)
+            {
+                BufferRef b = _inputs[i];
+                if (b.Bytes > 0) Buffer.MemoryCopy((void*)inputs[i], (void*)b.Resolve(arena), b.Bytes, b.Bytes);
+            }
+
+            Span<nint> inPointers = stackalloc nint[_maxInputs];
+            Span<long> inBytes = stackalloc long[_maxInputs];
+            Span<nint> outPointers = stackalloc nint[_maxOutputs];
+            Span<long> outBytes = stackalloc long[_maxOutputs];
+            nint scratch = arena + (nint)ScratchOffset;
+            foreach (PlanStep step in _steps)
+            {
+                BufferRef[] ins = step.Inputs, outs = step.Outputs;
+                for (int i = 0; i < ins.Length; i++)
+                {
+                    inPointers[i] = ins[i].Resolve(arena);
+                    inBytes[i] = ins[i].Bytes < 0 ? 0 : ins[i].Bytes;
+                }
+                for (int o = 0; o < outs.Length; o++)
+                {
+                    outPointers[o] = outs[o].Resolve(arena);
+                    outBytes[o] = outs[o].Bytes < 0 ? 0 : outs[o].Bytes;
+                }
+                var io = new KernelIO(inPointers[..ins.Length], inBytes[..ins.Length], outPointers[..outs.Length], outBytes[..outs.Length],
+                    scratch, ScratchBytes, pool);
+                step.Kernel.Run(io);
+            }
+
+            for (int o = 0; o < _outputs.Length; o++)
+            {
+                BufferRef b = _outputs[o];
+                if (b.Bytes > 0) Buffer.MemoryCopy((void*)b.Resolve(arena), (void*)outputs[o], b.Bytes, b.Bytes);
+            }
+        }
+        finally
+        {
+            _workspaces.Return(workspace);
+        }
+    }
+
+    public void Dispose() => _workspaces.Dispose();
+}

@@ -1,0 +1,17 @@
+namespace Pipeline.Graph;
+
+/// <summary>How a <see cref="Network"/> runs.</summary>
+public sealed record NetworkOptions
+{
+    /// <summary>
+    /// The threads one run may use, the calling thread included; 0 (the default) means one per processor.
+    /// Concurrent runs share these threads: a run that finds them busy computes on its own thread.
+    /// </summary>
+    public int Threads { get; init; }
+
+    /// <summary>
+    /// Fold BatchNormalization into the preceding convolution and fuse activations into the kernels that produce
+    /// their input (default true). Switching it off runs every node as written, for debugging.
+    /// </summary>
+    public bool OptimizeGraph { get; init; } = true;
+}
