@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Pipeline.Tensors.Parallelism;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -77,12 +78,44 @@ internal sealed unsafe class ResizeKernel<T> : Kernel where T : unmanaged
 
         public void Invoke(int index)
         {
+            if (inner == 1)
+            {
+                // The last axis: items are ranges of whole lines, each resampled in one tight loop.
+                (long first, long last) = WorkSplit.Range(index, items, outer, 1);
+                for (long o = first; o < last; o++) k.Line(table, source + o * table.InputLength, destination + o * table.OutputLength);
+                return;
+            }
             long rows = outer * table.OutputLength;
             (long start, long end) = WorkSplit.Range(index, items, rows, 1);
             for (long r = start; r < end; r++) k.Row(table, source, destination, r, inner);
         }
     }
 
+    /// <summary>Resamples one line along the innermost axis: output j gathers its taps from <paramref name="x"/>.</summary>
+    private void Line(ResizeAxisTable table, T* x, T* y)
+    {
+        int taps = table.Taps;
+        int[] indices = table.Indices;
+        float[] weights = table.Weights;
+        bool[] outside = table.Outside;
+        if (!_interpolate)
+        {
+            for (int j = 0; j < table.OutputLength; j++) y[j] = outside[j] ? _extrapolation : x[indices[j]];
+            return;
+        }
+        float* xf = (float*)x;
+        float* yf = (float*)y;
+        float extrapolation = Unsafe.As<T, float>(ref Unsafe.AsRef(in _extrapolation));
+        for (int j = 0, t0 = 0; j < table.OutputLength; j++, t0 += taps)
+        {
+            if (outside[j]) { yf[j] = extrapolation; continue; }
+            float sum = 0;
+            for (int t = 0; t < taps; t++) sum += weights[t0 + t] * xf[indices[t0 + t]];
+            yf[j] = sum;
+        }
+    }
+
+    /// <summary>One output row of a pass over an outer axis: whole input rows are copied (nearest) or blended.</summary>
     private void Row(ResizeAxisTable table, T* source, T* destination, long row, long inner)
     {
         int outLength = table.OutputLength, inLength = table.InputLength, taps = table.Taps;
@@ -99,21 +132,11 @@ internal sealed unsafe class ResizeKernel<T> : Kernel where T : unmanaged
         int first = j * taps;
         if (!_interpolate)
         {
-            T* from = plane + table.Indices[first] * inner;
-            if (n == 1) *target = *from;
-            else new ReadOnlySpan<T>(from, n).CopyTo(new Span<T>(target, n));
+            new ReadOnlySpan<T>(plane + table.Indices[first] * inner, n).CopyTo(new Span<T>(target, n));
             return;
         }
-        float* y = (float*)target;
         float* x = (float*)plane;
-        if (n == 1)
-        {
-            float sum = 0;
-            for (int t = 0; t < taps; t++) sum += table.Weights[first + t] * x[table.Indices[first + t]];
-            *y = sum;
-            return;
-        }
-        var accumulator = new Span<float>(y, n);
+        var accumulator = new Span<float>((float*)target, n);
         TensorPrimitives.Multiply(new ReadOnlySpan<float>(x + table.Indices[first] * inner, n), table.Weights[first], accumulator);
         for (int t = 1; t < taps; t++)
         {
