@@ -12,7 +12,7 @@ namespace Pipeline.Graph.Ops.Normalization;
 /// batch's own mean and population variance and also outputs the running statistics
 /// input·momentum + batch·(1 − momentum).
 /// </summary>
-internal sealed class BatchNormalizationOperator(float epsilon, float momentum, bool trainingMode) : Operator
+internal sealed class BatchNormalizationOperator(float epsilon, float momentum, bool trainingMode) : Operator, IBatchNormalization
 {
     /// <summary>ε, added to the variance.</summary>
     public float Epsilon { get; } = epsilon;
