@@ -1,6 +1,7 @@
 using Pipeline.Graph.Ops;
 using Pipeline.Graph.Ops.Elementwise;
 using Pipeline.Tensors;
+using Pipeline.Tensors.Kernels;
 using Pipeline.Tensors.Parallelism;
 using static Pipeline.Tests.Graph.Ops.OpTestKit;
 
@@ -142,6 +143,41 @@ public sealed class ElementwiseTests
             Assert.Equal(x.Select(p => p - v).ToArray(), Run1(new ArithmeticOperator(ArithmeticKind.Sub), a, s).AsSpan<float>().ToArray());
             Assert.Equal(x.Select(p => v / p).ToArray(), Run1(new ArithmeticOperator(ArithmeticKind.Div), s, a).AsSpan<float>().ToArray());
         }
+    }
+
+    [Fact]
+    public void AFusedActivationAppliesToTheResult()
+    {
+        var random = new Random(12);
+        var activations = new[] { FusedActivation.Relu, FusedActivation.Relu6, new FusedActivation(ActivationKind.LeakyRelu, Alpha: 0.1f) };
+        foreach (FusedActivation activation in activations)
+        {
+            Tensor a = RandomFloat(random, [2, 3, 37]);
+            Tensor b = RandomFloat(random, [3, 1]);
+            Tensor c = RandomFloat(random, [37]);
+            var add = (Pipeline.Graph.IFusesActivation)new ArithmeticOperator(ArithmeticKind.Add);
+            Assert.Equal(ActivationKind.None, add.Activation.Kind);
+            Tensor sum = Run1(add.WithActivation(activation), a, b);
+            var sum3 = (Pipeline.Graph.IFusesActivation)new VariadicOperator(mean: false);
+            Tensor total = Run1(sum3.WithActivation(activation), a, b, c);
+            Tensor mean = Run1(((Pipeline.Graph.IFusesActivation)new VariadicOperator(mean: true)).WithActivation(activation), a, b, c);
+            var expected = new double[a.Length];
+            var expectedTotal = new double[a.Length];
+            var expectedMean = new double[a.Length];
+            for (int i = 0; i < a.Length; i++)
+            {
+                float x = a.AsSpan<float>()[i], y = b.AsSpan<float>()[i / 37 % 3], z = c.AsSpan<float>()[i % 37];
+                expected[i] = activation.Apply(x + y);
+                expectedTotal[i] = activation.Apply(x + y + z);
+                expectedMean[i] = activation.Apply((x + y + z) / 3);
+            }
+            AssertClose(DataType.Float32, [2, 3, 37], expected, sum, 0, 0, activation.ToString());
+            AssertClose(DataType.Float32, [2, 3, 37], expectedTotal, total, 0, 0, activation.ToString());
+            AssertClose(DataType.Float32, [2, 3, 37], expectedMean, mean, 1e-6, 1e-7, activation.ToString());
+        }
+        Tensor ints = Run1(((Pipeline.Graph.IFusesActivation)new ArithmeticOperator(ArithmeticKind.Sub)).WithActivation(FusedActivation.Relu),
+            Tensor.Create(new[] { 1, 5, -3 }, 3), Tensor.Create(new[] { 2, 2, 2 }, 3));
+        Assert.Equal(new[] { 0, 3, 0 }, ints.AsSpan<int>().ToArray());
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Numerics;
 using Pipeline.Tensors;
+using Pipeline.Tensors.Kernels;
 
 namespace Pipeline.Graph.Ops.Elementwise;
 
@@ -19,12 +20,22 @@ internal enum ArithmeticKind
 /// <summary>
 /// Add, Sub, Mul and Div on every numeric type, with numpy broadcasting (opset 7+). Before opset 7 the second input
 /// broadcasts onto the first only when the <c>broadcast</c> attribute says so, aligned at <c>axis</c> (or at the end);
-/// <see cref="LegacyBroadcast"/> carries that. Integers wrap on overflow, like numpy.
+/// <see cref="LegacyBroadcast"/> carries that. Integers wrap on overflow, like numpy. The compiler may fuse a following
+/// activation (a residual Add's Relu) into the kernel.
 /// </summary>
-internal sealed class ArithmeticOperator(ArithmeticKind kind, LegacyBroadcast? legacy = null) : Operator
+internal sealed class ArithmeticOperator(ArithmeticKind kind, LegacyBroadcast? legacy = null, FusedActivation activation = default) : Operator, IFusesActivation
 {
     /// <summary>Which operation.</summary>
     public ArithmeticKind Kind { get; } = kind;
+
+    /// <inheritdoc />
+    public FusedActivation Activation { get; } = activation;
+
+    /// <inheritdoc />
+    public Operator WithActivation(FusedActivation fused) => new ArithmeticOperator(Kind, legacy, fused);
+
+    /// <inheritdoc />
+    public override string Describe() => Activation.Kind == ActivationKind.None ? string.Empty : $"+{Activation}";
 
     /// <inheritdoc />
     public override string Name => Kind.ToString();
@@ -61,20 +72,20 @@ internal sealed class ArithmeticOperator(ArithmeticKind kind, LegacyBroadcast? l
         int[] b = context.Input(1).Shape;
         if (legacy is { } l) b = l.Align(a, b, null);
         BroadcastLayout layout = BroadcastLayout.Create(context.Output(0).Shape, a, b);
-        return NumericDispatch.Dispatch<Factory, Kernel>(context.Input(0).Type, new Factory(Kind, layout));
+        return NumericDispatch.Dispatch<Factory, Kernel>(context.Input(0).Type, new Factory(Kind, layout, Activation));
     }
 
     /// <inheritdoc />
     public override bool CanRunInPlace(int input) => input is 0 or 1;
 
-    private readonly struct Factory(ArithmeticKind kind, BroadcastLayout layout) : INumericFactory<Kernel>
+    private readonly struct Factory(ArithmeticKind kind, BroadcastLayout layout, FusedActivation activation) : INumericFactory<Kernel>
     {
         public Kernel Create<T>() where T : unmanaged, INumber<T> => kind switch
         {
-            ArithmeticKind.Add => new BroadcastBinaryKernel<T, AddOperation<T>>(layout),
-            ArithmeticKind.Sub => new BroadcastBinaryKernel<T, SubtractOperation<T>>(layout),
-            ArithmeticKind.Mul => new BroadcastBinaryKernel<T, MultiplyOperation<T>>(layout),
-            _ => new BroadcastBinaryKernel<T, DivideOperation<T>>(layout),
+            ArithmeticKind.Add => new BroadcastBinaryKernel<T, AddOperation<T>>(layout, activation),
+            ArithmeticKind.Sub => new BroadcastBinaryKernel<T, SubtractOperation<T>>(layout, activation),
+            ArithmeticKind.Mul => new BroadcastBinaryKernel<T, MultiplyOperation<T>>(layout, activation),
+            _ => new BroadcastBinaryKernel<T, DivideOperation<T>>(layout, activation),
         };
     }
 }

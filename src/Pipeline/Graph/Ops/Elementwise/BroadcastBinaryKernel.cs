@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using Pipeline.Tensors.Kernels;
+using Pipeline.Tensors.Kernels.Elementwise;
 using Pipeline.Tensors.Parallelism;
 
 namespace Pipeline.Graph.Ops.Elementwise;
@@ -6,37 +10,53 @@ namespace Pipeline.Graph.Ops.Elementwise;
 /// Runs a binary operation under numpy broadcasting: the output is walked row by row (see
 /// <see cref="BroadcastLayout"/>) and each row is one call of the operation's vectorized row loop, in one of its
 /// three forms (row-row, row-scalar, scalar-row). Large outputs are split over the pool by element ranges, so a
-/// single long row is split too.
+/// single long row is split too. A fused activation (e.g. the Relu after a residual Add) is applied to each row while
+/// it is still in cache.
 /// </summary>
-internal sealed unsafe class BroadcastBinaryKernel<T, TOperation>(BroadcastLayout layout) : Kernel
-    where T : unmanaged
+internal sealed unsafe class BroadcastBinaryKernel<T, TOperation>(BroadcastLayout layout, FusedActivation activation = default) : Kernel
+    where T : unmanaged, INumber<T>
     where TOperation : IBinaryOperation<T>
 {
     /// <inheritdoc />
     public override void Run(in KernelIO io)
-        => Execute(layout, io.InputPointer<T>(0), io.InputPointer<T>(1), io.OutputPointer<T>(0), io.Pool);
+        => Execute(layout, io.InputPointer<T>(0), io.InputPointer<T>(1), io.OutputPointer<T>(0), io.Pool, activation);
 
-    /// <summary>d = op(x, y) over <paramref name="layout"/>; <paramref name="d"/> may be <paramref name="x"/> or <paramref name="y"/> when that input has the output's shape.</summary>
-    public static void Execute(BroadcastLayout layout, T* x, T* y, T* d, WorkerPool pool)
+    /// <summary>
+    /// d = activation(op(x, y)) over <paramref name="layout"/>; <paramref name="d"/> may be <paramref name="x"/> or
+    /// <paramref name="y"/> when that input has the output's shape.
+    /// </summary>
+    public static void Execute(BroadcastLayout layout, T* x, T* y, T* d, WorkerPool pool, FusedActivation activation = default)
     {
         long total = layout.ElementCount;
         if (total == 0) return;
-        var body = new Body(layout, x, y, d, WorkSplit.Count(total, pool.ThreadCount));
+        var body = new Body(layout, x, y, d, activation, WorkSplit.Count(total, pool.ThreadCount));
         pool.For(body.Items, ref body);
     }
 
-    private readonly struct Body(BroadcastLayout layout, T* x, T* y, T* d, int items) : IParallelBody
+    private readonly struct Body(BroadcastLayout layout, T* x, T* y, T* d, FusedActivation activation, int items) : IParallelBody
     {
         public int Items => items;
 
         public void Invoke(int index)
         {
             (long start, long end) = WorkSplit.Range(index, items, layout.ElementCount);
-            if (start < end) RunRange(layout, x, y, d, start, end);
+            if (start < end) RunRange(layout, x, y, d, activation, start, end);
         }
     }
 
-    private static void RunRange(BroadcastLayout layout, T* x, T* y, T* d, long start, long end)
+    /// <summary>Applies a fused activation to a row just written (floats vectorized; other types through float).</summary>
+    private static void Activate(in FusedActivation activation, Span<T> row)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Span<float> values = MemoryMarshal.Cast<T, float>(row);
+            FloatLoops.Apply(activation, values, values);
+            return;
+        }
+        for (int i = 0; i < row.Length; i++) row[i] = T.CreateSaturating(activation.Apply(float.CreateSaturating(row[i])));
+    }
+
+    private static void RunRange(BroadcastLayout layout, T* x, T* y, T* d, FusedActivation activation, long start, long end)
     {
         int inner = layout.InnerLength;
         Span<long> offsets = stackalloc long[2];
@@ -58,6 +78,7 @@ internal sealed unsafe class BroadcastBinaryKernel<T, TOperation>(BroadcastLayou
                 TOperation.Apply(new ReadOnlySpan<T>(xRow, 1), *yRow, dRow[..1]);
                 dRow.Fill(dRow[0]);
             }
+            if (activation.Kind != ActivationKind.None) Activate(activation, dRow);
             e += length;
             column = 0;
             layout.Advance(offsets, counters);

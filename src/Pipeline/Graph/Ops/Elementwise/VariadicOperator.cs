@@ -1,18 +1,31 @@
 using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.InteropServices;
 using Pipeline.Tensors;
+using Pipeline.Tensors.Kernels;
+using Pipeline.Tensors.Kernels.Elementwise;
 using Pipeline.Tensors.Parallelism;
 
 namespace Pipeline.Graph.Ops.Elementwise;
 
 /// <summary>
 /// Sum and Mean of one or more inputs with numpy broadcasting (opset 8+; before, every input has the output's shape).
-/// The output accumulates pairwise: out = in₀ + in₁, then out += inₖ, then Mean divides by the count.
+/// The output accumulates pairwise: out = in₀ + in₁, then out += inₖ, then Mean divides by the count. The compiler
+/// may fuse a following activation (a residual Sum's Relu), applied in the last pass.
 /// </summary>
-internal sealed class VariadicOperator(bool mean) : Operator
+internal sealed class VariadicOperator(bool mean, FusedActivation activation = default) : Operator, IFusesActivation
 {
     /// <summary>True for Mean, false for Sum.</summary>
     public bool IsMean { get; } = mean;
+
+    /// <inheritdoc />
+    public FusedActivation Activation { get; } = activation;
+
+    /// <inheritdoc />
+    public Operator WithActivation(FusedActivation fused) => new VariadicOperator(IsMean, fused);
+
+    /// <inheritdoc />
+    public override string Describe() => Activation.Kind == ActivationKind.None ? string.Empty : $"+{Activation}";
 
     /// <inheritdoc />
     public override string Name => IsMean ? "Mean" : "Sum";
@@ -42,18 +55,18 @@ internal sealed class VariadicOperator(bool mean) : Operator
             layouts[0] = BroadcastLayout.Create(output, context.Input(0).Shape, context.Input(1).Shape);
             for (int i = 2; i < n; i++) layouts[i - 1] = BroadcastLayout.Create(output, output, context.Input(i).Shape);
         }
-        return NumericDispatch.Dispatch<Factory, Kernel>(context.Input(0).Type, new Factory(layouts, n, IsMean));
+        return NumericDispatch.Dispatch<Factory, Kernel>(context.Input(0).Type, new Factory(layouts, n, IsMean, Activation));
     }
 
     /// <inheritdoc />
     public override bool CanRunInPlace(int input) => input is 0 or 1;
 
-    private readonly struct Factory(BroadcastLayout[] layouts, int count, bool mean) : INumericFactory<Kernel>
+    private readonly struct Factory(BroadcastLayout[] layouts, int count, bool mean, FusedActivation activation) : INumericFactory<Kernel>
     {
-        public Kernel Create<T>() where T : unmanaged, INumber<T> => new VariadicKernel<T>(layouts, count, mean);
+        public Kernel Create<T>() where T : unmanaged, INumber<T> => new VariadicKernel<T>(layouts, count, mean, activation);
     }
 
-    private sealed unsafe class VariadicKernel<T>(BroadcastLayout[] layouts, int count, bool mean) : Kernel
+    private sealed unsafe class VariadicKernel<T>(BroadcastLayout[] layouts, int count, bool mean, FusedActivation activation) : Kernel
         where T : unmanaged, INumber<T>
     {
         public override void Run(in KernelIO io)
@@ -64,29 +77,41 @@ internal sealed class VariadicOperator(bool mean) : Operator
             {
                 T* source = io.InputPointer<T>(0);
                 if (source != d) new ReadOnlySpan<T>(source, checked((int)length)).CopyTo(new Span<T>(d, checked((int)length)));
+                if (activation.Kind != ActivationKind.None) Finish(d, length, T.One, io.Pool);
                 return;
             }
-            BroadcastBinaryKernel<T, AddOperation<T>>.Execute(layouts[0], io.InputPointer<T>(0), io.InputPointer<T>(1), d, io.Pool);
+            // The activation rides on the last addition unless a division for Mean still follows.
+            FusedActivation last = mean ? default : activation;
+            BroadcastBinaryKernel<T, AddOperation<T>>.Execute(layouts[0], io.InputPointer<T>(0), io.InputPointer<T>(1), d, io.Pool, count == 2 ? last : default);
             for (int i = 2; i < count; i++)
-                BroadcastBinaryKernel<T, AddOperation<T>>.Execute(layouts[i - 1], d, io.InputPointer<T>(i), d, io.Pool);
-            if (mean) Divide(d, length, T.CreateChecked(count), io.Pool);
+                BroadcastBinaryKernel<T, AddOperation<T>>.Execute(layouts[i - 1], d, io.InputPointer<T>(i), d, io.Pool, i == count - 1 ? last : default);
+            if (mean) Finish(d, length, T.CreateChecked(count), io.Pool);
         }
 
-        private static void Divide(T* d, long length, T divisor, WorkerPool pool)
+        /// <summary>d = activation(d / divisor) in one pass.</summary>
+        private void Finish(T* d, long length, T divisor, WorkerPool pool)
         {
-            var body = new DivideBody(d, length, divisor, WorkSplit.Count(length, pool.ThreadCount));
+            var body = new FinishBody(d, length, divisor, activation, WorkSplit.Count(length, pool.ThreadCount));
             pool.For(body.Items, ref body);
         }
 
-        private readonly struct DivideBody(T* d, long length, T divisor, int items) : IParallelBody
+        private readonly struct FinishBody(T* d, long length, T divisor, FusedActivation activation, int items) : IParallelBody
         {
             public int Items => items;
 
             public void Invoke(int index)
             {
                 (long start, long end) = WorkSplit.Range(index, items, length);
+                if (start >= end) return;
                 var span = new Span<T>(d + start, (int)(end - start));
-                TensorPrimitives.Divide(span, divisor, span);
+                if (divisor != T.One) TensorPrimitives.Divide(span, divisor, span);
+                if (activation.Kind == ActivationKind.None) return;
+                if (typeof(T) == typeof(float))
+                {
+                    Span<float> values = MemoryMarshal.Cast<T, float>(span);
+                    FloatLoops.Apply(activation, values, values);
+                }
+                else for (int i = 0; i < span.Length; i++) span[i] = T.CreateSaturating(activation.Apply(float.CreateSaturating(span[i])));
             }
         }
     }
