@@ -22,5 +22,9 @@ internal static partial class OnnxOperatorTable
     }
 
     private static Operator LRN(OnnxNode node)
-        => new LrnOperator(node.GetFloat("alpha", 1e-4f), node.GetFloat("beta", 0.75f), node.GetFloat("bias", 1f), checked((int)node.GetInt("size")));
+    {
+        long size = node.GetInt("size");
+        if (size < 1 || size > int.MaxValue) throw node.Fail($"size must be a positive channel count, got {size}");
+        return new LrnOperator(node.GetFloat("alpha", 1e-4f), node.GetFloat("beta", 0.75f), node.GetFloat("bias", 1f), (int)size);
+    }
 }
