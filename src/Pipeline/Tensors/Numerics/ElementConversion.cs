@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Pipeline.Tensors.Numerics;

@@ -201,6 +201,14 @@ public sealed class PadAndCastTests
     }
 
     [Fact]
+    public void CastBeforeOpset6NamesTheTypeAsAString()
+    {
+        Tensor y = Run1(Import("Cast", 1, new() { ["to"] = "INT32" }), Tensor.Create(new[] { 2.7f, -2.7f }, 2));
+        Assert.Equal(new[] { 2, -2 }, y.AsSpan<int>().ToArray());
+        Assert.Throws<InvalidModelException>(() => Import("Cast", 1, new() { ["to"] = "STRING" }));
+    }
+
+    [Fact]
     public void CastRejectsAnUnknownTargetType()
     {
         var e = Assert.Throws<InvalidModelException>(() => Import("Cast", 13, new() { ["to"] = 17L }));

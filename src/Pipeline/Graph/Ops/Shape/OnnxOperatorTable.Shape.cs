@@ -98,13 +98,31 @@ internal static partial class OnnxOperatorTable
         return new PadOperator(mode, pads, node.GetFloat("value", 0f));
     }
 
+    // Opset 1-5 names the target type as a string ("FLOAT"); from 6 it is the TensorProto.DataType number.
     private static Operator Cast(OnnxNode node)
     {
-        long to = node.GetInt("to");
+        long to = node.Opset < 6 ? CastTypeNamed(node, node.GetString("to", "")) : node.GetInt("to");
         if (!Enum.IsDefined(typeof(DataType), (int)to) || !DataTypes.IsSupported((DataType)to))
             throw node.Fail($"cannot cast to data type {to}: it is not supported");
         return new CastOperator((DataType)to);
     }
 
     private static Operator CastLike(OnnxNode node) => new CastOperator(null);
+
+    private static long CastTypeNamed(OnnxNode node, string name) => name.ToUpperInvariant() switch
+    {
+        "FLOAT" => (long)DataType.Float32,
+        "UINT8" => (long)DataType.UInt8,
+        "INT8" => (long)DataType.Int8,
+        "UINT16" => (long)DataType.UInt16,
+        "INT16" => (long)DataType.Int16,
+        "INT32" => (long)DataType.Int32,
+        "INT64" => (long)DataType.Int64,
+        "BOOL" => (long)DataType.Bool,
+        "FLOAT16" => (long)DataType.Float16,
+        "DOUBLE" => (long)DataType.Float64,
+        "UINT32" => (long)DataType.UInt32,
+        "UINT64" => (long)DataType.UInt64,
+        _ => throw node.Fail($"cannot cast to '{name}': the type is not supported"),
+    };
 }

@@ -73,11 +73,10 @@ internal sealed class PadOperator(PadMode mode, long[]? attributePads, float att
     {
         int[] input = context.Input(0).Shape;
         int[] output = context.Output(0).Shape;
-        var begin = new long[input.Length];
-        for (int i = 0; i < input.Length; i++) begin[i] = 0;
-        // The begin amounts are recoverable from the plan's shapes only with the pads, so re-derive them.
+        // The output shape does not say how the padding splits between start and end: re-derive it from the pads,
+        // which the plan knows (they were required while inferring the shape).
         var shapes = new ShapeContext(context.Node, Infos(context), Constants(context), 1);
-        (begin, _) = Amounts(shapes, input.Length);
+        (long[] begin, _) = Amounts(shapes, input.Length);
         DataType type = context.Input(0).Type;
         bool valueFromInput = attributePads is null && context.HasInput(2);
         ulong attributeBits = valueFromInput ? 0 : ScalarBits.Encode(type, attributeValue, context.Node);
