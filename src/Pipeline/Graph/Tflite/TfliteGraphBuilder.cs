@@ -208,13 +208,6 @@ internal sealed class TfliteGraphBuilder
         _values[t] = current;
     }
 
-    /// <summary>Binds tensor <paramref name="t"/> to an existing value (no computation).</summary>
-    public void Bind(int t, string value)
-    {
-        if (_values[t] is not null) throw Current.Fail($"{Tensor(t)} is produced twice");
-        _values[t] = value;
-    }
-
     /// <summary>Emits the ONNX-semantics node <paramref name="opType"/> with attributes, named after the current TFLite operator.</summary>
     public void Emit(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {

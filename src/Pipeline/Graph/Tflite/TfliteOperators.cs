@@ -461,8 +461,9 @@ internal static class TfliteOperators
             b.AliasConstant(y, x);
             return;
         }
-        b.Emit("Identity", [b.Value(x)], [b.Name(y)]);
-        b.Bind(y, b.Name(y));
+        string target = b.Target(y, TfliteActivation.NONE);
+        b.Emit("Identity", [b.Value(x)], [target]);
+        b.Finish(y, target, TfliteActivation.NONE);
     }
 
     private static int Input(TfliteGraphBuilder b, TfliteOperator op, int i)
