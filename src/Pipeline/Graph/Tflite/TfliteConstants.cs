@@ -21,7 +21,8 @@ internal sealed class TfliteConstants(TfliteModel model)
     public Tensor Float(TfliteTensor tensor, NodeIdentity node)
     {
         ReadOnlySpan<byte> bytes = Bytes(tensor, node, out long count);
-        _file.Charge(count * sizeof(float), tensor.ToString(), model.Buffers[tensor.Buffer].Start);
+        // Charged by the bytes read, so a buffer shared by many tensors counts each time it is decoded.
+        _file.Charge(bytes.Length, tensor.ToString(), model.Buffers[tensor.Buffer].Start);
         var values = new float[count];
         switch (tensor.Type)
         {
