@@ -94,6 +94,28 @@ internal sealed class TfliteConstants(TfliteModel model)
         _ => BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]),
     };
 
+    /// <summary>The stored integers of a UINT8, INT8, INT16 or INT32 buffer, widened (one loop per type: weights are megabytes).</summary>
+    private static int[] Integers(TfliteTensorType type, ReadOnlySpan<byte> bytes, int count)
+    {
+        var result = new int[count];
+        switch (type)
+        {
+            case TfliteTensorType.UINT8:
+                for (int i = 0; i < count; i++) result[i] = bytes[i];
+                break;
+            case TfliteTensorType.INT8:
+                for (int i = 0; i < count; i++) result[i] = (sbyte)bytes[i];
+                break;
+            case TfliteTensorType.INT16:
+                for (int i = 0; i < count; i++) result[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.Slice(2 * i, 2));
+                break;
+            default:
+                for (int i = 0; i < count; i++) result[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(4 * i, 4));
+                break;
+        }
+        return result;
+    }
+
     private static void Dequantize(TfliteTensor tensor, ReadOnlySpan<byte> bytes, float[] values, NodeIdentity node)
     {
         TfliteQuantization q = tensor.Quantization!;
@@ -115,11 +137,19 @@ internal sealed class TfliteConstants(TfliteModel model)
             float scale = q.Scale[c];
             if (!float.IsFinite(scale)) throw node.Fail($"{tensor} has a non-finite scale {scale}");
         }
-        for (int i = 0; i < values.Length; i++)
+
+        int[] raw = Integers(tensor.Type, bytes, values.Length);
+        // Row-major blocks: [outer][axis][inner], one scale and zero point per axis index.
+        int block = axisLength * inner;
+        int outer = block == 0 ? 0 : values.Length / block;
+        for (int o = 0, i = 0; o < outer; o++)
         {
-            int c = channels > 1 ? i / inner % axisLength : 0;
-            long zero = q.ZeroPoint.Length == 0 ? 0 : q.ZeroPoint[q.ZeroPoint.Length > 1 ? c : 0];
-            values[i] = (float)((Integer(tensor.Type, bytes, i) - zero) * (double)q.Scale[c]);
+            for (int c = 0; c < axisLength; c++)
+            {
+                double scale = q.Scale[channels > 1 ? c : 0];
+                long zero = q.ZeroPoint.Length == 0 ? 0 : q.ZeroPoint[q.ZeroPoint.Length > 1 ? c : 0];
+                for (int k = 0; k < inner; k++, i++) values[i] = (float)((raw[i] - zero) * scale);
+            }
         }
     }
 }

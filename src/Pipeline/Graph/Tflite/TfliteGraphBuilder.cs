@@ -266,6 +266,20 @@ internal sealed class TfliteGraphBuilder
         }
         ReadOnlySpan<float> source = value.AsSpan<float>();
         var result = new float[source.Length];
+        if (rank == 4)
+        {
+            // The weights of every convolution pass here: four plain loops, the source offset built up per axis.
+            long s0 = inStrides[perm[0]], s1 = inStrides[perm[1]], s2 = inStrides[perm[2]], s3 = inStrides[perm[3]];
+            int o4 = 0;
+            for (int a = 0; a < outShape[0]; a++)
+            for (int b = 0; b < outShape[1]; b++)
+            for (int c = 0; c < outShape[2]; c++)
+            {
+                long offset = a * s0 + b * s1 + c * s2;
+                for (int d = 0; d < outShape[3]; d++, offset += s3) result[o4++] = source[(int)offset];
+            }
+            return Pipeline.Tensors.Tensor.Create(result, outShape);
+        }
         var index = new int[rank];
         for (long o = 0; o < result.Length; o++)
         {
