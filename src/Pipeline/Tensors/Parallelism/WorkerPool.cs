@@ -26,7 +26,10 @@ internal sealed unsafe class WorkerPool : IDisposable
     private void* _body;
     private int _count;
     private int _next;              // next index to claim
-    private int _activeWorkers;     // workers still inside the current loop
+    // Workers inside the current loop in the low bits, plus the Closed bit once the caller has finished its share:
+    // a worker joins only while the loop is open, so the caller never waits for a worker that has not woken up yet.
+    private int _state = Closed;
+    private const int Closed = 1 << 30;
     private ExceptionDispatchInfo? _failure;
 
     /// <summary>A pool that runs every loop on the calling thread.</summary>
@@ -69,7 +72,7 @@ internal sealed unsafe class WorkerPool : IDisposable
             _count = count;
             _next = 0;
             _failure = null;
-            Volatile.Write(ref _activeWorkers, _workers.Length);
+            Volatile.Write(ref _state, 0);
             _generation++;
             // Only sleeping workers need a signal; spinning ones see the new generation by themselves.
             int sleepers = Volatile.Read(ref _sleepers);
@@ -77,8 +80,9 @@ internal sealed unsafe class WorkerPool : IDisposable
 
             RunItems();
 
+            Interlocked.Or(ref _state, Closed);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _activeWorkers) != 0) spin.SpinOnce(-1);
+            while ((Volatile.Read(ref _state) & ~Closed) != 0) spin.SpinOnce(-1);
             _failure?.Throw();
         }
         finally
@@ -110,6 +114,16 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
+    private bool TryJoin()
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if ((state & Closed) != 0) return false;
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) == state) return true;
+        }
+    }
+
     private void WorkerLoop()
     {
         int seen = 0;
@@ -134,8 +148,11 @@ internal sealed unsafe class WorkerPool : IDisposable
             }
             if (_disposed) return;
             seen = _generation;
-            RunItems();
-            Interlocked.Decrement(ref _activeWorkers);
+            if (TryJoin())
+            {
+                RunItems();
+                Interlocked.Decrement(ref _state);
+            }
         }
     }
 
