@@ -64,6 +64,12 @@ internal sealed class TfliteGraphBuilder
     /// <summary>Decodes constant tensors.</summary>
     public TfliteConstants Constants { get; }
 
+    /// <summary>
+    /// Every node emitted, as the ONNX op type, wiring and attributes it was created from, in order: what an ONNX file
+    /// of the same graph would hold (the parity tests write one).
+    /// </summary>
+    public List<OnnxNodeSpec> Emitted { get; } = [];
+
     /// <summary>The file name for messages.</summary>
     public string? File => _model.File.File;
 
@@ -226,6 +232,7 @@ internal sealed class TfliteGraphBuilder
             throw Current.Fail($"as {opType}: {e.Reason}", e);
         }
         _nodes.Add(new GraphNode(Current, op, inputs, outputs));
+        Emitted.Add(new OnnxNodeSpec(Current.Name, opType, inputs, outputs, attributes));
     }
 
     /// <summary>Emits the node computing a TFLite fused activation.</summary>
@@ -382,3 +389,6 @@ internal sealed class TfliteGraphBuilder
         return new TensorDeclaration(_names[t], type, (int[])shape.Clone(), null);
     }
 }
+
+/// <summary>One emitted node in ONNX terms: attribute values are long, float or long[].</summary>
+internal sealed record OnnxNodeSpec(string Name, string OpType, string[] Inputs, string[] Outputs, (string Name, object Value)[] Attributes);

@@ -41,6 +41,14 @@ internal static class TfliteModelReader
         return new TfliteGraphBuilder(model, options ?? new TfliteImportOptions()).Build();
     }
 
+    /// <summary>Imports <paramref name="bytes"/> and also returns the emitted nodes in ONNX terms (for exporting the graph as ONNX).</summary>
+    public static (GraphModel Graph, IReadOnlyList<OnnxNodeSpec> Nodes) ReadWithNodes(byte[] bytes, string? file = null, TfliteImportOptions? options = null)
+    {
+        var builder = new TfliteGraphBuilder(TfliteModel.Parse(new FlatBuffer(bytes, file)), options ?? new TfliteImportOptions());
+        GraphModel graph = builder.Build();
+        return (graph, builder.Emitted);
+    }
+
     /// <summary>Maps a TFLite element type of a graph input or output to the engine's.</summary>
     public static DataType? ToDataType(TfliteTensorType type) => type switch
     {
