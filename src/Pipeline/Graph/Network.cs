@@ -52,7 +52,7 @@ public sealed class Network : IDisposable
         string name = Path.GetFileName(path);
         try
         {
-            return FromGraph(ModelFile.Read(bytes, name), options);
+            return FromGraph(ModelFile.Read(bytes, name, options), options);
         }
         catch (InvalidModelException e) when (e.File is null)
         {
@@ -65,7 +65,7 @@ public sealed class Network : IDisposable
     public static Network Load(byte[] model, NetworkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return FromGraph(ModelFile.Read(model), options);
+        return FromGraph(ModelFile.Read(model, null, options), options);
     }
 
     /// <summary>Loads an ONNX or TFLite model from a stream (read to its end).</summary>
@@ -75,7 +75,7 @@ public sealed class Network : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         using var copy = new MemoryStream();
         model.CopyTo(copy);
-        return FromGraph(ModelFile.Read(copy.GetBuffer().AsSpan(0, (int)copy.Length)), options);
+        return FromGraph(ModelFile.Read(copy.GetBuffer().AsSpan(0, (int)copy.Length), null, options), options);
     }
 
     /// <summary>Builds a network from an imported graph (the ONNX and TFLite importers both end here).</summary>

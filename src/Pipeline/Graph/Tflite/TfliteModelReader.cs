@@ -8,7 +8,10 @@ internal sealed record TfliteImportOptions
     /// <summary>
     /// After every operator whose output the file quantizes (uint8/int8 activations), round the float result to the
     /// file's quantization grid and back (QuantizeLinear then DequantizeLinear), imitating the integer kernels' output
-    /// rounding. Off by default: the float graph is faster, and see the tests for how the two compare.
+    /// rounding. Measured on the shared uint8 MobileNetV2 against TFLite itself (LiteRT's XNNPACK kernels, same input
+    /// bytes): with it, the 1001 scores of all three shared images are identical to TFLite's; without it they differ by
+    /// up to 0.037 (cat: 0.783 instead of 0.746), with the same top-1. Off by default (<see cref="NetworkOptions.SimulateQuantization"/>):
+    /// the float graph is faster (two fewer elementwise passes per operator) and keeps full precision for featurizers.
     /// </summary>
     public bool SimulateQuantization { get; init; }
 }

@@ -95,4 +95,26 @@ public sealed class MobileNetV2QuantTests(ITestOutputHelper output)
             Assert.Equal(topA, topB);
         }
     }
+
+    /// <summary>
+    /// TFLite's own uint8 output (score = q / 256) on the same preprocessed input bytes (bilinear resize), from LiteRT.js
+    /// 2.5.3 (TFLite with XNNPACK, WebAssembly) run beside the tests: the largest scores of each image. With the
+    /// quantization simulation the imported graph lands on exactly these values.
+    /// </summary>
+    [Theory]
+    [InlineData("cat.bmp", new[] { 286, 282, 283, 420, 479 }, new[] { 191, 36, 12, 1, 1 })]
+    [InlineData("grace_hopper.bmp", new[] { 653, 458, 668, 753, 835 }, new[] { 235, 2, 2, 2, 2 })]
+    [InlineData("parrot.jpg", new[] { 89 }, new[] { 255 })]
+    public void SimulatedQuantizationReproducesTflitesScores(string image, int[] indices, int[] expected)
+    {
+        using Network network = Network.Load(SharedData.Require(ModelPath), new NetworkOptions { Threads = 2, SimulateQuantization = true });
+        using Network plain = Network.Load(SharedData.Require(ModelPath), new NetworkOptions { Threads = 2 });
+        float[] scores = Classify(network, image), floats = Classify(plain, image);
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Assert.Equal(expected[i], (int)MathF.Round(scores[indices[i]] * 256));
+            Assert.True(Math.Abs(floats[indices[i]] - expected[i] / 256f) < 0.04f, $"float score {floats[indices[i]]} vs TFLite {expected[i] / 256f}");
+        }
+        Assert.Equal(indices[0], Top(floats, 1)[0]);
+    }
 }
