@@ -13,6 +13,7 @@ internal sealed class TfliteBuilder
     private readonly List<Fb.Node> _buffers = [Fb.T()];
     private readonly List<Fb.Table> _operators = [];
     private readonly List<(int Code, string? Custom, int Version)> _codes = [];
+    private readonly List<(int Buffer, byte[] Data, long Shift)> _external = [];
     private int[] _inputs = [];
     private int[] _outputs = [];
 
@@ -49,6 +50,20 @@ internal sealed class TfliteBuilder
         return _tensors.Count - 1;
     }
 
+    /// <summary>
+    /// A float32 constant stored after the flatbuffer, found through Buffer.offset/size (the schema's layout for models
+    /// over 2 GB). <paramref name="offsetShift"/> moves the recorded offset, to make it lie.
+    /// </summary>
+    public int ExternalConstant(string name, int[] shape, float[] values, long offsetShift = 0)
+    {
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
+        _buffers.Add(Fb.T((1, 2UL), (2, (ulong)bytes.Length)));
+        _external.Add((_buffers.Count - 1, bytes, offsetShift));
+        _tensors.Add(Fb.T((0, Fb.Ints(shape)), (1, (byte)TfliteTensorType.FLOAT32), (2, (uint)(_buffers.Count - 1)), (3, Fb.S(name))));
+        return _tensors.Count - 1;
+    }
+
     /// <summary>QuantizationParameters: scale (field 2), zero_point (3), quantized_dimension (6).</summary>
     public static Fb.Table Quantization(float[] scale, long[] zeroPoint, int dimension = 0)
         => Fb.T((2, Fb.Floats(scale)), (3, Fb.Longs(zeroPoint)), (6, dimension));
@@ -74,6 +89,22 @@ internal sealed class TfliteBuilder
     }
 
     public byte[] Build()
+    {
+        if (_external.Count == 0) return BuildFlatbuffer();
+        // Offsets are fixed-size fields, so a first pass gives the flatbuffer's length; the data follows it, 16-aligned.
+        int length = BuildFlatbuffer().Length;
+        var data = new List<byte>();
+        foreach ((int buffer, byte[] bytes, long shift) in _external)
+        {
+            while ((length + data.Count) % 16 != 0) data.Add(0);
+            ((Fb.Table)_buffers[buffer]).Set(1, (ulong)(length + data.Count + shift));
+            data.AddRange(bytes);
+        }
+        byte[] flatbuffer = BuildFlatbuffer();
+        return [.. flatbuffer, .. data];
+    }
+
+    private byte[] BuildFlatbuffer()
     {
         // OperatorCode: deprecated_builtin_code (0, byte, clamped to 127 as newer writers do), custom_code (1),
         // version (2), builtin_code (3).

@@ -463,4 +463,27 @@ public sealed class TfliteOperatorTests
     [InlineData(3, 7, 1, 1, 3, 3)]
     public void SamePaddingIsTflites(int input, int kernel, int stride, int dilation, int before, int after)
         => Assert.Equal((before, after), TfliteOperators.Padding(TflitePadding.SAME, input, kernel, stride, dilation));
+
+    [Fact]
+    public void BuffersStoredAfterTheFlatbufferAreRead()
+    {
+        // The >2 GB layout: Buffer.offset/size point past the flatbuffer, into the same file.
+        float[] x = Random(2 * 3, 31), k = Random(3, 32);
+        var m = new TfliteBuilder();
+        int xi = m.Tensor("x", [2, 3]);
+        int ki = m.ExternalConstant("k", [3], k);
+        int yi = m.Tensor("y", [2, 3]);
+        m.Operator(BuiltinOperator.MUL, [xi, ki], [yi], Options.Mul, TfliteBuilder.Activation(TfliteActivation.NONE));
+        m.Inputs(xi).Outputs(yi);
+        AssertClose(x.Select((v, i) => v * k[i % 3]).ToArray(), Run(m.Build(), x, [2, 3]));
+
+        var lying = new TfliteBuilder();
+        xi = lying.Tensor("x", [2, 3]);
+        ki = lying.ExternalConstant("k", [3], k, offsetShift: 1L << 32);
+        yi = lying.Tensor("y", [2, 3]);
+        lying.Operator(BuiltinOperator.MUL, [xi, ki], [yi], Options.Mul, TfliteBuilder.Activation(TfliteActivation.NONE));
+        lying.Inputs(xi).Outputs(yi);
+        var e = Assert.Throws<InvalidModelException>(() => Network.Load(lying.Build()));
+        Assert.Contains("beyond", e.Message);
+    }
 }
