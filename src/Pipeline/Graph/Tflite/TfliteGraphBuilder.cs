@@ -139,9 +139,9 @@ internal sealed class TfliteGraphBuilder
             throw Current.Fail($"input {Tensor(t)} is not a graph input, a constant or the output of an earlier operator");
         Tensor constant = ConstantFloat(t);
         if (constant.Rank == 4) constant = Transpose(constant, ToNchw);
-        string name = Unique(_names[t]);
-        _constants[name] = constant;
-        return _values[t] = name;
+        // The tensor's own name is reserved for it (every TFLite name is taken up front).
+        _constants[_names[t]] = constant;
+        return _values[t] = _names[t];
     }
 
     /// <summary>Tensor <paramref name="t"/> (4-D) in its NHWC layout, transposing once and caching the result.</summary>
