@@ -377,7 +377,9 @@ internal sealed class TfliteGraphBuilder
         if (_values[t] is not { } value)
         {
             if (!IsConstant(t)) throw new InvalidModelException($"graph output {tensor} is not produced by any operator", File);
-            value = Value(t);
+            // A constant output keeps the file's layout: it is the declared value itself.
+            _constants[_names[t]] = ConstantFloat(t);
+            return new TensorDeclaration(_names[t], DataType.Float32, (int[])tensor.Shape.Clone(), null);
         }
         bool isInput = Array.IndexOf(_graph.Inputs, t) >= 0;
         if (!isInput && tensor.Shape.Length == 4 && value != _names[t])
