@@ -486,4 +486,25 @@ public sealed class TfliteOperatorTests
         var e = Assert.Throws<InvalidModelException>(() => Network.Load(lying.Build()));
         Assert.Contains("beyond", e.Message);
     }
+
+    [Fact]
+    public void DepthwiseInt8WeightsArePerChannelOnTheLastAxis()
+    {
+        // int8 symmetric per-channel depthwise weights: quantized_dimension 3, one scale per output channel.
+        int[] xs = [1, 5, 6, 4], ws = [1, 3, 3, 8];
+        var random = new Random(33);
+        float[] x = Random(Count(xs), 34);
+        sbyte[] wq = Enumerable.Range(0, Count(ws)).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        float[] scales = Enumerable.Range(1, 8).Select(i => 0.01f * i).ToArray();
+        float[] w = wq.Select((v, i) => v * scales[i % 8]).ToArray();
+        float[] expected = R.Conv(x, xs, w, ws, null, 2, 2, 1, 1, TflitePadding.SAME, depthwise: true, out int[] ys);
+
+        var m = new TfliteBuilder();
+        int xi = m.Tensor("x", xs);
+        int wi = m.RawConstant("w", ws, TfliteTensorType.INT8, wq.Select(v => (byte)v).ToArray(), TfliteBuilder.Quantization(scales, new long[8], 3));
+        int yi = m.Tensor("y", ys);
+        m.Operator(BuiltinOperator.DEPTHWISE_CONV_2D, [xi, wi, -1], [yi], Options.DepthwiseConv2D, TfliteBuilder.DepthwiseConv2D(TflitePadding.SAME, 2, 2, 2));
+        m.Inputs(xi).Outputs(yi);
+        AssertClose(expected, Run(m.Build(), x, xs));
+    }
 }
