@@ -102,7 +102,7 @@ public sealed class TfliteReaderFuzzTests(ITestOutputHelper output)
         Load(model);
         var clock = Stopwatch.StartNew();
         FuzzHarness.Result result = FuzzHarness.Run<InvalidModelException>([model], Load, Seed + 1, defaultCases: 300,
-            perCaseLimit: TimeSpan.FromSeconds(5), name: "tflite-mobilenet");
+            perCaseLimit: TimeSpan.FromSeconds(10), name: "tflite-mobilenet");
         Report("MobileNetV2", result, clock.Elapsed);
     }
 }
