@@ -44,7 +44,7 @@ public sealed class Network : IDisposable
         _plans = new PlanCache(_graph, _optimized, _pool.ThreadCount);
     }
 
-    /// <summary>Loads an ONNX model file.</summary>
+    /// <summary>Loads a model file: ONNX or TFLite, recognized from its bytes.</summary>
     /// <exception cref="InvalidModelException">The file is not a model the engine can run; the message says why.</exception>
     public static Network Load(string path, NetworkOptions? options = null)
     {
@@ -53,7 +53,7 @@ public sealed class Network : IDisposable
         string name = Path.GetFileName(path);
         try
         {
-            return FromGraph(OnnxModelReader.Read(bytes, name), options);
+            return FromGraph(ModelFile.Read(bytes, name, options), options);
         }
         catch (InvalidModelException e) when (e.File is null)
         {
@@ -61,22 +61,22 @@ public sealed class Network : IDisposable
         }
     }
 
-    /// <summary>Loads an ONNX model from its bytes.</summary>
+    /// <summary>Loads an ONNX or TFLite model from its bytes.</summary>
     /// <exception cref="InvalidModelException">The bytes are not a model the engine can run.</exception>
     public static Network Load(byte[] model, NetworkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return FromGraph(OnnxModelReader.Read(model), options);
+        return FromGraph(ModelFile.Read(model, null, options), options);
     }
 
-    /// <summary>Loads an ONNX model from a stream (read to its end).</summary>
+    /// <summary>Loads an ONNX or TFLite model from a stream (read to its end).</summary>
     /// <exception cref="InvalidModelException">The bytes are not a model the engine can run.</exception>
     public static Network Load(Stream model, NetworkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var copy = new MemoryStream();
         model.CopyTo(copy);
-        return FromGraph(OnnxModelReader.Read(copy.GetBuffer().AsSpan(0, (int)copy.Length)), options);
+        return FromGraph(ModelFile.Read(copy.GetBuffer().AsSpan(0, (int)copy.Length), null, options), options);
     }
 
     /// <summary>Builds a network from an imported graph (the ONNX and TFLite importers both end here).</summary>
