@@ -1,0 +1,39 @@
+using Pipeline.Featurizers.Backbone;
+using Pipeline.Featurizers.FilterBank;
+using Pipeline.Imaging;
+
+namespace Pipeline.Featurizers;
+
+/// <summary>Builds featurizers: trains the built-in filter bank, or rebuilds any featurizer from its spec and state.</summary>
+public static class FeaturizerFactory
+{
+    /// <summary>
+    /// Trains the built-in featurizer (no pretrained weights) on <paramref name="images"/>. The same spec (including
+    /// its seed) and images give identical <see cref="IFeaturizer.State"/> bytes whatever <paramref name="threads"/> is.
+    /// </summary>
+    /// <param name="images">Training images, any sizes (a lazily decoding list is fine: each is read once).</param>
+    /// <param name="spec">The settings; null for the defaults.</param>
+    /// <param name="threads">Threads to use, the caller included; 0 for one per processor.</param>
+    /// <param name="cancellation">Stops training between stages.</param>
+    public static IFeaturizer TrainFilterBank(IReadOnlyList<Image> images, FilterBankSpec? spec = null, int threads = 0, CancellationToken cancellation = default)
+        => FilterBankFeaturizer.Train(images, spec ?? new FilterBankSpec(), threads, cancellation);
+
+    /// <summary>
+    /// Rebuilds a featurizer from what a model package stores: its spec, its state bytes and, for a backbone featurizer,
+    /// the backbone file's bytes.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The state does not match the spec, or is corrupt.</exception>
+    /// <exception cref="Pipeline.Graph.InvalidModelException">The backbone cannot be loaded, or a tap is not in it.</exception>
+    /// <exception cref="ArgumentException">The spec is invalid, or a backbone featurizer was given no backbone.</exception>
+    public static IFeaturizer Create(FeaturizerSpec spec, ReadOnlyMemory<byte> state = default, byte[]? backbone = null, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        return spec switch
+        {
+            FilterBankSpec filterBank => FilterBankFeaturizer.Load(filterBank, state.Span, threads),
+            BackboneSpec => throw new NotImplementedException(),
+            _ => throw new ArgumentException($"Featurizer spec {spec.GetType().Name} is unknown.", nameof(spec)),
+        };
+    }
+}
