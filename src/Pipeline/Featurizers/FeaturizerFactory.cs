@@ -1,4 +1,4 @@
-using Pipeline.Featurizers.Backbone;
+using Pipeline.Featurizers.Backbones;
 using Pipeline.Featurizers.FilterBank;
 using Pipeline.Imaging;
 
@@ -19,6 +19,31 @@ public static class FeaturizerFactory
         => FilterBankFeaturizer.Train(images, spec ?? new FilterBankSpec(), threads, cancellation);
 
     /// <summary>
+    /// A featurizer from a pretrained backbone (ONNX or TFLite bytes). What <paramref name="spec"/> leaves open is
+    /// resolved: the taps (the registry entry's hint, else the last spatial feature map before the classifier) and the
+    /// preprocessing (the model's own uint8 input, else the registry entry's, else ImageNet's), always fitted to the
+    /// layout, size and element type the model's input declares. The featurizer's <see cref="IFeaturizer.Spec"/> holds
+    /// the resolved values.
+    /// </summary>
+    /// <exception cref="Pipeline.Graph.InvalidModelException">The model cannot be loaded, has no image input, or no tap can be found.</exception>
+    public static IFeaturizer CreateBackbone(byte[] backbone, BackboneSpec? spec = null, BackboneEntry? entry = null, FeaturizerOptions? options = null)
+        => BackboneFeaturizer.Create(backbone, spec, entry, options);
+
+    /// <inheritdoc cref="CreateBackbone(byte[], BackboneSpec?, BackboneEntry?, FeaturizerOptions?)"/>
+    public static IFeaturizer CreateBackbone(string path, BackboneSpec? spec = null, BackboneEntry? entry = null, FeaturizerOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        try
+        {
+            return BackboneFeaturizer.Create(File.ReadAllBytes(path), spec, entry, options);
+        }
+        catch (Pipeline.Graph.InvalidModelException e) when (e.File is null)
+        {
+            throw e.WithFile(Path.GetFileName(path));
+        }
+    }
+
+    /// <summary>
     /// Rebuilds a featurizer from what a model package stores: its spec, its state bytes and, for a backbone featurizer,
     /// the backbone file's bytes.
     /// </summary>
@@ -32,7 +57,7 @@ public static class FeaturizerFactory
         return spec switch
         {
             FilterBankSpec filterBank => FilterBankFeaturizer.Load(filterBank, state.Span, threads),
-            BackboneSpec => throw new NotImplementedException(),
+            BackboneSpec backboneSpec => BackboneFeaturizer.Create(backbone ?? throw new ArgumentException("A backbone featurizer needs the backbone file's bytes.", nameof(backbone)), backboneSpec, null, new FeaturizerOptions { Threads = threads }),
             _ => throw new ArgumentException($"Featurizer spec {spec.GetType().Name} is unknown.", nameof(spec)),
         };
     }

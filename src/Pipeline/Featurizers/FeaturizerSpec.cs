@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Pipeline.Featurizers.Backbone;
+using Pipeline.Featurizers.Backbones;
 using Pipeline.Featurizers.FilterBank;
 
 namespace Pipeline.Featurizers;

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
@@ -153,6 +154,7 @@ internal sealed class FilterBankFeaturizer : IFeaturizer
         _encoder.Encode(render, features[.._encoder.Dimension]);
         int[] bins = _spec.ColorBins;
         if (bins.Length == 3) ColorHistogram.Compute(render, bins[0], bins[1], bins[2], features[_encoder.Dimension..]);
+        if (_spec.SquareRoot) TensorPrimitives.Sqrt(features, features);
     }
 
     private static string ComputeFingerprint(FilterBankSpec spec, byte[] state)

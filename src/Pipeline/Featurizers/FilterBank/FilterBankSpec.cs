@@ -43,6 +43,12 @@ public sealed record FilterBankSpec : FeaturizerSpec
     /// <summary>Hue, saturation and value bins of the colour histogram (default 12, 4, 4); empty for none.</summary>
     public int[] ColorBins { get; init; } = [12, 4, 4];
 
+    /// <summary>
+    /// Take the square root of every feature (pooled activations and histogram bins, all non-negative): the Hellinger
+    /// mapping, which keeps a few large values from dominating a linear head (default false).
+    /// </summary>
+    public bool SquareRoot { get; init; }
+
     /// <summary>The seed of patch sampling and k-means initialization.</summary>
     public int Seed { get; init; }
 

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Pipeline.Featurizers.Pooling;
 using Pipeline.Imaging.Processing;
 
-namespace Pipeline.Featurizers.Backbone;
+namespace Pipeline.Featurizers.Backbones;
 
 /// <summary>Where L2 normalization is applied to pooled backbone features.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<L2Normalization>))]
