@@ -16,8 +16,11 @@ public sealed record FilterBankSpec : FeaturizerSpec
     /// <summary>The side of the square the image is fitted to (default 64).</summary>
     public int ImageSize { get; init; } = 64;
 
-    /// <summary>How the image is fitted to the square (default <see cref="ResizeMode.IsoCrop"/>: the centred square).</summary>
-    public ResizeMode ResizeMode { get; init; } = ResizeMode.IsoCrop;
+    /// <summary>
+    /// How the image is fitted to the square (default <see cref="ResizeMode.Fill"/>: stretched, so nothing is cut off;
+    /// on flowers-small it scored 0.70 against 0.68 for the centred square).
+    /// </summary>
+    public ResizeMode ResizeMode { get; init; } = ResizeMode.Fill;
 
     /// <summary>The side of a patch in pixels (default 6).</summary>
     public int PatchSize { get; init; } = 6;
@@ -25,11 +28,11 @@ public sealed record FilterBankSpec : FeaturizerSpec
     /// <summary>The step between encoded patches (default 1: every position).</summary>
     public int Stride { get; init; } = 1;
 
-    /// <summary>The number of filters k-means learns (default 800).</summary>
-    public int Centroids { get; init; } = 800;
+    /// <summary>The number of filters k-means learns (default 400; 800 and 1600 cost 2× and 4× and scored no better on flowers-small).</summary>
+    public int Centroids { get; init; } = 400;
 
-    /// <summary>How many random patches k-means learns from, spread evenly over the training images (default 100 000).</summary>
-    public int TrainingPatches { get; init; } = 100_000;
+    /// <summary>How many random patches k-means learns from, spread evenly over the training images (default 50 000).</summary>
+    public int TrainingPatches { get; init; } = 50_000;
 
     /// <summary>k-means iterations (default 10).</summary>
     public int Iterations { get; init; } = 10;
@@ -45,9 +48,9 @@ public sealed record FilterBankSpec : FeaturizerSpec
 
     /// <summary>
     /// Take the square root of every feature (pooled activations and histogram bins, all non-negative): the Hellinger
-    /// mapping, which keeps a few large values from dominating a linear head (default false).
+    /// mapping, which keeps a few large values from dominating a linear head (default true: +0.03 accuracy on flowers-small).
     /// </summary>
-    public bool SquareRoot { get; init; }
+    public bool SquareRoot { get; init; } = true;
 
     /// <summary>The seed of patch sampling and k-means initialization.</summary>
     public int Seed { get; init; }

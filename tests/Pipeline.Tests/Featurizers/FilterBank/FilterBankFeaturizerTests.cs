@@ -147,7 +147,7 @@ public sealed class FilterBankFeaturizerTests
         string json = Small.ToJson();
         Assert.StartsWith("{\"kind\":\"filterBank\"", json);
         Assert.Contains("\"imageSize\":20", json);
-        Assert.Contains("\"resizeMode\":\"isoCrop\"", json);
+        Assert.Contains("\"resizeMode\":\"fill\"", json);
         Assert.Equal(json, FeaturizerSpec.FromJson(json).ToJson());
         Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(json.Replace("\"imageSize\"", "\"imageSise\"")));
         Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(json.Replace("\"version\":1", "\"version\":2")));
@@ -213,6 +213,6 @@ public sealed class FilterBankFeaturizerTests
             ColorHistogram.Compute(render, spec.ColorBins[0], spec.ColorBins[1], spec.ColorBins[2], histogram);
             result.AddRange(histogram.Select(v => (double)v));
         }
-        return [.. result];
+        return spec.SquareRoot ? result.Select(Math.Sqrt).ToArray() : [.. result];
     }
 }
