@@ -9,14 +9,14 @@ public static class FeaturizerFactory
 {
     /// <summary>
     /// Trains the built-in featurizer (no pretrained weights) on <paramref name="images"/>. The same spec (including
-    /// its seed) and images give identical <see cref="IFeaturizer.State"/> bytes whatever <paramref name="threads"/> is.
+    /// its seed) and images give identical <see cref="IFeaturizer.State"/> bytes whatever the thread count in <paramref name="options"/> is.
     /// </summary>
     /// <param name="images">Training images, any sizes (a lazily decoding list is fine: each is read once).</param>
     /// <param name="spec">The settings; null for the defaults.</param>
-    /// <param name="threads">Threads to use, the caller included; 0 for one per processor.</param>
+    /// <param name="options">Threads to use (training and featurizing); they never change the result.</param>
     /// <param name="cancellation">Stops training between stages.</param>
-    public static IFeaturizer TrainFilterBank(IReadOnlyList<Image> images, FilterBankSpec? spec = null, int threads = 0, CancellationToken cancellation = default)
-        => FilterBankFeaturizer.Train(images, spec ?? new FilterBankSpec(), threads, cancellation);
+    public static IFeaturizer TrainFilterBank(IReadOnlyList<Image> images, FilterBankSpec? spec = null, FeaturizerOptions? options = null, CancellationToken cancellation = default)
+        => FilterBankFeaturizer.Train(images, spec ?? new FilterBankSpec(), Threads(options), cancellation);
 
     /// <summary>
     /// A featurizer from a pretrained backbone (ONNX or TFLite bytes). What <paramref name="spec"/> leaves open is
@@ -50,15 +50,22 @@ public static class FeaturizerFactory
     /// <exception cref="InvalidDataException">The state does not match the spec, or is corrupt.</exception>
     /// <exception cref="Pipeline.Graph.InvalidModelException">The backbone cannot be loaded, or a tap is not in it.</exception>
     /// <exception cref="ArgumentException">The spec is invalid, or a backbone featurizer was given no backbone.</exception>
-    public static IFeaturizer Create(FeaturizerSpec spec, ReadOnlyMemory<byte> state = default, byte[]? backbone = null, int threads = 0)
+    public static IFeaturizer Create(FeaturizerSpec spec, ReadOnlyMemory<byte> state = default, byte[]? backbone = null, FeaturizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         return spec switch
         {
-            FilterBankSpec filterBank => FilterBankFeaturizer.Load(filterBank, state.Span, threads),
-            BackboneSpec backboneSpec => BackboneFeaturizer.Create(backbone ?? throw new ArgumentException("A backbone featurizer needs the backbone file's bytes.", nameof(backbone)), backboneSpec, null, new FeaturizerOptions { Threads = threads }),
+            FilterBankSpec filterBank => FilterBankFeaturizer.Load(filterBank, state.Span, Threads(options)),
+            BackboneSpec backboneSpec => BackboneFeaturizer.Create(backbone ?? throw new ArgumentException("A backbone featurizer needs the backbone file's bytes.", nameof(backbone)), backboneSpec, null, options),
             _ => throw new ArgumentException($"Featurizer spec {spec.GetType().Name} is unknown.", nameof(spec)),
         };
+    }
+
+    private static int Threads(FeaturizerOptions? options)
+    {
+        options ??= FeaturizerOptions.Default;
+        options.Validate();
+        return options.Threads;
     }
 }

@@ -27,7 +27,7 @@ public sealed class FeatureExtractionTests
         paths.Insert(6, folder.File("missing.png"));
 
         CancellationToken token = TestContext.Current.CancellationToken;
-        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, threads: 2, token);
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 2 }, token);
         var cache = new FeatureCache(folder.File("cache"));
         var options = new FeaturizerOptions { Threads = 2, BatchSize = 4 };
         var reports = new List<FeatureExtractionProgress>();
@@ -57,7 +57,7 @@ public sealed class FeatureExtractionTests
         ExtractedFeatures copied = FeatureExtraction.FromFiles(featurizer, paths, cache, options, cancellation: token);
         Assert.Equal((10, 0), (copied.CacheHits, copied.Computed));
         Assert.Equal(copied.Features.AsSpan(0, featurizer.Dimension).ToArray(), copied.Features.AsSpan(2 * featurizer.Dimension, featurizer.Dimension).ToArray());
-        using IFeaturizer other = FeaturizerFactory.TrainFilterBank(images, Spec with { Seed = 4 }, threads: 2, token);
+        using IFeaturizer other = FeaturizerFactory.TrainFilterBank(images, Spec with { Seed = 4 }, new FeaturizerOptions { Threads = 2 }, token);
         ExtractedFeatures fourth = FeatureExtraction.FromFiles(other, paths, cache, options, cancellation: token);
         Assert.Equal((0, 10), (fourth.CacheHits, fourth.Computed));
     }
@@ -68,7 +68,7 @@ public sealed class FeatureExtractionTests
         using var folder = new ScratchFolder("extraction-nocache");
         Image[] images = SyntheticImages.Make(5, seed: 13);
         string[] paths = images.Select((image, i) => { string p = folder.File($"{i}.png"); PngEncoder.Save(image, p); return p; }).ToArray();
-        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, threads: 1, TestContext.Current.CancellationToken);
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 1 }, TestContext.Current.CancellationToken);
         ExtractedFeatures result = FeatureExtraction.FromFiles(featurizer, paths, cancellation: TestContext.Current.CancellationToken);
         var direct = new float[images.Length * featurizer.Dimension];
         featurizer.Featurize(images, direct);

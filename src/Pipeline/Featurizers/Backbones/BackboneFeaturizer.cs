@@ -41,10 +41,7 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         BackboneSha256 = backboneSha256;
         _batchSize = options.BatchSize;
         _pool = new WorkerPool(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"backbone/algorithm {AlgorithmVersion}/{backboneSha256}/"));
-        hash.AppendData(Encoding.UTF8.GetBytes(spec.ToJson()));
-        Fingerprint = "backbone-" + Convert.ToHexStringLower(hash.GetHashAndReset());
+        Fingerprint = FeaturizerFingerprint.Compute("backbone", AlgorithmVersion, Encoding.UTF8.GetBytes(backboneSha256), Encoding.UTF8.GetBytes(spec.ToJson()));
     }
 
     /// <inheritdoc/>

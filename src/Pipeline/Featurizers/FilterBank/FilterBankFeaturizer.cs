@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Imaging;
 using Pipeline.Imaging.Processing;
@@ -158,13 +157,7 @@ internal sealed class FilterBankFeaturizer : IFeaturizer
     }
 
     private static string ComputeFingerprint(FilterBankSpec spec, byte[] state)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"filterBank/algorithm {AlgorithmVersion}/"));
-        hash.AppendData(Encoding.UTF8.GetBytes(spec.ToJson()));
-        hash.AppendData(state);
-        return "filterBank-" + Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+        => FeaturizerFingerprint.Compute("filterBank", AlgorithmVersion, Encoding.UTF8.GetBytes(spec.ToJson()), state);
 
     private readonly unsafe struct FeaturizeBody(FilterBankFeaturizer owner, IReadOnlyList<Image> images, float* destination) : IParallelBody
     {

@@ -38,7 +38,7 @@ public sealed class FilterBankFeaturizerTests
         trained.Featurize(images, batch);
 
         FeaturizerSpec spec = FeaturizerSpec.FromJson(trained.Spec.ToJson());
-        using IFeaturizer rebuilt = FeaturizerFactory.Create(spec, trained.State.ToArray(), threads: 1);
+        using IFeaturizer rebuilt = FeaturizerFactory.Create(spec, trained.State.ToArray(), options: new FeaturizerOptions { Threads = 1 });
         Assert.Equal(trained.Fingerprint, rebuilt.Fingerprint);
         var single = new float[rebuilt.Dimension];
         for (int i = 0; i < images.Length; i++)
@@ -163,7 +163,7 @@ public sealed class FilterBankFeaturizerTests
     }
 
     private static IFeaturizer Train(IReadOnlyList<Image> images, FilterBankSpec spec, int threads = 0)
-        => FeaturizerFactory.TrainFilterBank(images, spec, threads, TestContext.Current.CancellationToken);
+        => FeaturizerFactory.TrainFilterBank(images, spec, new FeaturizerOptions { Threads = threads }, TestContext.Current.CancellationToken);
 
     /// <summary>The encoding written directly from the paper, in double precision.</summary>
     private static double[] NaiveEncoding(FilterBankSpec spec, FilterBankState state, byte[] render)
