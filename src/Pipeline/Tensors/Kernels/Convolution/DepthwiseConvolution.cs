@@ -1,0 +1,185 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Pipeline.Tensors.Parallelism;
+
+namespace Pipeline.Tensors.Kernels.Convolution;
+
+/// <summary>
+/// A 1-d or 2-d convolution whose groups each have one input channel (depthwise, with channel multiplier M/C), computed
+/// directly: no GEMM has enough depth to pay off here (K = kernel plane). Each task is one output plane; each output
+/// row is built in vectors across the output width (stride 1), or element by element (other strides, and the borders).
+/// </summary>
+internal sealed unsafe class DepthwiseConvolution
+{
+    private readonly Isa _isa;
+
+    /// <summary>Plans the conv for <paramref name="isa"/>.</summary>
+    public DepthwiseConvolution(ConvGeometry geometry, Isa isa)
+    {
+        if (!geometry.IsDepthwise || geometry.Rank > 2) throw new ArgumentException("not a 1-d/2-d depthwise convolution");
+        Geometry = geometry;
+        _isa = isa;
+    }
+
+    /// <summary>The conv's shape.</summary>
+    public ConvGeometry Geometry { get; }
+
+    /// <summary>True when the depthwise kernel handles <paramref name="geometry"/>.</summary>
+    public static bool Supports(ConvGeometry geometry) => geometry.IsDepthwise && geometry.Rank <= 2;
+
+    /// <summary>Y = act(depthwise(X, W) + bias (+ Y when <paramref name="accumulate"/>)); <paramref name="bias"/> may be null.</summary>
+    public void Run(float* x, float* weights, float* bias, float* y, FusedActivation activation, bool accumulate, WorkerPool pool)
+    {
+        var body = new Body(this, x, weights, bias, y, activation, accumulate);
+        pool.For(Geometry.Batch * Geometry.OutChannels, ref body);
+    }
+
+    private readonly struct Body(DepthwiseConvolution owner, float* x, float* weights, float* bias, float* y, FusedActivation activation, bool accumulate)
+        : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            ConvGeometry g = owner.Geometry;
+            int m = index % g.OutChannels;
+            int image = index / g.OutChannels;
+            int channel = m / (g.OutChannels / g.InChannels);
+            float* input = x + ((long)image * g.InChannels + channel) * g.InputPlane;
+            float* output = y + (long)index * g.OutputPlane;
+            float* w = weights + (long)m * g.KernelPlane;
+            float b = bias == null ? 0f : bias[m];
+            owner.Plane(input, w, b, output, activation, accumulate);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Plane(float* input, float* w, float bias, float* output, FusedActivation activation, bool accumulate)
+    {
+        ConvGeometry g = Geometry;
+        bool is2d = g.Rank == 2;
+        int inH = is2d ? g.InputSize[0] : 1, inW = g.InputSize[^1];
+        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1];
+        int kH = is2d ? g.KernelSize[0] : 1, kW = g.KernelSize[^1];
+        int sH = is2d ? g.Strides[0] : 1, sW = g.Strides[^1];
+        int dH = is2d ? g.Dilations[0] : 1, dW = g.Dilations[^1];
+        int pH = is2d ? g.PadsBegin[0] : 0, pW = g.PadsBegin[^1];
+
+        // Output columns [interiorLo, interiorHi) read inside the input row for every kernel column.
+        int interiorLo = CeilDiv(pW, sW);
+        int interiorHi = Math.Max(interiorLo, Math.Min(outW, FloorDivPlusOne(inW - 1 - ((kW - 1) * dW - pW), sW)));
+
+        for (int oh = 0; oh < outH; oh++)
+        {
+            float* orow = output + (long)oh * outW;
+            int ih0 = oh * sH - pH;
+            int ow = 0;
+            for (; ow < interiorLo && ow < outW; ow++) orow[ow] = Point(input, w, bias, orow[ow], ih0, ow, accumulate);
+            if (sW == 1 && _isa != Isa.Scalar)
+                ow = InteriorStride1(input, w, bias, orow, ih0, ow, interiorHi, accumulate);
+            else if (sW == 2 && _isa == Isa.Avx512)
+                ow = InteriorStride2(input, w, bias, orow, ih0, ow, interiorHi, accumulate);
+            for (; ow < outW; ow++) orow[ow] = Point(input, w, bias, orow[ow], ih0, ow, accumulate);
+            ActivationEpilogue.Apply(activation, new Span<float>(orow, outW));
+        }
+
+        float Point(float* inp, float* wt, float b, float current, int ih0, int ow, bool acc)
+        {
+            float sum = acc ? current + b : b;
+            int iw0 = ow * sW - pW;
+            for (int kh = 0; kh < kH; kh++)
+            {
+                int ih = ih0 + kh * dH;
+                if ((uint)ih >= (uint)inH) continue;
+                float* row = inp + (long)ih * inW;
+                for (int kw = 0; kw < kW; kw++)
+                {
+                    int iw = iw0 + kw * dW;
+                    if ((uint)iw < (uint)inW) sum += wt[kh * kW + kw] * row[iw];
+                }
+            }
+            return sum;
+        }
+
+        int InteriorStride2(float* inp, float* wt, float b, float* orow, int ih0, int ow, int hi, bool acc)
+        {
+            // 16 outputs read 31 inputs: two loads (the second masked to 15 lanes, so it never reads past the row), then the evens.
+            Vector512<int> evens = Vector512<int>.Indices * 2;
+            Vector512<float> highMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(15)).AsSingle();
+            for (; ow + 16 <= hi; ow += 16)
+            {
+                Vector512<float> sum = Vector512.Create(b);
+                if (acc) sum += Vector512.Load(orow + ow);
+                for (int kh = 0; kh < kH; kh++)
+                {
+                    int ih = ih0 + kh * dH;
+                    if ((uint)ih >= (uint)inH) continue;
+                    float* src = inp + (long)ih * inW + 2 * ow - pW;
+                    for (int kw = 0; kw < kW; kw++)
+                    {
+                        float* tap = src + kw * dW;
+                        Vector512<float> x = Avx512F.PermuteVar16x32x2(Vector512.Load(tap), evens, Avx512F.MaskLoad(tap + 16, highMask, Vector512<float>.Zero));
+                        sum = Vector512.MultiplyAddEstimate(Vector512.Create(wt[kh * kW + kw]), x, sum);
+                    }
+                }
+                sum.Store(orow + ow);
+            }
+            return ow;
+        }
+
+        int InteriorStride1(float* inp, float* wt, float b, float* orow, int ih0, int ow, int hi, bool acc)
+        {
+            if (_isa == Isa.Avx512)
+                for (; ow + 16 <= hi; ow += 16)
+                {
+                    Vector512<float> sum = Vector512.Create(b);
+                    if (acc) sum += Vector512.Load(orow + ow);
+                    for (int kh = 0; kh < kH; kh++)
+                    {
+                        int ih = ih0 + kh * dH;
+                        if ((uint)ih >= (uint)inH) continue;
+                        float* src = inp + (long)ih * inW + ow - pW;
+                        for (int kw = 0; kw < kW; kw++)
+                            sum = Vector512.MultiplyAddEstimate(Vector512.Create(wt[kh * kW + kw]), Vector512.Load(src + kw * dW), sum);
+                    }
+                    sum.Store(orow + ow);
+                }
+            if (_isa >= Isa.Avx2)
+                for (; ow + 8 <= hi; ow += 8)
+                {
+                    Vector256<float> sum = Vector256.Create(b);
+                    if (acc) sum += Vector256.Load(orow + ow);
+                    for (int kh = 0; kh < kH; kh++)
+                    {
+                        int ih = ih0 + kh * dH;
+                        if ((uint)ih >= (uint)inH) continue;
+                        float* src = inp + (long)ih * inW + ow - pW;
+                        for (int kw = 0; kw < kW; kw++)
+                            sum = Vector256.MultiplyAddEstimate(Vector256.Create(wt[kh * kW + kw]), Vector256.Load(src + kw * dW), sum);
+                    }
+                    sum.Store(orow + ow);
+                }
+            for (; ow + 4 <= hi; ow += 4)
+            {
+                Vector128<float> sum = Vector128.Create(b);
+                if (acc) sum += Vector128.Load(orow + ow);
+                for (int kh = 0; kh < kH; kh++)
+                {
+                    int ih = ih0 + kh * dH;
+                    if ((uint)ih >= (uint)inH) continue;
+                    float* src = inp + (long)ih * inW + ow - pW;
+                    for (int kw = 0; kw < kW; kw++)
+                        sum = Vector128.MultiplyAddEstimate(Vector128.Create(wt[kh * kW + kw]), Vector128.Load(src + kw * dW), sum);
+                }
+                sum.Store(orow + ow);
+            }
+            return ow;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+
+    /// <summary>⌊a / b⌋ + 1 for any sign of a (b &gt; 0): the count of t ≥ 0 with t·b ≤ a.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FloorDivPlusOne(int a, int b) => a < 0 ? 0 : a / b + 1;
+}

@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using Pipeline.Tensors.Parallelism;
+
+namespace Pipeline.Tensors.Kernels.Gemm;
+
+/// <summary>
+/// Where the A and C operands of a batch of GEMMs live. Problem q uses A group <c>q % Groups</c> (packed panels of
+/// full depth K) and writes C at <c>C + q·CProblemStride</c> with row stride <c>Ldc</c>; a conv's problems are
+/// (image, group) pairs, a batched MatMul's are its matrices.
+/// </summary>
+internal readonly unsafe struct SgemmOperands
+{
+    /// <summary>Packed A panels of group 0 (<see cref="SgemmPacker.PackA"/>).</summary>
+    public float* PackedA { get; init; }
+
+    /// <summary>Floats between the packed A of consecutive groups.</summary>
+    public long AGroupStride { get; init; }
+
+    /// <summary>Number of distinct A matrices (conv groups); problem q uses group q % Groups.</summary>
+    public int Groups { get; init; }
+
+    /// <summary>C of problem 0.</summary>
+    public float* C { get; init; }
+
+    /// <summary>Floats between rows of C.</summary>
+    public nint Ldc { get; init; }
+
+    /// <summary>Floats between the C of consecutive problems.</summary>
+    public long CProblemStride { get; init; }
+}
+
+/// <summary>
+/// The SGEMM driver: runs the tasks of an <see cref="SgemmPlan"/> over a <see cref="WorkerPool"/>, packing B blocks into
+/// per-thread scratch and calling the plan's microkernel on every MR×NR tile, with partial tiles at the M and N edges and
+/// the fused epilogue (bias, activation, accumulate) on the last K block. No allocation per call.
+/// </summary>
+internal static unsafe class Sgemm
+{
+    /// <summary>
+    /// Computes every problem of <paramref name="plan"/>. <paramref name="scratch"/> must hold
+    /// <see cref="SgemmPlan.ScratchBytes"/>, 64-byte aligned. A row bias has M values per group.
+    /// </summary>
+    public static void Run<TB>(SgemmPlan plan, in SgemmOperands operands, TB b, in SgemmOutput output, WorkerPool pool, float* scratch)
+        where TB : struct, ISgemmBSource
+    {
+        if (plan.M == 0 || plan.N == 0) return;
+        var body = new Body<TB>(plan, operands, b, output, scratch);
+        int slots = Math.Min(plan.ThreadCount, pool.ThreadCount);
+        if (slots <= 1 || plan.Tasks == 1) body.Invoke(0);
+        else pool.For(slots, ref body);
+    }
+
+    private struct Body<TB>(SgemmPlan plan, SgemmOperands operands, TB b, SgemmOutput output, float* scratch) : IParallelBody
+        where TB : struct, ISgemmBSource
+    {
+        private long _next;
+
+        public void Invoke(int slot)
+        {
+            float* buffer = scratch + slot * plan.SlotFloats;
+            long task;
+            while ((task = Interlocked.Increment(ref _next) - 1) < plan.Tasks) RunTask(task, buffer);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private readonly void RunTask(long task, float* buffer)
+        {
+            SgemmKernel kernel = plan.Kernel;
+            int mr = kernel.MR, nr = kernel.NR;
+            long perProblem = (long)plan.MBlocks * plan.NBlocks;
+            int problem = (int)(task / perProblem);
+            int rest = (int)(task % perProblem);
+            int mBlock = rest / plan.NBlocks, nBlock = rest % plan.NBlocks;
+            int firstPanel = mBlock * plan.MPanelsPerBlock;
+            int endPanel = Math.Min(firstPanel + plan.MPanelsPerBlock, plan.MPanels);
+            int n0 = nBlock * plan.NC;
+            int nc = Math.Min(plan.NC, plan.N - n0);
+            int m = plan.M, k = plan.K;
+            int group = problem % operands.Groups;
+
+            float* a = operands.PackedA + group * operands.AGroupStride;
+            float* c = operands.C + problem * operands.CProblemStride;
+            nint ldc = operands.Ldc;
+            float* tempTile = buffer + (plan.SlotFloats - RoundUp(nr, 16) - RoundUp(mr * nr, 16));
+            float* tempBias = buffer + (plan.SlotFloats - RoundUp(nr, 16));
+
+            FusedActivation activation = output.Activation;
+            bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
+            bool postActivation = activation.Kind is not (ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip);
+            float* rowBias = output.RowBias == null ? null : output.RowBias + (long)group * m;
+            bool hasBias = rowBias != null || output.ColumnBias != null;
+            SgemmEpilogue epilogue = default;
+            epilogue.Min = activation.Kind == ActivationKind.Relu ? 0f : activation.Min;
+            epilogue.Max = activation.Kind == ActivationKind.Relu ? float.PositiveInfinity : activation.Max;
+
+            for (int kb = 0; kb < plan.KBlocks; kb++)
+            {
+                int k0 = kb * plan.KC;
+                int kc = Math.Min(plan.KC, k - k0);
+                float* panels = b.Panels(kernel, problem, k0, kc, n0, nc, buffer, out nint panelStride);
+                bool last = kb == plan.KBlocks - 1;
+                SgemmStore store = kb > 0 || output.AccumulateIntoC ? SgemmStore.Accumulate : SgemmStore.Overwrite;
+                if (last && hasBias) store |= SgemmStore.Bias;
+                if (last && clamp) store |= SgemmStore.Clamp;
+
+                for (int p = firstPanel; p < endPanel; p++)
+                {
+                    int row0 = p * mr;
+                    int rows = Math.Min(mr, m - row0);
+                    float* ap = a + (long)row0 * k + (long)k0 * mr;
+                    epilogue.RowBias = rowBias == null ? null : rowBias + row0;
+                    for (int j = 0; j < nc; j += nr)
+                    {
+                        int cols = Math.Min(nr, nc - j);
+                        int col = n0 + j;
+                        float* bp = panels + (j / nr) * panelStride;
+                        float* ct = c + row0 * ldc + col;
+                        if (cols == nr)
+                        {
+                            epilogue.ColumnBias = output.ColumnBias == null ? null : output.ColumnBias + col;
+                            kernel.Run(kc, ap, bp, ct, ldc, rows, store, &epilogue);
+                        }
+                        else
+                        {
+                            // A partial tile goes through a full-width temporary so the microkernel never needs masks.
+                            if (output.ColumnBias != null)
+                            {
+                                new Span<float>(tempBias, nr).Clear();
+                                new ReadOnlySpan<float>(output.ColumnBias + col, cols).CopyTo(new Span<float>(tempBias, cols));
+                                epilogue.ColumnBias = tempBias;
+                            }
+                            if ((store & SgemmStore.Accumulate) != 0)
+                                for (int i = 0; i < rows; i++)
+                                    new ReadOnlySpan<float>(ct + i * ldc, cols).CopyTo(new Span<float>(tempTile + i * nr, cols));
+                            kernel.Run(kc, ap, bp, tempTile, nr, rows, store, &epilogue);
+                            for (int i = 0; i < rows; i++)
+                                new ReadOnlySpan<float>(tempTile + i * nr, cols).CopyTo(new Span<float>(ct + i * ldc, cols));
+                        }
+                        if (last && postActivation)
+                            for (int i = 0; i < rows; i++) ActivationEpilogue.Apply(activation, new Span<float>(ct + i * ldc, cols));
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static long RoundUp(long a, int b) => (a + b - 1) / b * b;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pipeline.Tensors.Kernels.Pooling;
+
+/// <summary>
+/// The fast path of float max and average pooling on 1-d/2-d planes: columns whose whole window lies inside the input
+/// row are computed 16, 8 or 4 at a time (stride 1 loads; stride 2 loads two vectors and keeps the even lanes), the
+/// border columns one by one. Same results as <see cref="PoolingKernel"/>'s reducers (the sum is in float here).
+/// </summary>
+internal static unsafe class Pool2dFloat
+{
+    /// <summary>True when the fast path handles this pooling.</summary>
+    public static bool Supports(PoolGeometry g, Isa isa) => g.Rank <= 2 && isa != Isa.Scalar;
+
+    /// <summary>Pools one plane. <paramref name="average"/> selects mean (else max).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Plane(PoolWindows windows, float* input, float* output, bool average, bool countIncludePad, Isa isa)
+    {
+        PoolGeometry g = windows.Geometry;
+        bool is2d = g.Rank == 2;
+        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1];
+        int inW = g.InputSize[^1];
+        int dH = is2d ? g.Dilations[0] : 1, dW = g.Dilations[^1];
+        int kW = g.KernelSize[^1], sW = g.Strides[^1];
+        int wAxis = g.Rank - 1;
+        int[] startW = windows.Start[wAxis], firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
+
+        // Interior columns: every tap inside the row. They form one contiguous range.
+        int lo = 0;
+        while (lo < outW && !(firstW[lo] == 0 && endW[lo] == kW)) lo++;
+        int hi = lo;
+        while (hi < outW && firstW[hi] == 0 && endW[hi] == kW) hi++;
+
+        for (int oh = 0; oh < outH; oh++)
+        {
+            int startH = is2d ? windows.Start[0][oh] : 0, firstH = is2d ? windows.First[0][oh] : 0;
+            int endH = is2d ? windows.End[0][oh] : 1, paddedH = is2d ? windows.PaddedCount[0][oh] : 1;
+            float* orow = output + (long)oh * outW;
+            float* rowBase = input + (long)startH * inW;
+            int rowStep = dH * inW;
+            int validH = endH - firstH;
+
+            int ow = 0;
+            for (; ow < lo; ow++) orow[ow] = Scalar(ow);
+            float divisor = (countIncludePad ? paddedH : validH) * kW;
+            if (validH > 0)
+            {
+                float* rows = rowBase + (long)firstH * rowStep;
+                // A remainder narrower than a vector is recomputed as one last vector overlapping the previous one: pooling
+                // only writes, so the overlap stores the same values again, and no column is left to the scalar loop.
+                if (sW == 1)
+                {
+                    int width = isa == Isa.Avx512 ? 16 : isa == Isa.Avx2 ? 8 : 4;
+                    ow = InteriorStride1(rows, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor, isa);
+                    if (ow < hi && hi - lo >= width) ow = InteriorStride1(rows, rowStep, validH, orow, hi - width, hi, startW, kW, dW, average, divisor, isa);
+                }
+                else if (sW == 2 && isa == Isa.Avx512)
+                {
+                    ow = InteriorStride2(rows, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor);
+                    if (ow < hi && hi - lo >= 16) ow = InteriorStride2(rows, rowStep, validH, orow, hi - 16, hi, startW, kW, dW, average, divisor);
+                }
+            }
+            for (; ow < outW; ow++) orow[ow] = Scalar(ow);
+
+            float Scalar(int column)
+            {
+                float best = float.NegativeInfinity, sum = 0f;
+                bool any = false;
+                for (int th = firstH; th < endH; th++)
+                {
+                    float* row = rowBase + (long)th * rowStep;
+                    for (int tw = firstW[column]; tw < endW[column]; tw++)
+                    {
+                        float v = row[startW[column] + tw * dW];
+                        sum += v;
+                        if (!any || v > best) best = v;
+                        any = true;
+                    }
+                }
+                if (!average) return best;
+                int count = countIncludePad ? paddedH * paddedW[column] : validH * (endW[column] - firstW[column]);
+                return count == 0 ? 0f : sum / count;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int InteriorStride1(float* rows, int rowStep, int validH, float* orow, int ow, int hi, int[] startW, int kW, int dW,
+        bool average, float divisor, Isa isa)
+    {
+        if (isa == Isa.Avx512)
+            for (; ow + 16 <= hi; ow += 16)
+            {
+                Vector512<float> acc = average ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+                for (int th = 0; th < validH; th++)
+                {
+                    float* src = rows + (long)th * rowStep + startW[ow];
+                    for (int tw = 0; tw < kW; tw++)
+                    {
+                        Vector512<float> v = Vector512.Load(src + tw * dW);
+                        acc = average ? acc + v : Avx512F.Max(acc, v);
+                    }
+                }
+                (average ? acc / divisor : acc).Store(orow + ow);
+            }
+        if (isa >= Isa.Avx2)
+            for (; ow + 8 <= hi; ow += 8)
+            {
+                Vector256<float> acc = average ? Vector256<float>.Zero : Vector256.Create(float.NegativeInfinity);
+                for (int th = 0; th < validH; th++)
+                {
+                    float* src = rows + (long)th * rowStep + startW[ow];
+                    for (int tw = 0; tw < kW; tw++)
+                    {
+                        Vector256<float> v = Vector256.Load(src + tw * dW);
+                        acc = average ? acc + v : Vector256.MaxNative(acc, v);
+                    }
+                }
+                (average ? acc / divisor : acc).Store(orow + ow);
+            }
+        for (; ow + 4 <= hi; ow += 4)
+        {
+            Vector128<float> acc = average ? Vector128<float>.Zero : Vector128.Create(float.NegativeInfinity);
+            for (int th = 0; th < validH; th++)
+            {
+                float* src = rows + (long)th * rowStep + startW[ow];
+                for (int tw = 0; tw < kW; tw++)
+                {
+                    Vector128<float> v = Vector128.Load(src + tw * dW);
+                    acc = average ? acc + v : Vector128.MaxNative(acc, v);
+                }
+            }
+            (average ? acc / divisor : acc).Store(orow + ow);
+        }
+        return ow;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int InteriorStride2(float* rows, int rowStep, int validH, float* orow, int ow, int hi, int[] startW, int kW, int dW,
+        bool average, float divisor)
+    {
+        Vector512<int> evens = Vector512<int>.Indices * 2;
+        // 16 outputs read 31 inputs per tap: a full load and a 15-lane masked load (never past the row), then the evens.
+        // (Masking the tail chunk too measured slower than finishing it in scalar code on Zen 5.)
+        Vector512<float> highMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(15)).AsSingle();
+        for (; ow + 16 <= hi; ow += 16)
+        {
+            Vector512<float> acc = average ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+            for (int th = 0; th < validH; th++)
+            {
+                float* src = rows + (long)th * rowStep + startW[ow];
+                for (int tw = 0; tw < kW; tw++)
+                {
+                    float* tap = src + tw * dW;
+                    Vector512<float> v = Avx512F.PermuteVar16x32x2(Vector512.Load(tap), evens, Avx512F.MaskLoad(tap + 16, highMask, Vector512<float>.Zero));
+                    acc = average ? acc + v : Avx512F.Max(acc, v);
+                }
+            }
+            (average ? acc / divisor : acc).Store(orow + ow);
+        }
+        return ow;
+    }
+}

@@ -1,0 +1,114 @@
+using Pipeline.Graph;
+using Pipeline.Graph.Ops.Convolution;
+using Pipeline.Graph.Ops.Pooling;
+using Pipeline.Tensors;
+using Pipeline.Tensors.Kernels;
+using Pipeline.Tensors.Parallelism;
+using Pipeline.Tests.Tensors.Kernels;
+using static Pipeline.Tests.Tensors.Kernels.KernelTestSupport;
+
+namespace Pipeline.Tests.Graph.Ops;
+
+public sealed class PoolTests
+{
+    [Theory]
+    [InlineData("max", 1)]
+    [InlineData("max", 2)]
+    [InlineData("max", 3)]
+    [InlineData("avg", 1)]
+    [InlineData("avg", 2)]
+    [InlineData("avg", 3)]
+    [InlineData("lp", 2)]
+    [InlineData("lp", 3)]
+    public void RandomWindowsMatchNaive(string kind, int rank) => RandomWindows(kind, rank, rank == 3 ? 15 : 30);
+
+    public static TheoryData<string> Isas => AllIsas;
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void VectorPathsMatchNaiveOnEveryIsa(string isa)
+    {
+        using var scope = Use(isa);
+        RandomWindows("max", 2, 25);
+        RandomWindows("avg", 2, 25);
+        RandomWindows("max", 1, 10);
+    }
+
+    private static void RandomWindows(string kind, int rank, int rounds)
+    {
+        var rng = new Random(rank * 31 + kind.Length + (KernelIsa.Override is { } o ? (int)o * 7 : 0));
+        using var pool = new WorkerPool(2);
+        for (int round = 0; round < rounds; round++)
+        {
+            var k = new int[rank];
+            var s = new int[rank];
+            var d = new int[rank];
+            var pb = new int[rank];
+            var pe = new int[rank];
+            var inSize = new int[rank];
+            for (int i = 0; i < rank; i++)
+            {
+                k[i] = 1 + rng.Next(rank == 3 ? 3 : 4);
+                s[i] = 1 + rng.Next(3);
+                d[i] = rng.Next(4) == 0 ? 2 : 1;
+                int extent = (k[i] - 1) * d[i] + 1;
+                pb[i] = rng.Next(extent);
+                pe[i] = rng.Next(extent);
+                inSize[i] = extent + rng.Next(rank == 3 ? 5 : rank == 2 ? 40 : 70);
+            }
+            bool ceil = rng.Next(2) == 0, includePad = rng.Next(2) == 0;
+            int[] xShape = [1 + rng.Next(2), 1 + rng.Next(5), .. inSize];
+            float[] x = Random(rng, NaiveReference.Prod(xShape));
+            var window = new WindowAttributes(k, s, d, [.. pb, .. pe], AutoPad.NotSet);
+            var op = new PoolOperator(kind switch { "max" => PoolKind.Max, "avg" => PoolKind.Average, _ => PoolKind.Lp }, window, ceil, includePad, 0, 2f);
+            bool wantIndices = kind == "max" && rng.Next(2) == 0;
+            Tensor?[] outputs = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], wantIndices ? 2 : 1, pool: pool);
+            int[] outSize = outputs[0]!.ShapeArray()[2..];
+            for (int i = 0; i < rank; i++)
+            {
+                int padded = inSize[i] + pb[i] + pe[i], extent = (k[i] - 1) * d[i] + 1;
+                int expected = ceil ? (int)Math.Ceiling((padded - extent) / (double)s[i]) + 1 : (padded - extent) / s[i] + 1;
+                if (ceil && (expected - 1) * s[i] >= inSize[i] + pb[i]) expected--;
+                Assert.Equal(expected, outSize[i]);
+            }
+            var (values, indices) = NaivePooling.Pool(kind, x, xShape, k, s, d, pb, pe, outSize, includePad);
+            string what = $"{kind} in={string.Join("x", inSize)} k={string.Join("x", k)} s={string.Join("x", s)} d={string.Join("x", d)} p={string.Join(",", pb)}|{string.Join(",", pe)} ceil={ceil} inc={includePad}";
+            AssertClose(values, outputs[0]!.AsSpan<float>(), 1e-5, 1e-5, what);
+            if (wantIndices) Assert.Equal(indices, outputs[1]!.AsSpan<long>().ToArray());
+        }
+    }
+
+    [Fact]
+    public void MaxPoolOnBytesAndColumnMajorIndices()
+    {
+        var rng = new Random(4);
+        byte[] x = new byte[2 * 3 * 7 * 6];
+        rng.NextBytes(x);
+        var window = new WindowAttributes([3, 2], [2, 1], null, [1, 0, 1, 1], AutoPad.NotSet);
+        Tensor?[] outputs = OperatorEvaluator.Evaluate(new PoolOperator(PoolKind.Max, window, false, storageOrder: 1), [Tensor.Create(x, 2, 3, 7, 6)], 2);
+        float[] asFloat = x.Select(b => (float)b).ToArray();
+        var (values, indices) = NaivePooling.Pool("max", asFloat, [2, 3, 7, 6], [3, 2], [2, 1], [1, 1], [1, 0], [1, 1], outputs[0]!.ShapeArray()[2..], false);
+        Assert.Equal(values.Select(v => (byte)v).ToArray(), outputs[0]!.AsSpan<byte>().ToArray());
+        // storage_order 1: the index within a plane counts down columns first.
+        long[] columnMajor = indices.Select(i => i / 42 * 42 + i % 42 % 6 * 7 + i % 42 / 6).ToArray();
+        Assert.Equal(columnMajor, outputs[1]!.AsSpan<long>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GlobalPoolsMatchNaive(bool max)
+    {
+        var rng = new Random(9);
+        float[] x = Random(rng, 3 * 5 * 7 * 9);
+        Tensor y = OperatorEvaluator.Evaluate(new GlobalPoolOperator(max), [Tensor.Create(x, 3, 5, 7, 9)])[0]!;
+        Assert.Equal([3, 5, 1, 1], y.ShapeArray());
+        var expected = new double[15];
+        for (int p = 0; p < 15; p++)
+        {
+            var plane = x.Skip(p * 63).Take(63);
+            expected[p] = max ? plane.Max() : plane.Average(v => (double)v);
+        }
+        AssertClose(expected, y.AsSpan<float>(), 1e-5, 1e-6);
+    }
+}

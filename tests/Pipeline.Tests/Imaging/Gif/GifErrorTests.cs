@@ -1,0 +1,146 @@
+using Pipeline.Imaging;
+
+namespace Pipeline.Tests.Imaging.Gif;
+
+/// <summary>Broken GIFs: one typed exception with an offset and a reason.</summary>
+public sealed class GifErrorTests
+{
+    private static readonly (byte, byte, byte)[] Palette = [(0, 0, 0), (255, 0, 0), (0, 255, 0), (0, 0, 255)];
+    private static readonly byte[] Indices = [0, 1, 2, 3, 3, 2, 1, 0, 0, 0, 1, 1];
+
+    private static byte[] Valid() => GifFiles.Build(4, 3, Indices, Palette, 2);
+
+    [Fact]
+    public void ValidFileDecodes()
+    {
+        Image image = ImageDecoder.Decode(Valid());
+        Assert.Equal([0, 0, 0, 255, 0, 0, 0, 255, 0], image.Pixels[..9]);
+    }
+
+    [Fact]
+    public void BrokenLzwCodeBeyondTheTable()
+    {
+        // clear (4), literal 0, then code 7 while the next free entry is 6: 3-bit codes 100 000 111, then end (5).
+        byte[] gif = WithLzw([0b11_000_100, 0b1011]);
+        Rejects(gif, "beyond the string table");
+    }
+
+    [Fact]
+    public void FirstCodeAfterClearMustBeALiteral()
+    {
+        byte[] gif = WithLzw([0b00_110_100, 0b0]); // clear, then 6
+        Rejects(gif, "follows a clear code");
+    }
+
+    [Fact]
+    public void LzwDataEndingEarly()
+    {
+        byte[] gif = WithLzw([0b01_000_100]); // clear, 0, then nothing
+        Rejects(gif, "ends after");
+        gif = WithLzw([0b01_000_100, 0b0000_101_0]); // clear, 0, 1?, end code
+        Rejects(gif, "end code comes after");
+    }
+
+    [Fact]
+    public void CorruptLzwNeverHangsOrOverflows()
+    {
+        // Random code streams: each must decode or fail with the typed exception.
+        var random = new Random(5);
+        for (int i = 0; i < 2000; i++)
+        {
+            var lzw = new byte[random.Next(1, 60)];
+            random.NextBytes(lzw);
+            try
+            {
+                ImageDecoder.Decode(WithLzw(lzw));
+            }
+            catch (InvalidImageException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void ColourIndexBeyondTheTable()
+    {
+        byte[] gif = GifFiles.Build(4, 3, [0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0], Palette, 3); // a 4-entry table, indices to 7
+        Rejects(gif, "colour index 4");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(9)]
+    [InlineData(12)]
+    public void InvalidMinimumCodeSize(int size)
+    {
+        byte[] gif = Valid();
+        gif[gif.Length - (Lzw().Length + 4)] = (byte)size;
+        Rejects(gif, $"minimum code size {size}");
+    }
+
+    [Fact]
+    public void NoImageBeforeTheTrailer()
+    {
+        byte[] gif = Valid();
+        int separator = 13 + 12;
+        gif[separator] = 0x3B;
+        Rejects(gif, "no image");
+        gif[separator] = 0x99;
+        Rejects(gif, "unknown block type 0x99");
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(20)]
+    [InlineData(30)]
+    [InlineData(37)]
+    public void TruncatedFile(int keep)
+    {
+        Rejects(Valid()[..keep], "");
+    }
+
+    [Fact]
+    public void OversizedScreenRejectedBeforeAllocation()
+    {
+        byte[] gif = GifFiles.Build(4, 3, Indices, Palette, 2, screenWidth: 60000, screenHeight: 60000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Rejects(gif, "limit", new DecoderOptions { MaxPixels = 1_000_000 });
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 100_000);
+        // A huge frame announced with a few bytes of LZW data: rejected before the frame is allocated.
+        byte[] frame = GifFiles.Build(4, 3, Indices, Palette, 2);
+        frame[13 + 12 + 5] = 0xFF; frame[13 + 12 + 6] = 0xFF; frame[13 + 12 + 7] = 0xFF; frame[13 + 12 + 8] = 0xFF;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Rejects(frame, "cannot hold", new DecoderOptions { MaxPixels = long.MaxValue });
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 100_000);
+    }
+
+    [Fact]
+    public void NoColourTable()
+    {
+        byte[] gif = Valid();
+        gif[10] &= 0x7F; // drop the global table flag: its bytes now read as blocks
+        Rejects(gif, "");
+        byte[] stripped = [.. gif[..13], .. gif[(13 + 12)..]];
+        Rejects(stripped, "no colour table");
+    }
+
+    private static byte[] Lzw() => GifFiles.Lzw(Indices, 2, false);
+
+    // The valid file with its LZW data replaced.
+    private static byte[] WithLzw(byte[] lzw)
+    {
+        byte[] valid = Valid();
+        int start = 13 + 12 + 10 + 1; // header, table, descriptor, code size
+        return [.. valid[..start], (byte)lzw.Length, .. lzw, 0, 0x3B];
+    }
+
+    private static InvalidImageException Rejects(byte[] gif, string reason, DecoderOptions? options = null)
+    {
+        InvalidImageException e = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(gif, options));
+        Assert.Equal(ImageFormat.Gif, e.Format);
+        Assert.True(e.Offset >= 0 && e.Offset <= gif.Length, $"offset {e.Offset}");
+        Assert.Contains(reason, e.Reason, StringComparison.OrdinalIgnoreCase);
+        return e;
+    }
+}
