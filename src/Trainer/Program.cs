@@ -16,5 +16,5 @@ public static class Program
     }
 
     /// <summary>Runs the trainer; the exit code is 0 only on success.</summary>
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args) => CommandKit.Invoke(BuildRoot(), args);
 }

@@ -23,27 +23,28 @@ namespace Pipeline.Graph;
 /// </summary>
 public sealed class Network : IDisposable
 {
+    private readonly GraphModel _model;
+    private readonly Dictionary<string, int> _passThrough;
     private readonly PreparedGraph _graph;
     private readonly PreparedGraph? _optimized;
     private readonly WorkerPool _pool;
-    private readonly PinnedConstants _pins = new();
-    private readonly object _compileGate = new();
+    private readonly PlanCache _plans;
     private readonly string[] _defaultOutputs;
-    private readonly bool[] _keyed;
-    private PlanEntry[] _plans = [];
     private bool _disposed;
 
     private Network(GraphModel model, NetworkOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.Threads);
-        _graph = GraphPreparer.Prepare(model);
+        _model = model;
+        (GraphModel tensorModel, _passThrough) = NonTensorPassThrough.Split(model);
+        _graph = GraphPreparer.Prepare(tensorModel);
         if (options.OptimizeGraph) _optimized = GraphPreparer.Optimize(_graph);
-        _defaultOutputs = model.Outputs.Select(o => o.Name).ToArray();
-        _keyed = new bool[model.Inputs.Count];
+        _defaultOutputs = tensorModel.Outputs.Select(o => o.Name).ToArray();
         _pool = new WorkerPool(options.Threads == 0 ? Environment.ProcessorCount : options.Threads);
+        _plans = new PlanCache(_graph, _optimized, _pool.ThreadCount);
     }
 
-    /// <summary>Loads an ONNX model file.</summary>
+    /// <summary>Loads a model file: ONNX or TFLite, recognized from its bytes.</summary>
     /// <exception cref="InvalidModelException">The file is not a model the engine can run; the message says why.</exception>
     public static Network Load(string path, NetworkOptions? options = null)
     {
@@ -52,7 +53,7 @@ public sealed class Network : IDisposable
         string name = Path.GetFileName(path);
         try
         {
-            return FromGraph(OnnxModelReader.Read(bytes, name), options);
+            return FromGraph(ModelFile.Read(bytes, name, options), options);
         }
         catch (InvalidModelException e) when (e.File is null)
         {
@@ -60,32 +61,35 @@ public sealed class Network : IDisposable
         }
     }
 
-    /// <summary>Loads an ONNX model from its bytes.</summary>
+    /// <summary>Loads an ONNX or TFLite model from its bytes.</summary>
     /// <exception cref="InvalidModelException">The bytes are not a model the engine can run.</exception>
     public static Network Load(byte[] model, NetworkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return FromGraph(OnnxModelReader.Read(model), options);
+        return FromGraph(ModelFile.Read(model, null, options), options);
     }
 
-    /// <summary>Loads an ONNX model from a stream (read to its end).</summary>
+    /// <summary>Loads an ONNX or TFLite model from a stream (read to its end).</summary>
     /// <exception cref="InvalidModelException">The bytes are not a model the engine can run.</exception>
     public static Network Load(Stream model, NetworkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var copy = new MemoryStream();
         model.CopyTo(copy);
-        return FromGraph(OnnxModelReader.Read(copy.GetBuffer().AsSpan(0, (int)copy.Length)), options);
+        return FromGraph(ModelFile.Read(copy.GetBuffer().AsSpan(0, (int)copy.Length), null, options), options);
     }
 
     /// <summary>Builds a network from an imported graph (the ONNX and TFLite importers both end here).</summary>
     internal static Network FromGraph(GraphModel model, NetworkOptions? options) => new(model, options ?? new NetworkOptions());
 
     /// <summary>The values a run needs, in the model's order.</summary>
-    public IReadOnlyList<TensorDeclaration> Inputs => _graph.Model.Inputs;
+    public IReadOnlyList<TensorDeclaration> Inputs => _model.Inputs;
 
     /// <summary>The values a run returns by default, in the model's order.</summary>
-    public IReadOnlyList<TensorDeclaration> Outputs => _graph.Model.Outputs;
+    public IReadOnlyList<TensorDeclaration> Outputs => _model.Outputs;
+
+    /// <summary>The tensor inputs, the ones the plans compute with (all inputs, unless the model passes sequences through).</summary>
+    internal IReadOnlyList<TensorDeclaration> TensorInputs => _graph.Model.Inputs;
 
     /// <summary>The model's format and version, e.g. <c>ONNX IR 7, opset 13</c>.</summary>
     public string Format => _graph.Model.Format;
@@ -101,7 +105,8 @@ public sealed class Network : IDisposable
 
     /// <summary>
     /// Every value of the graph (inputs, constants, intermediates, outputs) with its concrete shape when the inputs
-    /// have their declared shapes, open dimensions set to 1 and the first dimension to <paramref name="batchSize"/>.
+    /// have their declared shapes, open dimensions set to 1 and the batch dimension (the first, when open or declared
+    /// 1) set to <paramref name="batchSize"/>.
     /// Graph inputs come first, then the model's constants, then node outputs in file order.
     /// </summary>
     /// <exception cref="InvalidModelException">Shapes cannot be inferred (or depend on an input's values).</exception>
@@ -117,7 +122,7 @@ public sealed class Network : IDisposable
         }
         catch (PlanNeedsInputValuesException e)
         {
-            throw _graph.Model.Fail($"shapes depend on the value of input '{Inputs[e.Inputs[0]].Name}'; run the network with actual inputs");
+            throw _graph.Model.Fail($"shapes depend on the value of input '{TensorInputs[e.Inputs[0]].Name}'; run the network with actual inputs");
         }
 
         var values = new List<NetworkValue>(infos.Count);
@@ -130,7 +135,7 @@ public sealed class Network : IDisposable
             else if (_graph.Constants.TryGetValue(name, out Tensor? constant))
                 values.Add(new NetworkValue(name, constant.Type, constant.ShapeArray(), opType, nodeName, isConstant: true));
         }
-        foreach (TensorDeclaration input in Inputs) Add(input.Name, null, null);
+        foreach (TensorDeclaration input in TensorInputs) Add(input.Name, null, null);
         foreach (string name in _graph.Model.Constants.Keys) Add(name, null, null);
         foreach (GraphNode node in _graph.Model.Nodes)
             foreach (string output in node.Outputs) Add(output, node.Identity.OpType, node.Identity.Name);
@@ -149,9 +154,9 @@ public sealed class Network : IDisposable
     public IReadOnlyList<Tensor> Run(Tensor input, params string[] outputNames)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (Inputs.Count != 1)
-            throw new ArgumentException($"The network has {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}); pass them by name.", nameof(input));
-        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [Inputs[0].Name] = input }, outputNames);
+        if (TensorInputs.Count != 1)
+            throw new ArgumentException($"The network has {TensorInputs.Count} inputs ({string.Join(", ", TensorInputs.Select(i => i.Name))}); pass them by name.", nameof(input));
+        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [TensorInputs[0].Name] = input }, outputNames);
         var list = new Tensor[outputNames.Length];
         for (int i = 0; i < list.Length; i++) list[i] = results[outputNames[i]];
         return list;
@@ -168,20 +173,20 @@ public sealed class Network : IDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         ObjectDisposedException.ThrowIf(_disposed, this);
         string[] outputs = outputNames is null ? _defaultOutputs : CheckOutputs(outputNames);
-        var ordered = new Tensor[Inputs.Count];
+        var ordered = new Tensor[TensorInputs.Count];
         foreach (string name in inputs.Keys)
             if (!_graph.InputIndex.ContainsKey(name))
-                throw new ArgumentException($"'{name}' is not an input of the network (inputs: {string.Join(", ", Inputs.Select(i => i.Name))}).", nameof(inputs));
+                throw new ArgumentException($"'{name}' is not an input of the network (inputs: {string.Join(", ", TensorInputs.Select(i => i.Name))}).", nameof(inputs));
         for (int i = 0; i < ordered.Length; i++)
         {
-            TensorDeclaration declared = Inputs[i];
+            TensorDeclaration declared = TensorInputs[i];
             if (!inputs.TryGetValue(declared.Name, out Tensor? tensor) || tensor is null)
                 throw new ArgumentException($"Input '{declared.Name}' is missing.", nameof(inputs));
             CheckInput(declared, tensor.Type, tensor.Shape);
             ordered[i] = tensor;
         }
 
-        PlanEntry entry = FindPlan(ordered, outputs) ?? CompilePlan(ordered, outputs);
+        PlanEntry entry = _plans.GetOrCompile(ordered, outputs);
         var results = new Tensor[outputs.Length];
         for (int o = 0; o < results.Length; o++)
             results[o] = Tensor.Zeros(entry.Plan.OutputInfos[o].Type, entry.OutputShape(o));
@@ -207,6 +212,30 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
+    /// Runs on inputs of any kind: a <see cref="Tensor"/> per tensor input, and for sequence or optional inputs an
+    /// <c>IReadOnlyList&lt;Tensor&gt;</c>, a tensor, or null (an empty optional). The engine computes on tensors only, so a
+    /// non-tensor value can only come back unchanged, through the Identity nodes the model routes it through.
+    /// </summary>
+    internal IReadOnlyDictionary<string, object?> RunValues(IReadOnlyDictionary<string, object?> inputs, IReadOnlyList<string> outputNames)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (TensorDeclaration declared in TensorInputs)
+            tensors[declared.Name] = inputs.GetValueOrDefault(declared.Name) as Tensor
+                ?? throw new ArgumentException($"Input '{declared.Name}' must be a tensor.", nameof(inputs));
+        string[] computed = outputNames.Where(o => !_passThrough.ContainsKey(o)).ToArray();
+        var results = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (computed.Length > 0)
+            foreach ((string name, Tensor value) in Run(tensors, computed)) results[name] = value;
+        foreach (string name in outputNames)
+        {
+            if (!_passThrough.TryGetValue(name, out int source)) continue;
+            string input = _model.Inputs[source].Name;
+            results[name] = inputs.TryGetValue(input, out object? value) ? value : throw new ArgumentException($"Input '{input}' is missing.", nameof(inputs));
+        }
+        return results;
+    }
+
+    /// <summary>
     /// Runs the network on its single float input, writing one output (by default the first graph output; any value
     /// may be named) into <paramref name="output"/>, which must have exactly its element count. After the first call
     /// for a given shape and output, this allocates nothing.
@@ -215,18 +244,14 @@ public sealed class Network : IDisposable
     public unsafe void Run(ReadOnlySpan<float> input, ReadOnlySpan<int> inputShape, Span<float> output, string? outputName = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Inputs.Count != 1) throw new ArgumentException($"The network has {Inputs.Count} inputs; use the dictionary overload.", nameof(input));
-        CheckInput(Inputs[0], DataType.Float32, inputShape);
+        if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs; use the dictionary overload.", nameof(input));
+        CheckInput(TensorInputs[0], DataType.Float32, inputShape);
         if (MemoryBudget.ElementCount(inputShape) != input.Length)
             throw new ArgumentException($"The input holds {input.Length} values but shape [{string.Join(",", inputShape.ToArray())}] needs {MemoryBudget.ElementCount(inputShape)}.", nameof(input));
         string name = outputName ?? _defaultOutputs[0];
 
-        PlanEntry? entry = FindPlan(inputShape, name);
-        if (entry is null)
-        {
-            var tensor = Tensor.Create(input.ToArray(), inputShape);
-            entry = CompilePlan([tensor], outputName is null ? [_defaultOutputs[0]] : CheckOutputs([outputName]));
-        }
+        PlanEntry entry = _plans.Find(inputShape, name)
+            ?? _plans.GetOrCompile([Tensor.Create(input.ToArray(), inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
         TensorInfo info = entry.Plan.OutputInfos[0];
         if (info.Type != DataType.Float32) throw new ArgumentException($"Output '{name}' is {info.Type}, not Float32.", nameof(outputName));
         long count = entry.OutputElementCount(0);
@@ -242,18 +267,29 @@ public sealed class Network : IDisposable
         }
     }
 
+    /// <summary>
+    /// The shape of the output the span overload of <c>Run</c> writes (by default the first graph output) for a
+    /// single float input of <paramref name="inputShape"/>: size the output buffer with it. Plans on first use.
+    /// </summary>
+    /// <exception cref="ArgumentException">The network does not have a single float input of that rank, or the name is unknown.</exception>
+    public int[] GetOutputShape(ReadOnlySpan<int> inputShape, string? outputName = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs.", nameof(inputShape));
+        CheckInput(TensorInputs[0], DataType.Float32, inputShape);
+        string name = outputName ?? _defaultOutputs[0];
+        PlanEntry entry = _plans.Find(inputShape, name)
+            ?? _plans.GetOrCompile([Tensor.Zeros(DataType.Float32, inputShape)], outputName is null ? [name] : CheckOutputs([outputName]));
+        return entry.OutputShape(0);
+    }
+
     /// <summary>Frees the plans' working memory, the pinned weights and the worker threads.</summary>
     public void Dispose()
     {
-        lock (_compileGate)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            foreach (PlanEntry entry in _plans) entry.Dispose();
-            _plans = [];
-        }
+        if (_disposed) return;
+        _disposed = true;
+        _plans.Dispose();
         _pool.Dispose();
-        _pins.Dispose();
     }
 
     /// <summary>
@@ -263,19 +299,53 @@ public sealed class Network : IDisposable
     internal ExecutionPlan PlanFor(Tensor[] inputs, string[]? outputs = null)
     {
         string[] names = outputs ?? _defaultOutputs;
-        return (FindPlan(inputs, names) ?? CompilePlan(inputs, names)).Plan;
+        return _plans.GetOrCompile(inputs, names).Plan;
     }
 
-    /// <summary>The declared input shapes with open dimensions set to 1 and the first one to <paramref name="batch"/>.</summary>
+    /// <summary>
+    /// Runs the plan for a single float input <paramref name="runs"/> times with a timer around every kernel, for the
+    /// bench command's profile: the steps, each one's mean milliseconds per run, and whether the batch runs image by
+    /// image (the times are then for one image).
+    /// </summary>
+    internal unsafe (IReadOnlyList<PlanStep> Steps, double[] Milliseconds, bool PerImage) Profile(float[] input, int[] shape, int runs)
+    {
+        var tensor = Tensor.Create(input, shape);
+        PlanEntry entry = _plans.GetOrCompile([tensor], _defaultOutputs);
+        ExecutionPlan plan = entry.Plan;
+        var ticks = new long[plan.Steps.Count];
+        var result = new float[plan.OutputInfos[0].ElementCount];
+        fixed (float* i = input)
+        fixed (float* o = result)
+        {
+            Span<nint> ins = [(nint)i];
+            Span<nint> outs = [(nint)o];
+            for (int r = 0; r < runs; r++) plan.Execute(ins, outs, _pool, ticks);
+        }
+        double[] ms = ticks.Select(t => t * 1000.0 / System.Diagnostics.Stopwatch.Frequency / runs).ToArray();
+        return (plan.Steps, ms, plan.InputInfos[0] is { } info && !info.Shape.AsSpan().SequenceEqual(shape));
+    }
+
+    /// <summary>
+    /// Compiles an uncached plan for the declared input shapes (open dimensions 1, first dimension
+    /// <paramref name="batch"/>) without any input data: shape-carrying inputs the plan turns out to need are keyed
+    /// on zeros. For checking that a model plans (the reader fuzzer) and for inspection; the caller disposes the plan.
+    /// </summary>
+    internal ExecutionPlan CompileDeclared(int batch) => _plans.CompileDeclared(DeclaredInputs(batch), _defaultOutputs);
+
+    /// <summary>
+    /// The declared input shapes with open dimensions set to 1 and the batch dimension (the first, when open or
+    /// declared 1) set to <paramref name="batch"/>.
+    /// </summary>
     internal TensorInfo[] DeclaredInputs(int batch)
     {
-        var infos = new TensorInfo[Inputs.Count];
+        var infos = new TensorInfo[TensorInputs.Count];
         for (int i = 0; i < infos.Length; i++)
         {
-            TensorDeclaration d = Inputs[i];
+            TensorDeclaration d = TensorInputs[i];
             if (d.Shape is null) throw _graph.Model.Fail($"input '{d.Name}' declares no shape; give concrete inputs");
             int[] shape = d.Shape.Select(x => x < 0 ? 1 : x).ToArray();
-            if (shape.Length >= 2 || (shape.Length == 1 && d.Shape[0] < 0)) shape[0] = batch;
+            // The batch goes where the model leaves the first dimension open or declares it 1 (and rank ≥ 2).
+            if (shape.Length >= 1 && (d.Shape[0] < 0 || (d.Shape[0] == 1 && shape.Length >= 2))) shape[0] = batch;
             infos[i] = new TensorInfo(d.Type, shape);
         }
         return infos;
@@ -319,179 +389,5 @@ public sealed class Network : IDisposable
         if (tensor.Length == 0) return 1;
         handle = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
         return handle.AddrOfPinnedObject();
-    }
-
-    /// <summary>The graph to plan for <paramref name="outputs"/>: the rewritten one unless a rewrite removed one of them.</summary>
-    private PreparedGraph GraphFor(string[] outputs)
-    {
-        if (_optimized is null) return _graph;
-        foreach (string name in outputs)
-            if (!_optimized.HasValue(name)) return _graph;
-        return _optimized;
-    }
-
-    private PlanEntry? FindPlan(Tensor[] inputs, string[] outputs)
-    {
-        foreach (PlanEntry entry in Volatile.Read(ref _plans))
-            if (entry.Matches(inputs, outputs)) return entry;
-        return null;
-    }
-
-    private PlanEntry? FindPlan(ReadOnlySpan<int> shape, string output)
-    {
-        foreach (PlanEntry entry in Volatile.Read(ref _plans))
-            if (entry.Matches(shape, output)) return entry;
-        return null;
-    }
-
-    private PlanEntry CompilePlan(Tensor[] inputs, string[] outputs)
-    {
-        lock (_compileGate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (FindPlan(inputs, outputs) is { } existing) return existing;
-            PreparedGraph graph = GraphFor(outputs);
-            while (true)
-            {
-                var keyed = new Tensor?[inputs.Length];
-                for (int i = 0; i < keyed.Length; i++)
-                    if (_keyed[i]) keyed[i] = Copy(inputs[i]);
-                try
-                {
-                    PlanEntry entry = BuildEntry(graph, inputs, keyed, outputs);
-                    PlanEntry[] plans = [.. _plans, entry];
-                    Volatile.Write(ref _plans, plans);
-                    return entry;
-                }
-                catch (PlanNeedsInputValuesException e)
-                {
-                    bool learned = false;
-                    foreach (int i in e.Inputs) learned |= !_keyed[i] && (_keyed[i] = true);
-                    if (!learned) throw new InvalidOperationException("The compiler asked for input values that are already keyed.", e);
-                }
-            }
-        }
-    }
-
-    private static Tensor Copy(Tensor t)
-    {
-        Tensor copy = Tensor.Zeros(t.Type, t.Shape);
-        t.AsBytes().CopyTo(copy.AsBytes());
-        return copy;
-    }
-
-    /// <summary>
-    /// Plans for the given shapes. When a batch dimension declared as 1 is given another size, the batched plan is
-    /// only used if every output scales with it; otherwise (e.g. a Reshape to a constant [1, -1]) the batch-1 plan
-    /// runs once per image.
-    /// </summary>
-    private PlanEntry BuildEntry(PreparedGraph graph, Tensor[] inputs, Tensor?[] keyed, string[] outputs)
-    {
-        var infos = new TensorInfo[inputs.Length];
-        for (int i = 0; i < infos.Length; i++) infos[i] = new TensorInfo(inputs[i].Type, inputs[i].ShapeArray());
-
-        int batch = -1;
-        var split = new bool[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            IReadOnlyList<int>? declared = Inputs[i].Shape;
-            if (declared is null || declared.Count < 2 || declared[0] != 1 || infos[i].Shape[0] == 1 || keyed[i] is not null) continue;
-            if (batch >= 0 && batch != infos[i].Shape[0]) { batch = -2; break; }
-            batch = infos[i].Shape[0];
-            split[i] = true;
-        }
-        if (batch <= 0)
-            return new PlanEntry(infos, keyed, outputs, Compile(graph, infos, keyed, outputs), 0, split);
-
-        ExecutionPlan? batched = null;
-        InvalidModelException? batchedError = null;
-        try
-        {
-            batched = Compile(graph, infos, keyed, outputs);
-        }
-        catch (InvalidModelException e)
-        {
-            batchedError = e;
-        }
-
-        var single = new TensorInfo[infos.Length];
-        for (int i = 0; i < single.Length; i++)
-            single[i] = split[i] ? new TensorInfo(infos[i].Type, [1, .. infos[i].Shape.AsSpan(1)]) : infos[i];
-        ExecutionPlan one = Compile(graph, single, keyed, outputs);
-
-        bool perImageWorks = true, scales = batched is not null;
-        for (int o = 0; o < outputs.Length; o++)
-        {
-            int[] s1 = one.OutputInfos[o].Shape;
-            perImageWorks &= s1.Length >= 1 && s1[0] == 1;
-            if (batched is null || !perImageWorks) continue;
-            int[] sn = batched.OutputInfos[o].Shape;
-            scales &= sn.Length == s1.Length && sn[0] == batch && sn.AsSpan(1).SequenceEqual(s1.AsSpan(1));
-        }
-
-        if (batched is not null && (scales || !perImageWorks))
-        {
-            one.Dispose();
-            return new PlanEntry(infos, keyed, outputs, batched, 0, split);
-        }
-        batched?.Dispose();
-        if (!perImageWorks) throw batchedError!;
-        return new PlanEntry(infos, keyed, outputs, one, batch, split);
-    }
-
-    private ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] infos, Tensor?[] keyed, string[] outputs)
-        => PlanCompiler.Compile(graph, infos, keyed, outputs, _pool.ThreadCount, _pins);
-
-    /// <summary>A compiled plan and the request it answers.</summary>
-    private sealed class PlanEntry(TensorInfo[] inputs, Tensor?[] keyed, string[] outputs, ExecutionPlan plan, int perImageBatch, bool[] split) : IDisposable
-    {
-        public ExecutionPlan Plan { get; } = plan;
-
-        public bool Matches(Tensor[] given, string[] requested)
-        {
-            if (!ReferenceEquals(requested, outputs) && !requested.AsSpan().SequenceEqual(outputs)) return false;
-            for (int i = 0; i < given.Length; i++)
-            {
-                if (given[i].Type != inputs[i].Type || !given[i].Shape.SequenceEqual(inputs[i].Shape)) return false;
-                if (keyed[i] is { } value && !value.AsBytes().SequenceEqual(given[i].AsBytes())) return false;
-            }
-            return true;
-        }
-
-        public bool Matches(ReadOnlySpan<int> shape, string output)
-            => inputs.Length == 1 && keyed[0] is null && inputs[0].Type == DataType.Float32 && outputs.Length == 1
-               && outputs[0] == output && shape.SequenceEqual(inputs[0].Shape);
-
-        public int[] OutputShape(int o)
-        {
-            int[] shape = Plan.OutputInfos[o].Shape;
-            if (perImageBatch == 0) return shape;
-            int[] batched = (int[])shape.Clone();
-            batched[0] = perImageBatch;
-            return batched;
-        }
-
-        public long OutputElementCount(int o) => MemoryBudget.ElementCount(Plan.OutputInfos[o].Shape) * Math.Max(perImageBatch, 1);
-
-        public void Execute(ReadOnlySpan<nint> ins, ReadOnlySpan<nint> outs, WorkerPool pool)
-        {
-            if (perImageBatch == 0)
-            {
-                Plan.Execute(ins, outs, pool);
-                return;
-            }
-            Span<nint> inPointers = stackalloc nint[ins.Length];
-            Span<nint> outPointers = stackalloc nint[outs.Length];
-            for (int b = 0; b < perImageBatch; b++)
-            {
-                for (int i = 0; i < ins.Length; i++)
-                    inPointers[i] = split[i] ? ins[i] + (nint)(b * (Plan.InputInfos[i]?.ByteCount ?? 0)) : ins[i];
-                for (int o = 0; o < outs.Length; o++)
-                    outPointers[o] = outs[o] + (nint)(b * Plan.OutputInfos[o].ByteCount);
-                Plan.Execute(inPointers, outPointers, pool);
-            }
-        }
-
-        public void Dispose() => Plan.Dispose();
     }
 }

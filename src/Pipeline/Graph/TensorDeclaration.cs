@@ -19,6 +19,15 @@ public sealed class TensorDeclaration
     /// <summary>The value's name in the graph.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// False for a sequence or optional value (see <see cref="ToString"/> for its type). The engine computes on tensors;
+    /// such values may only pass through Identity nodes from a graph input to a graph output.
+    /// </summary>
+    public bool IsTensor => NonTensorType is null;
+
+    /// <summary>The type of a non-tensor value, e.g. <c>sequence(tensor(Float32))</c>; null for tensors.</summary>
+    internal string? NonTensorType { get; init; }
+
     /// <summary>The element type; <see cref="DataType.Undefined"/> for an output whose type the file leaves open.</summary>
     public DataType Type { get; }
 
@@ -31,6 +40,7 @@ public sealed class TensorDeclaration
     /// <inheritdoc />
     public override string ToString()
     {
+        if (NonTensorType is not null) return $"{Name}: {NonTensorType}";
         if (Shape is null) return $"{Name}: {Type}[?]";
         var dims = new string[Shape.Count];
         for (int i = 0; i < dims.Length; i++)

@@ -7,6 +7,9 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return CheckOnnxCommand.Create();
+        yield return BenchCommand.Create();
+        yield return InspectCommand.Create();
         yield return MakeSampleDataCommand.Create();
     }
 }

@@ -134,6 +134,29 @@ public sealed class NetworkTests
         Assert.Equal(Ramp(12).Select(v => 2 * v).ToArray(), y.AsSpan<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData(new long[] { 1, -1 })]
+    [InlineData(new long[] { 1, 2, 2 })]
+    [InlineData(new long[] { 1, 2, -1, 1 })]
+    public void PlansABatchThroughAReshapeToAConstantLeadingOne(long[] target)
+    {
+        var shape = new Pipeline.Graph.Onnx.Proto.TensorProto { Name = "target", DataType = (int)DataType.Int64 };
+        shape.Dims.Add(target.Length);
+        shape.Int64Data.AddRange(target);
+        var builder = new OnnxBuilder().Input("x", DataType.Float32, 1, 4)
+            .Initializer(shape)
+            .Node("TNamedReshape", ["x", "target"], ["r"])
+            .Node("TScale", ["r"], ["y"])
+            .Output("y");
+        using Network network = Load(builder);
+        var x = Tensor.Create(Ramp(12), 3, 4);
+        Tensor y = network.Run(x)[0];
+        int[] perImage = network.Run(Tensor.Create(Ramp(4), 1, 4))[0].ShapeArray();
+        Assert.Equal([3, .. perImage.AsSpan(1)], y.ShapeArray());
+        Assert.Equal(Ramp(12).Select(v => 2 * v).ToArray(), y.AsSpan<float>().ToArray());
+        Assert.Equal(3, network.PlanFor([x]).OutputInfos[0].Shape[0]); // one batched plan, not image by image
+    }
+
     [Fact]
     public void KeysPlansOnShapeInputsValues()
     {
@@ -154,15 +177,21 @@ public sealed class NetworkTests
     [Fact]
     public void FailsClearlyWhenAShapeDependsOnFloatData()
     {
-        var builder = new OnnxBuilder().Input("x", DataType.Float32, 2, 3).Input("s", DataType.Float32, 2)
-            .Node("TReshape", ["x", "s"], ["y"], "reshape").Output("y");
+        // A float input of rank 2 is data, never a shape to key plans on.
+        var builder = new OnnxBuilder().Input("s", DataType.Float32, 1, 2).Node("TFill", ["s"], ["y"], "fill").Output("y");
         using Network network = Load(builder);
-        var e = Assert.Throws<InvalidModelException>(() => network.Run(new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(Ramp(6), 2, 3), ["s"] = Tensor.Create(new float[] { 3, 2 }, 2),
-        }));
-        Assert.Equal("reshape", e.Node);
+        var e = Assert.Throws<InvalidModelException>(() => network.Run(Tensor.Create(new float[] { 3, 2 }, 1, 2)));
+        Assert.Equal("fill", e.Node);
         Assert.Contains("must be known before running", e.Message);
+    }
+
+    [Fact]
+    public void KeysPlansOnTinyFloatVectorsLikeResizeScales()
+    {
+        var builder = new OnnxBuilder().Input("s", DataType.Float32, 2).Node("TFill", ["s"], ["y"]).Output("y");
+        using Network network = Load(builder);
+        Assert.Equal([3, 2], network.Run(Tensor.Create(new float[] { 3, 2 }, 2))[0].ShapeArray());
+        Assert.Equal([1, 4], network.Run(Tensor.Create(new float[] { 1, 4 }, 2))[0].ShapeArray());
     }
 
     [Fact]
@@ -261,5 +290,29 @@ public sealed class NetworkTests
         Assert.Contains("unsupported op 'TScale'", e.Message);
         e = Assert.Throws<InvalidModelException>(() => Network.Load(new MemoryStream(bytes)));
         Assert.Equal("TScale", e.OpType);
+    }
+
+    [Fact]
+    public void PassesSequencesThroughIdentityAlongsideTensors()
+    {
+        var builder = new OnnxBuilder().Input("seq", DataType.Float32, 1).Input("x", DataType.Float32, 1, 2)
+            .Node("TIdentity", ["seq"], ["a"]).Node("TIdentity", ["a"], ["seq_out"]).Node("TScale", ["x"], ["y"]).Output("seq_out").Output("y");
+        var sequenceType = new Pipeline.Graph.Onnx.Proto.TypeProto
+        {
+            SequenceType = new() { ElemType = new() { TensorType = new() { ElemType = (int)DataType.Float32 } } },
+        };
+        builder.Model.Graph.Input[0].Type = sequenceType;
+        builder.Model.Graph.Output[0].Type = sequenceType;
+        using Network network = Load(builder);
+        Assert.False(network.Inputs[0].IsTensor);
+        Assert.Equal("seq: sequence(tensor(Float32))", network.Inputs[0].ToString());
+
+        Tensor[] sequence = [Tensor.Create(new float[] { 1 }, 1), Tensor.Create(new float[] { 2, 3 }, 2)];
+        IReadOnlyDictionary<string, object?> results = network.RunValues(
+            new Dictionary<string, object?> { ["seq"] = sequence, ["x"] = Tensor.Create(new float[] { 1, 2 }, 1, 2) }, ["seq_out", "y"]);
+        Assert.Same(sequence, results["seq_out"]);
+        Assert.Equal([2f, 4], ((Tensor)results["y"]!).AsSpan<float>().ToArray());
+        // The tensor part runs on its own too.
+        Assert.Equal([2f, 4], network.Run(Tensor.Create(new float[] { 1, 2 }, 1, 2))[0].AsSpan<float>().ToArray());
     }
 }

@@ -16,12 +16,14 @@ internal static class TestOperators
     {
         "TAdd" => new AddOperator(),
         "TRelu" => new ReluOperator(),
-        "TReshape" => new ReshapeOperator(),
+        "TReshape" => new ReshapeOperator("TReshape"),
+        "TNamedReshape" => new ReshapeOperator("Reshape"),
         "TScale" => new ScaleOperator(node.GetFloat("factor", 2f)),
         "TConv" => new ChannelConvOperator(FusedActivation.None),
         "TBatchNorm" => new BatchNormOperator(node.GetFloat("epsilon", 1e-5f)),
         "TTwoOutputs" => new TwoOutputsOperator(),
         "TFill" => new FillOperator(),
+        "TIdentity" => new IdentityOperator(),
         _ => null,
     };
 
@@ -67,10 +69,13 @@ internal static class TestOperators
         }
     }
 
-    /// <summary>Reshape to the int64 shape in input 1 (ONNX rules for 0 and -1): aliases its input.</summary>
-    internal sealed class ReshapeOperator : Operator
+    /// <summary>
+    /// Reshape to the int64 shape in input 1 (ONNX rules for 0 and -1): aliases its input. Named "Reshape" (as
+    /// TNamedReshape), the compiler treats it as ONNX's Reshape.
+    /// </summary>
+    internal sealed class ReshapeOperator(string name) : Operator
     {
-        public override string Name => "TReshape";
+        public override string Name => name;
         public override int AliasedInput => 0;
         public override void InferOutputs(ShapeContext c)
         {
@@ -203,7 +208,8 @@ internal static class TestOperators
         public override string Name => "TFill";
         public override void InferOutputs(ShapeContext c)
         {
-            long[] shape = c.RequireValue(0, "the shape").AsSpan<long>().ToArray();
+            Tensor value = c.RequireValue(0, "the shape");
+            long[] shape = value.Type == DataType.Float32 ? value.AsSpan<float>().ToArray().Select(v => (long)v).ToArray() : value.AsSpan<long>().ToArray();
             if (shape.Any(d => d is < 0 or > int.MaxValue)) throw c.Fail("bad dimension");
             c.SetOutput(0, DataType.Float32, shape.Select(d => (int)d).ToArray());
         }
@@ -212,5 +218,14 @@ internal static class TestOperators
         {
             public override void Run(in KernelIO io) => io.Output<float>(0).Fill(1f);
         }
+    }
+
+    /// <summary>Identity (named like the ONNX op, so sequences may pass through it): aliases its input.</summary>
+    internal sealed class IdentityOperator : Operator
+    {
+        public override string Name => "Identity";
+        public override int AliasedInput => 0;
+        public override void InferOutputs(ShapeContext c) => c.SetOutput(0, c.InputType(0), c.InputShape(0));
+        public override Kernel CreateKernel(KernelContext c) => throw new InvalidOperationException("aliasing ops run no kernel");
     }
 }

@@ -1,15 +1,136 @@
 using Pipeline.Tensors;
+using Pipeline.Tensors.Kernels;
 
 namespace Pipeline.Graph.Compilation;
 
-/// <summary>Graph rewrites applied once at load, before planning.</summary>
+/// <summary>
+/// Graph rewrites applied once at load, before planning, each removing a whole pass over an activation tensor:
+/// <list type="bullet">
+/// <item>Conv → BatchNormalization (inference mode, constant parameters, the conv's only consumer): the batch norm is
+/// folded into new constant conv weights and bias, W'[m] = W[m]·s[m], B'[m] = (B[m] − mean[m])·s[m] + β[m] with
+/// s = γ / √(var + ε).</item>
+/// <item>A compute node that fuses activations (<see cref="IFusesActivation"/>: Conv, Gemm, MatMul) → an activation
+/// (<see cref="IActivationOperator"/>) that is its only consumer: the activation moves into the kernel's epilogue.</item>
+/// </list>
+/// A rewrite never removes a graph output; the intermediate values it removes can still be requested (the network then
+/// plans with the unrewritten graph).
+/// </summary>
 internal static class GraphRewriter
 {
     /// <summary>Returns the rewritten node list; new constants are added to <paramref name="constants"/>.</summary>
     public static GraphNode[] Rewrite(GraphNode[] nodes, Dictionary<string, Tensor> constants, IReadOnlyList<TensorDeclaration> outputs)
     {
-        _ = constants;
-        _ = outputs;
-        return nodes;
+        var graphOutputs = new HashSet<string>(outputs.Select(o => o.Name), StringComparer.Ordinal);
+        List<GraphNode> list = [.. nodes];
+        list = FoldBatchNormIntoConv(list, constants, graphOutputs);
+        list = FuseActivations(list, constants, graphOutputs);
+        return [.. list];
+    }
+
+    /// <summary>The index of the single node reading <paramref name="value"/> (once, after node <paramref name="after"/>), or -1.</summary>
+    private static int SoleConsumer(List<GraphNode> nodes, string value, int after)
+    {
+        int consumer = -1;
+        for (int n = 0; n < nodes.Count; n++)
+            foreach (string input in nodes[n].Inputs)
+            {
+                if (input != value) continue;
+                if (consumer >= 0 || n <= after) return -1;
+                consumer = n;
+            }
+        return consumer;
+    }
+
+    private static List<GraphNode> FoldBatchNormIntoConv(List<GraphNode> nodes, Dictionary<string, Tensor> constants, HashSet<string> graphOutputs)
+    {
+        var removed = new bool[nodes.Count];
+        for (int c = 0; c < nodes.Count; c++)
+        {
+            GraphNode conv = nodes[c];
+            if (conv.Operator.Name != "Conv" || conv.Operator is IFusesActivation { Activation.Kind: not ActivationKind.None }) continue;
+            if (conv.Outputs.Length != 1 || graphOutputs.Contains(conv.Outputs[0])) continue;
+            if (!conv.HasInput(1) || constants.GetValueOrDefault(conv.Inputs[1]) is not { Type: DataType.Float32, Rank: >= 3 } weights) continue;
+            Tensor? bias = conv.HasInput(2) ? constants.GetValueOrDefault(conv.Inputs[2]) : null;
+            if (conv.HasInput(2) && bias is not { Type: DataType.Float32, Rank: 1 }) continue;
+            int m = weights.Shape[0];
+            if (bias is not null && bias.Shape[0] != m) continue;
+
+            int b = SoleConsumer(nodes, conv.Outputs[0], c);
+            if (b < 0 || removed[b]) continue;
+            GraphNode bn = nodes[b];
+            if (bn.Operator is not IBatchNormalization { TrainingMode: false } norm || bn.Operator.Name != "BatchNormalization") continue;
+            if (bn.Inputs.Length < 5 || bn.Inputs[0] != conv.Outputs[0] || bn.Outputs.Skip(1).Any(o => o.Length > 0)) continue;
+            var parameters = new float[4][];
+            bool usable = true;
+            for (int p = 0; p < 4 && usable; p++)
+            {
+                usable = bn.HasInput(p + 1) && constants.GetValueOrDefault(bn.Inputs[p + 1]) is { Type: DataType.Float32, Rank: 1 } t && t.Shape[0] == m;
+                if (usable) parameters[p] = constants[bn.Inputs[p + 1]].AsSpan<float>().ToArray();
+            }
+            if (!usable) continue;
+
+            (Tensor foldedWeights, Tensor foldedBias) = Fold(weights, bias, parameters[0], parameters[1], parameters[2], parameters[3], norm.Epsilon);
+            string weightName = UniqueName(nodes, constants, conv.Inputs[1] + "/bn_folded");
+            constants[weightName] = foldedWeights;
+            string biasName = UniqueName(nodes, constants, (conv.HasInput(2) ? conv.Inputs[2] : conv.Inputs[1] + "/bias") + "/bn_folded");
+            constants[biasName] = foldedBias;
+            nodes[c] = conv with { Inputs = [conv.Inputs[0], weightName, biasName], Outputs = [bn.Outputs[0]] };
+            removed[b] = true;
+        }
+        return nodes.Where((_, i) => !removed[i]).ToList();
+    }
+
+    /// <summary>The folded weights and bias: per output channel m, W'[m] = W[m]·s[m] and B'[m] = (B[m] − mean[m])·s[m] + β[m].</summary>
+    internal static (Tensor Weights, Tensor Bias) Fold(Tensor weights, Tensor? bias, float[] scale, float[] beta, float[] mean, float[] variance, float epsilon)
+    {
+        int m = weights.Shape[0];
+        ReadOnlySpan<float> w = weights.AsSpan<float>();
+        int perChannel = m == 0 ? 0 : w.Length / m;
+        var folded = new float[w.Length];
+        var foldedBias = new float[m];
+        for (int o = 0; o < m; o++)
+        {
+            double s = scale[o] / Math.Sqrt((double)variance[o] + epsilon);
+            for (int k = 0; k < perChannel; k++) folded[o * perChannel + k] = (float)(w[o * perChannel + k] * s);
+            double b0 = bias is null ? 0 : bias.AsSpan<float>()[o];
+            foldedBias[o] = (float)((b0 - mean[o]) * s + beta[o]);
+        }
+        return (Tensor.Create(folded, weights.Shape), Tensor.Create(foldedBias, m));
+    }
+
+    private static List<GraphNode> FuseActivations(List<GraphNode> nodes, Dictionary<string, Tensor> constants, HashSet<string> graphOutputs)
+    {
+        var removed = new bool[nodes.Count];
+        for (int c = 0; c < nodes.Count; c++)
+        {
+            GraphNode producer = nodes[c];
+            if (producer.Operator is not IFusesActivation { Activation.Kind: ActivationKind.None } fuses) continue;
+            if (producer.Outputs.Length < 1 || producer.Outputs[0].Length == 0 || graphOutputs.Contains(producer.Outputs[0])) continue;
+            int a = SoleConsumer(nodes, producer.Outputs[0], c);
+            if (a < 0 || removed[a]) continue;
+            GraphNode activation = nodes[a];
+            if (activation.Operator is not IActivationOperator act || activation.Inputs[0] != producer.Outputs[0] || activation.Outputs.Length != 1) continue;
+            bool constantParameters = true;
+            for (int i = 1; i < activation.Inputs.Length; i++)
+                constantParameters &= !activation.HasInput(i) || constants.ContainsKey(activation.Inputs[i]);
+            if (!constantParameters) continue;
+            FusedActivation? fused = act.TryGetActivation(i => activation.HasInput(i) ? constants.GetValueOrDefault(activation.Inputs[i]) : null);
+            if (fused is not { } f) continue;
+
+            string[] outputs = [.. producer.Outputs];
+            outputs[0] = activation.Outputs[0];
+            nodes[c] = producer with { Operator = fuses.WithActivation(f), Outputs = outputs };
+            removed[a] = true;
+        }
+        return nodes.Where((_, i) => !removed[i]).ToList();
+    }
+
+    /// <summary><paramref name="name"/>, or it with a number appended, so that no constant or node value has it yet.</summary>
+    private static string UniqueName(List<GraphNode> nodes, Dictionary<string, Tensor> constants, string name)
+    {
+        bool Taken(string candidate) => constants.ContainsKey(candidate) || nodes.Any(n => n.Outputs.Contains(candidate) || n.Inputs.Contains(candidate));
+        string candidate = name;
+        for (int i = 2; Taken(candidate); i++) candidate = $"{name}{i}";
+        return candidate;
     }
 }

@@ -9,11 +9,15 @@ internal static class MemoryBudget
 {
     private static readonly long AvailableBytes = Math.Max(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, 1L << 30);
 
-    /// <summary>Bytes all folded constants of one model may take together.</summary>
-    public static long ConstantBytes => AvailableBytes / 2;
+    /// <summary>
+    /// Bytes all constants computed at load (folded nodes, e.g. ConstantOfShape weights) of one model may take together:
+    /// 1 GiB (at most a quarter of memory), far above any image backbone's weights, so that a few bytes of a hostile
+    /// file cannot make the loader fill gigabytes.
+    /// </summary>
+    public static long ConstantBytes => Math.Min(AvailableBytes / 4, 1L << 30);
 
     /// <summary>Bytes one plan's working memory (arena and scratch) may take.</summary>
-    public static long WorkspaceBytes => AvailableBytes;
+    public static long WorkspaceBytes => AvailableBytes / 2;
 
     /// <summary>The product of <paramref name="shape"/>, saturating at <see cref="long.MaxValue"/> instead of overflowing.</summary>
     public static long ElementCount(ReadOnlySpan<int> shape)

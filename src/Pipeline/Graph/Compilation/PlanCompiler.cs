@@ -27,11 +27,14 @@ internal sealed class PlanCompiler
     private readonly Dictionary<string, TensorInfo> _infos = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _planKnown = new(StringComparer.Ordinal);
     private readonly List<(int Node, TensorInfo?[] Inputs, TensorInfo?[] Outputs, long Flops)> _live = [];
+    private readonly Dictionary<(int Node, int Slot), Tensor> _batchedTargets = [];
+    private readonly int _batch;
     private long _foldedBytes;
 
-    private PlanCompiler(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues)
+    private PlanCompiler(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, int batch = 0)
     {
         _graph = graph;
+        _batch = batch;
         _inputInfos = inputInfos;
         _keyedValues = keyedValues;
         for (int i = 0; i < inputInfos.Length; i++)
@@ -59,10 +62,15 @@ internal sealed class PlanCompiler
         return (compiler._infos, known, flops);
     }
 
-    /// <summary>Builds the plan computing <paramref name="outputs"/> for inputs of <paramref name="inputInfos"/>.</summary>
-    public static ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, string[] outputs, int threads, PinnedConstants pins)
+    /// <summary>
+    /// Builds the plan computing <paramref name="outputs"/> for inputs of <paramref name="inputInfos"/>. A positive
+    /// <paramref name="batch"/> says the inputs carry that many images where the model declares one: a Reshape to a
+    /// constant shape starting with 1 then reshapes each image as declared (its leading 1 becomes the batch).
+    /// </summary>
+    public static ExecutionPlan Compile(PreparedGraph graph, TensorInfo[] inputInfos, Tensor?[] keyedValues, string[] outputs, int threads,
+        PinnedConstants pins, int batch = 0)
     {
-        var compiler = new PlanCompiler(graph, inputInfos, keyedValues);
+        var compiler = new PlanCompiler(graph, inputInfos, keyedValues, batch);
         compiler.InferShapes(compiler.MarkNeeded(outputs));
         return compiler.Build(outputs, threads, pins);
     }
@@ -109,6 +117,11 @@ internal sealed class PlanCompiler
                 inputs[i] = InfoOf(node.Inputs[i]);
                 values[i] = Known(node.Inputs[i]);
                 allKnown &= values[i] is not null;
+            }
+            if (BatchedReshapeTarget(node, inputs, values) is { } target)
+            {
+                values[1] = target;
+                _batchedTargets[(n, 1)] = target;
             }
 
             if (allKnown || TryShapeOnly(node, inputs, values))
@@ -160,85 +173,130 @@ internal sealed class PlanCompiler
         return true;
     }
 
+    /// <summary>
+    /// When planning a batch for a model declared with batch 1, a Reshape of a batch-major tensor to a constant target
+    /// [1, d1, …] is the per-image reshape: each image's contiguous block maps to the same block of [B, d1, …]. This
+    /// returns that target with its leading 1 replaced by the batch (null when the pattern does not apply). The
+    /// network still checks that every output scales with the batch, and runs image by image otherwise.
+    /// </summary>
+    private Tensor? BatchedReshapeTarget(GraphNode node, TensorInfo?[] inputs, Tensor?[] values)
+    {
+        if (_batch <= 1 || node.Operator.Name != "Reshape" || inputs.Length < 2 || values[0] is not null) return null;
+        if (inputs[0] is not { Shape: [int first, ..] } || first != _batch) return null;
+        if (values[1] is not { Type: DataType.Int64, Rank: 1, Length: >= 2 } target || target.AsSpan<long>()[0] != 1) return null;
+        long[] batched = target.AsSpan<long>().ToArray();
+        batched[0] = _batch;
+        return Tensor.Create(batched, batched.Length);
+    }
+
     private Exception KeyOrFail(GraphNode node, ValueNotKnownException e)
     {
         string name = node.HasInput(e.Input) ? node.Inputs[e.Input] : "";
         var candidates = new List<int>();
         if (name.Length > 0)
             foreach (int input in _graph.InputAncestors(name))
-                if (_keyedValues[input] is null && IsKeyable(_inputInfos[input].Type)) candidates.Add(input);
+                if (_keyedValues[input] is null && IsKeyable(_inputInfos[input])) candidates.Add(input);
         if (candidates.Count > 0) return new PlanNeedsInputValuesException([.. candidates]);
         return node.Identity.Fail($"input {e.Input} ('{name}') must be known before running, but it is computed at run time", e);
     }
 
-    /// <summary>Integer (and bool) inputs may carry shapes; float inputs are data and never keyed.</summary>
-    public static bool IsKeyable(DataType type) => type is not (DataType.Float32 or DataType.Float16 or DataType.BFloat16 or DataType.Float64);
+    /// <summary>
+    /// The buffer of an input that <paramref name="node"/> may overwrite with its output 0: the operator allows it for
+    /// that input, the sizes match, no other input slot reads the same buffer, and nothing reads the buffer after this
+    /// node (its last use, over every value sharing it, is now). -1 when there is none.
+    /// </summary>
+    private static int InPlaceBuffer(GraphNode node, int time, long size, Dictionary<string, int> bufferOf, List<long> bytes, List<int> last)
+    {
+        for (int i = 0; i < node.Inputs.Length; i++)
+        {
+            if (!node.HasInput(i) || !node.Operator.CanRunInPlace(i) || !bufferOf.TryGetValue(node.Inputs[i], out int b)) continue;
+            if (bytes[b] != size || last[b] != time) continue;
+            bool sharedWithOtherSlot = false;
+            for (int j = 0; j < node.Inputs.Length; j++)
+                if (j != i && node.HasInput(j) && bufferOf.TryGetValue(node.Inputs[j], out int other) && other == b && node.Inputs[j] != node.Inputs[i])
+                    sharedWithOtherSlot = true;
+            if (!sharedWithOtherSlot) return b;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Whether a plan may be keyed on this input's contents: integer and bool inputs (shapes, axes, pads) always; float
+    /// inputs only when they are tiny vectors (a Resize's scales), never data such as images, which would make every
+    /// run a new plan.
+    /// </summary>
+    public static bool IsKeyable(TensorInfo input)
+        => input.Type is not (DataType.Float32 or DataType.Float16 or DataType.BFloat16 or DataType.Float64)
+           || (input.Shape.Length <= 1 && MemoryBudget.ElementCount(input.Shape) <= MaxKeyedFloats);
+
+    /// <summary>The most elements a float input may have and still be keyed on (rank 0 or 1 only).</summary>
+    public const int MaxKeyedFloats = 16;
 
     private ExecutionPlan Build(string[] requested, int threads, PinnedConstants pins)
     {
         int stepCount = _live.Count;
         int end = stepCount + 1; // time of the final copy-out; steps run at times 1..stepCount, inputs are copied at 0
 
-        // Buffers: one per arena value; an aliasing node's output joins its input's buffer.
+        // When each value is last read: by a later step, or by the final copy-out when requested.
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int s = 0; s < stepCount; s++)
+            foreach (string input in _graph.Nodes[_live[s].Node].Inputs)
+                if (input.Length > 0) lastUse[input] = s + 1;
+        foreach (string name in requested) lastUse[name] = end;
+        int LastUse(string name) => lastUse.GetValueOrDefault(name, -1);
+
+        // Buffers: one per arena value, except that an aliasing node's output joins its input's buffer, and an
+        // in-place node's output takes over the buffer of an input that dies at that node.
         var bufferOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var bytes = new List<long>();
         var first = new List<int>();
         var last = new List<int>();
-        int NewBuffer(long size, int time)
+        void Assign(string name, int buffer)
+        {
+            bufferOf[name] = buffer;
+            last[buffer] = Math.Max(last[buffer], LastUse(name));
+        }
+        void NewBuffer(string name, long size, int time)
         {
             bytes.Add(size);
             first.Add(time);
             last.Add(time);
-            return bytes.Count - 1;
+            Assign(name, bytes.Count - 1);
         }
-        void Use(string name, int time)
-        {
-            if (bufferOf.TryGetValue(name, out int b)) last[b] = Math.Max(last[b], time);
-        }
-
-        var requestedSet = new HashSet<string>(requested, StringComparer.Ordinal);
-        var consumed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var step in _live)
-            foreach (string input in _graph.Nodes[step.Node].Inputs)
-                if (input.Length > 0) consumed.Add(input);
 
         for (int i = 0; i < _inputInfos.Length; i++)
         {
             string name = _graph.Model.Inputs[i].Name;
-            if (_keyedValues[i] is null && (consumed.Contains(name) || requestedSet.Contains(name)))
-                bufferOf[name] = NewBuffer(MemoryBudget.Bytes(_inputInfos[i]), 0);
+            if (_keyedValues[i] is null && LastUse(name) >= 0) NewBuffer(name, MemoryBudget.Bytes(_inputInfos[i]), 0);
         }
 
         for (int s = 0; s < stepCount; s++)
         {
             int time = s + 1;
             GraphNode node = _graph.Nodes[_live[s].Node];
-            foreach (string input in node.Inputs)
-                if (input.Length > 0) Use(input, time);
-
             int alias = node.Operator.AliasedInput;
             for (int o = 0; o < node.Outputs.Length; o++)
             {
                 string name = node.Outputs[o];
                 if (_live[s].Outputs[o] is not { } info) continue;
-                bool used = consumed.Contains(name) || requestedSet.Contains(name);
-                if (!used && o > 0) continue; // an unused optional output need not be written
+                if (LastUse(name) < 0 && o > 0) continue; // an unused optional output need not be written
+                long size = MemoryBudget.Bytes(info);
                 if (o == 0 && alias >= 0)
                 {
                     if (!node.HasInput(alias)) throw node.Identity.Fail($"aliased input {alias} is missing");
-                    if (MemoryBudget.Bytes(info) != MemoryBudget.Bytes(InfoOf(node.Inputs[alias])))
+                    if (size != MemoryBudget.Bytes(InfoOf(node.Inputs[alias])))
                         throw node.Identity.Fail($"output 0 reinterprets input {alias} but their sizes differ");
-                    if (bufferOf.TryGetValue(node.Inputs[alias], out int shared))
-                    {
-                        bufferOf[name] = shared;
-                        last[shared] = Math.Max(last[shared], time);
-                    }
+                    if (bufferOf.TryGetValue(node.Inputs[alias], out int shared)) Assign(name, shared);
                     continue; // an alias of a constant stays a constant: resolved below
                 }
-                bufferOf[name] = NewBuffer(MemoryBudget.Bytes(info), time);
+                if (o == 0 && InPlaceBuffer(node, time, size, bufferOf, bytes, last) is int reused and >= 0)
+                {
+                    Assign(name, reused);
+                    continue;
+                }
+                NewBuffer(name, size, time);
             }
         }
-        foreach (string name in requested) Use(name, end);
 
         var lifetimes = new BufferLifetime[bytes.Count];
         for (int b = 0; b < lifetimes.Length; b++) lifetimes[b] = new BufferLifetime(bytes[b], first[b], last[b]);
@@ -273,7 +331,7 @@ internal sealed class PlanCompiler
             for (int i = 0; i < inputs.Length; i++)
             {
                 if (!node.HasInput(i)) { inputs[i] = BufferRef.Absent; continue; }
-                constants[i] = Known(node.Inputs[i]);
+                constants[i] = _batchedTargets.GetValueOrDefault((n, i)) ?? Known(node.Inputs[i]);
                 inputs[i] = RefOf(node.Inputs[i]);
             }
             var outputs = new BufferRef[node.Outputs.Length];

@@ -40,19 +40,21 @@ internal static class ConformanceRunner
             using Network network = Network.Load(modelPath, options);
             foreach (string set in sets)
             {
-                Tensor?[] inputs = ReadNumbered(set, "input", network.Inputs.Select(i => i.Name).ToArray(), out string?[] inputNames);
-                Tensor?[] expected = ReadNumbered(set, "output", network.Outputs.Select(o => o.Name).ToArray(), out string?[] outputNames);
+                object?[] inputs = ReadNumbered(set, "input", network.Inputs, out string?[] inputNames);
+                object?[] expected = ReadNumbered(set, "output", network.Outputs, out string?[] outputNames);
                 if (inputs.Length != network.Inputs.Count)
                     return Fail($"{Path.GetFileName(set)} has {inputs.Length} inputs but the model declares {network.Inputs.Count}");
+                if (expected.Length > network.Outputs.Count)
+                    return Fail($"{Path.GetFileName(set)} has {expected.Length} outputs but the model declares {network.Outputs.Count}");
 
-                var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-                for (int i = 0; i < inputs.Length; i++) feeds[inputNames[i] ?? network.Inputs[i].Name] = inputs[i]!;
+                var feeds = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (int i = 0; i < inputs.Length; i++) feeds[inputNames[i] ?? network.Inputs[i].Name] = inputs[i];
                 string[] wanted = outputNames.Select((n, i) => n ?? network.Outputs[i].Name).ToArray();
-                IReadOnlyDictionary<string, Tensor> actual = network.Run(feeds, wanted);
+                IReadOnlyDictionary<string, object?> actual = network.RunValues(feeds, wanted);
 
                 for (int o = 0; o < wanted.Length; o++)
                 {
-                    Comparison c = TensorComparison.Compare(expected[o]!, actual[wanted[o]], tolerance);
+                    Comparison c = CompareValues(expected[o], actual[wanted[o]], tolerance);
                     maxAbs = Max(maxAbs, c.MaxAbsError);
                     maxRel = Max(maxRel, c.MaxRelError);
                     if (!c.Passed) return Fail($"{Path.GetFileName(set)} output '{wanted[o]}': {c.Mismatch} ({tolerance})");
@@ -129,24 +131,99 @@ internal static class ConformanceRunner
     }
 
     /// <summary>
-    /// Reads <c>{prefix}_0.pb</c>, <c>{prefix}_1.pb</c>, … in numeric order. Each tensor's name, when it is one of
-    /// <paramref name="declared"/>, says which value it is; otherwise its position does.
+    /// Reads <c>{prefix}_0.pb</c>, <c>{prefix}_1.pb</c>, … in numeric order: a TensorProto, or for a sequence or optional
+    /// declaration a SequenceProto (→ a list of tensors) or OptionalProto (→ its value, or null when empty). Each value's
+    /// name, when it is one of <paramref name="declared"/>, says which value it is; otherwise its position does.
     /// </summary>
-    private static Tensor?[] ReadNumbered(string set, string prefix, string[] declared, out string?[] names)
+    private static object?[] ReadNumbered(string set, string prefix, IReadOnlyList<TensorDeclaration> declared, out string?[] names)
     {
         string[] files = Directory.GetFiles(set, prefix + "_*.pb")
             .OrderBy(f => int.TryParse(Path.GetFileNameWithoutExtension(f)[(prefix.Length + 1)..], out int n) ? n : int.MaxValue)
             .ToArray();
-        var tensors = new Tensor?[files.Length];
+        var values = new object?[files.Length];
         names = new string?[files.Length];
         for (int i = 0; i < files.Length; i++)
         {
-            TensorProto proto = ParseTensorFile(files[i]);
-            tensors[i] = OnnxTensorReader.Read(proto, $"'{Path.GetFileName(files[i])}'", Path.GetFileName(files[i]));
-            names[i] = declared.Contains(proto.Name) ? proto.Name : null;
+            string file = Path.GetFileName(files[i]);
+            string? kind = i < declared.Count ? declared[i].NonTensorType : null;
+            byte[] bytes = File.ReadAllBytes(files[i]);
+            string valueName;
+            try
+            {
+                if (kind is null)
+                {
+                    TensorProto proto = TensorProto.Parser.ParseFrom(bytes);
+                    values[i] = OnnxTensorReader.Read(proto, $"'{file}'", file);
+                    valueName = proto.Name;
+                }
+                else if (kind.StartsWith("sequence", StringComparison.Ordinal))
+                {
+                    SequenceProto proto = SequenceProto.Parser.ParseFrom(bytes);
+                    values[i] = FromSequence(proto, file);
+                    valueName = proto.Name;
+                }
+                else
+                {
+                    OptionalProto proto = OptionalProto.Parser.ParseFrom(bytes);
+                    values[i] = FromOptional(proto, file);
+                    valueName = proto.Name;
+                }
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new InvalidModelException($"not a serialized {(kind is null ? "TensorProto" : kind)} ({e.Message})", file, inner: e);
+            }
+            names[i] = declared.Any(d => d.Name == valueName) ? valueName : null;
         }
-        return tensors;
+        return values;
     }
+
+    private static Tensor[] FromSequence(SequenceProto proto, string file)
+    {
+        if (proto.SequenceValues.Count > 0 || proto.OptionalValues.Count > 0 || proto.SparseTensorValues.Count > 0)
+            throw new InvalidModelException("only sequences of tensors are supported", file);
+        return proto.TensorValues.Select((t, k) => OnnxTensorReader.Read(t, $"sequence element {k}", file)).ToArray();
+    }
+
+    private static object? FromOptional(OptionalProto proto, string file)
+        => proto.TensorValue is { } t ? OnnxTensorReader.Read(t, "optional value", file)
+            : proto.SequenceValue is { } s ? FromSequence(s, file)
+            : proto.OptionalValue is not null || proto.SparseTensorValue is not null
+                ? throw new InvalidModelException("only optional tensors and sequences are supported", file)
+                : null;
+
+    /// <summary>Compares a tensor, a sequence of tensors (element by element) or an empty optional (null).</summary>
+    private static Comparison CompareValues(object? expected, object? actual, Tolerance tolerance)
+    {
+        switch (expected, actual)
+        {
+            case (null, null):
+                return new Comparison(true, 0, 0, null);
+            case (Tensor e, Tensor a):
+                return TensorComparison.Compare(e, a, tolerance);
+            case (IReadOnlyList<Tensor> e, IReadOnlyList<Tensor> a):
+                if (e.Count != a.Count) return new Comparison(false, double.NaN, double.NaN, $"sequence has {a.Count} elements, expected {e.Count}");
+                double maxAbs = 0, maxRel = 0;
+                for (int k = 0; k < e.Count; k++)
+                {
+                    Comparison c = TensorComparison.Compare(e[k], a[k], tolerance);
+                    if (!c.Passed) return c with { Mismatch = $"sequence element {k}: {c.Mismatch}" };
+                    maxAbs = Math.Max(maxAbs, c.MaxAbsError);
+                    maxRel = Math.Max(maxRel, c.MaxRelError);
+                }
+                return new Comparison(true, maxAbs, maxRel, null);
+            default:
+                return new Comparison(false, double.NaN, double.NaN, $"got {Describe(actual)}, expected {Describe(expected)}");
+        }
+    }
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "an empty optional",
+        Tensor t => $"a tensor {t}",
+        IReadOnlyList<Tensor> l => $"a sequence of {l.Count} tensors",
+        _ => value.GetType().Name,
+    };
 
     private static double Max(double a, double b) => double.IsNaN(b) ? a : double.IsNaN(a) ? b : Math.Max(a, b);
 }

@@ -13,7 +13,7 @@ internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs
 
 /// <summary>
 /// Everything needed to run a graph for fixed input shapes: the kernels in order, every buffer's place, and the
-/// workspaces. Immutable once built, so any number of threads may <see cref="Execute"/> it at once, each in its own
+/// workspaces. Immutable once built, so any number of threads may <c>Execute</c> it at once, each in its own
 /// workspace.
 /// </summary>
 internal sealed class ExecutionPlan : IDisposable
@@ -78,7 +78,13 @@ internal sealed class ExecutionPlan : IDisposable
     /// <see cref="InputInfos"/>' size, <paramref name="outputs"/> one address per requested output of
     /// <see cref="OutputInfos"/>' size; both stay pinned by the caller for the call. Allocates nothing.
     /// </summary>
-    public unsafe void Execute(ReadOnlySpan<nint> inputs, ReadOnlySpan<nint> outputs, WorkerPool pool)
+    public void Execute(ReadOnlySpan<nint> inputs, ReadOnlySpan<nint> outputs, WorkerPool pool) => Execute(inputs, outputs, pool, null);
+
+    /// <summary>
+    /// <see cref="Execute(ReadOnlySpan{nint}, ReadOnlySpan{nint}, WorkerPool)"/>, adding each step's elapsed
+    /// <see cref="System.Diagnostics.Stopwatch"/> ticks to <paramref name="stepTicks"/> (one slot per step) when given.
+    /// </summary>
+    public unsafe void Execute(ReadOnlySpan<nint> inputs, ReadOnlySpan<nint> outputs, WorkerPool pool, long[]? stepTicks)
     {
         Workspace workspace = _workspaces.Rent();
         try
@@ -95,8 +101,9 @@ internal sealed class ExecutionPlan : IDisposable
             Span<nint> outPointers = stackalloc nint[_maxOutputs];
             Span<long> outBytes = stackalloc long[_maxOutputs];
             nint scratch = arena + (nint)ScratchOffset;
-            foreach (PlanStep step in _steps)
+            for (int s = 0; s < _steps.Length; s++)
             {
+                PlanStep step = _steps[s];
                 BufferRef[] ins = step.Inputs, outs = step.Outputs;
                 for (int i = 0; i < ins.Length; i++)
                 {
@@ -110,7 +117,9 @@ internal sealed class ExecutionPlan : IDisposable
                 }
                 var io = new KernelIO(inPointers[..ins.Length], inBytes[..ins.Length], outPointers[..outs.Length], outBytes[..outs.Length],
                     scratch, ScratchBytes, pool);
+                long start = stepTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
                 step.Kernel.Run(io);
+                if (stepTicks is not null) stepTicks[s] += System.Diagnostics.Stopwatch.GetTimestamp() - start;
             }
 
             for (int o = 0; o < _outputs.Length; o++)

@@ -192,6 +192,17 @@ internal static class OnnxModelReader
         };
     }
 
+    /// <summary>A type in ONNX's notation, e.g. <c>optional(sequence(tensor(Float32)))</c>.</summary>
+    private static string DescribeType(TypeProto? type, int depth = 0) => depth > 8 || type is null ? "?" : type.ValueCase switch
+    {
+        TypeProto.ValueOneofCase.TensorType => $"tensor({(DataType)type.TensorType.ElemType})",
+        TypeProto.ValueOneofCase.SequenceType => $"sequence({DescribeType(type.SequenceType.ElemType, depth + 1)})",
+        TypeProto.ValueOneofCase.OptionalType => $"optional({DescribeType(type.OptionalType.ElemType, depth + 1)})",
+        TypeProto.ValueOneofCase.MapType => "map",
+        TypeProto.ValueOneofCase.SparseTensorType => "sparse tensor",
+        _ => "value of no known type",
+    };
+
     private static TensorDeclaration Declaration(ValueInfoProto info, string what, bool requireType, string? file)
     {
         InvalidModelException Fail(string reason) => new($"{what} '{info.Name}': {reason}", file);
@@ -201,8 +212,26 @@ internal static class OnnxModelReader
             if (requireType) throw Fail("has no type");
             return new TensorDeclaration(info.Name, DataType.Undefined, null, null);
         }
+        if (type.ValueCase is TypeProto.ValueOneofCase.SequenceType or TypeProto.ValueOneofCase.OptionalType)
+        {
+            // Sequences and optionals only pass through Identity nodes; the network checks that when it loads.
+            TypeProto inner = type;
+            for (int depth = 0; inner.ValueCase != TypeProto.ValueOneofCase.TensorType; depth++)
+            {
+                TypeProto? next = inner.ValueCase switch
+                {
+                    TypeProto.ValueOneofCase.SequenceType => inner.SequenceType.ElemType,
+                    TypeProto.ValueOneofCase.OptionalType => inner.OptionalType.ElemType,
+                    _ => null,
+                };
+                if (next is null || depth > 8) throw Fail($"has an unsupported type {DescribeType(type)}");
+                inner = next;
+            }
+            DataType element = inner.TensorType.ElemType == 0 ? DataType.Undefined : OnnxTensorReader.ToDataType(inner.TensorType.ElemType, Fail);
+            return new TensorDeclaration(info.Name, element, null, null) { NonTensorType = DescribeType(type) };
+        }
         if (type.ValueCase != TypeProto.ValueOneofCase.TensorType)
-            throw Fail($"is a {type.ValueCase switch { TypeProto.ValueOneofCase.SequenceType => "sequence", TypeProto.ValueOneofCase.MapType => "map", TypeProto.ValueOneofCase.OptionalType => "optional", TypeProto.ValueOneofCase.SparseTensorType => "sparse tensor", _ => "non-tensor" }}; only tensors are supported");
+            throw Fail($"is a {DescribeType(type)}; only tensors (and sequences or optionals passed through Identity) are supported");
 
         TypeProto.Types.Tensor tensor = type.TensorType;
         DataType elementType = !tensor.HasElemType || tensor.ElemType == 0

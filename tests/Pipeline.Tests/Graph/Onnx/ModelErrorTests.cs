@@ -155,7 +155,14 @@ public sealed class ModelErrorTests
     {
         var sequence = new OnnxBuilder().Input("x", DataType.Float32, 1).Node("TScale", ["x"], ["y"]).Output("y");
         sequence.Model.Graph.Input[0].Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence() };
-        Assert.Contains("is a sequence; only tensors are supported", LoadFails(sequence).Message);
+        Assert.Contains("graph input 'x': has an unsupported type sequence(?)", LoadFails(sequence).Message);
+
+        // A sequence input may only pass through Identity nodes.
+        var consumed = new OnnxBuilder().Input("x", DataType.Float32, 1).Node("TScale", ["x"], ["y"], "scale").Output("y");
+        consumed.Model.Graph.Input[0].Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } } };
+        var e = LoadFails(consumed);
+        Assert.Equal("scale", e.Node);
+        Assert.Contains("input 'x' is a sequence(tensor(Float32)); only Identity can take a sequence or optional value", e.Message);
 
         var twice = new OnnxBuilder().Input("x", DataType.Float32, 1)
             .Node("TScale", ["x"], ["y"], "one").Node("TScale", ["x"], ["y"], "two").Output("y");

@@ -1,0 +1,265 @@
+using System.Security.Cryptography;
+using System.Text;
+using Pipeline.Featurizers.Pooling;
+using Pipeline.Graph;
+using Pipeline.Imaging;
+using Pipeline.Imaging.Processing;
+using Pipeline.Tensors;
+using Pipeline.Tensors.Parallelism;
+
+namespace Pipeline.Featurizers.Backbones;
+
+/// <summary>
+/// A pretrained backbone cut at one or more taps: images are preprocessed in parallel into a batch, the backbone runs
+/// once per batch up to the taps, and each image's feature maps are pooled, L2-normalized as asked and concatenated.
+/// With <see cref="BackboneSpec.MirrorAverage"/> the mirrored batch runs too and the two vectors are averaged.
+/// </summary>
+internal sealed class BackboneFeaturizer : IFeaturizer
+{
+    /// <summary>Bumped whenever pooling or assembly changes the features (part of the fingerprint).</summary>
+    internal const int AlgorithmVersion = 1;
+
+    private readonly Network _network;
+    private readonly bool _ownsNetwork;
+    private readonly BackboneSpec _spec;
+    private readonly PoolingSpec _pooling;
+    private readonly TapShape[] _taps;
+    private readonly string[] _tapNames;
+    private readonly WorkerPool _pool;
+    private readonly int _batchSize;
+
+    private BackboneFeaturizer(Network network, bool ownsNetwork, BackboneSpec spec, TapShape[] taps, string backboneSha256, FeaturizerOptions options)
+    {
+        _network = network;
+        _ownsNetwork = ownsNetwork;
+        _spec = spec;
+        _pooling = spec.PoolingSpec;
+        _taps = taps;
+        _tapNames = taps.Select(t => t.Name).ToArray();
+        Preprocessing = spec.Preprocessing!;
+        Dimension = checked(taps.Sum(t => _pooling.Dimension(t.Channels)));
+        BackboneSha256 = backboneSha256;
+        _batchSize = options.BatchSize;
+        _pool = new WorkerPool(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        Fingerprint = FeaturizerFingerprint.Compute("backbone", AlgorithmVersion, Encoding.UTF8.GetBytes(backboneSha256), Encoding.UTF8.GetBytes(spec.ToJson()));
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public string Fingerprint { get; }
+
+    /// <inheritdoc/>
+    public ImagePreprocessing Preprocessing { get; }
+
+    /// <inheritdoc/>
+    public FeaturizerSpec Spec => _spec;
+
+    /// <inheritdoc/>
+    public ReadOnlyMemory<byte> State => ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>The backbone file's SHA-256 (lowercase hex).</summary>
+    public string BackboneSha256 { get; }
+
+    /// <summary>The resolved taps: names, channels and map sizes.</summary>
+    internal IReadOnlyList<TapShape> Taps => _taps;
+
+    /// <summary>
+    /// Loads <paramref name="backbone"/> (ONNX or TFLite bytes) and resolves what <paramref name="spec"/> leaves open:
+    /// the taps (spec, else the registry's hint, else auto-detected) and the preprocessing (spec, else the model's own
+    /// uint8 input, else the registry entry, else ImageNet's), with layout, size and element type always those the
+    /// model's input declares.
+    /// </summary>
+    public static BackboneFeaturizer Create(byte[] backbone, BackboneSpec? spec, BackboneEntry? entry, FeaturizerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        options ??= FeaturizerOptions.Default;
+        options.Validate();
+        string sha = Convert.ToHexStringLower(SHA256.HashData(backbone));
+        Network network = Network.Load(backbone, new NetworkOptions { Threads = options.Threads });
+        try
+        {
+            return Create(network, ownsNetwork: true, sha, spec ?? new BackboneSpec(), entry, options);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    internal static BackboneFeaturizer Create(Network network, bool ownsNetwork, string backboneSha256, BackboneSpec spec, BackboneEntry? entry, FeaturizerOptions options)
+    {
+        spec.Validate();
+        if (network.Inputs.Count != 1)
+            throw new InvalidModelException($"a backbone needs exactly one (image) input; this model has {network.Inputs.Count}", network.Graph.Model.File);
+        ImagePreprocessing preprocessing = ResolvePreprocessing(network.Inputs[0], spec.Preprocessing, entry?.Preprocessing, network.Graph.Model.File);
+        GraphView graph = GraphView.Of(network);
+        string[] names = spec.Taps.Count > 0 ? spec.Taps.Select(t => TapFinder.Resolve(graph, t)).ToArray()
+            : entry?.TapHint is { } hint ? [TapFinder.Resolve(graph, hint)]
+            : [TapFinder.Find(graph)];
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length) throw new ArgumentException("A tap is named twice.", nameof(spec));
+        TapShape[] taps = names.Select(n => TapShape.Of(graph, n, spec.Layout)).ToArray();
+        BackboneSpec resolved = spec with { Taps = names, Preprocessing = preprocessing };
+        return new BackboneFeaturizer(network, ownsNetwork, resolved, taps, backboneSha256, options);
+    }
+
+    /// <summary>The preprocessing, fitted to what the model's input declares.</summary>
+    internal static ImagePreprocessing ResolvePreprocessing(TensorDeclaration input, ImagePreprocessing? explicitSpec, ImagePreprocessing? registry, string? file)
+    {
+        IReadOnlyList<int>? shape = input.Shape;
+        if (shape is not { Count: 4 })
+            throw new InvalidModelException($"the backbone's input '{input}' is not a 4-D image batch", file);
+        TensorLayout layout = shape[1] is 1 or 3 ? TensorLayout.Chw : shape[3] is 1 or 3 ? TensorLayout.Hwc
+            : throw new InvalidModelException($"the backbone's input '{input}' has neither 3 channels first (NCHW) nor last (NHWC)", file);
+        int channels = layout == TensorLayout.Chw ? shape[1] : shape[3];
+        int height = layout == TensorLayout.Chw ? shape[2] : shape[1], width = layout == TensorLayout.Chw ? shape[3] : shape[2];
+        TensorElementType element = input.Type switch
+        {
+            DataType.Float32 => TensorElementType.Float32,
+            DataType.UInt8 => TensorElementType.UInt8,
+            _ => throw new InvalidModelException($"the backbone's input '{input}' is {input.Type}; float32 and uint8 inputs are supported", file),
+        };
+
+        ImagePreprocessing result;
+        if (explicitSpec is not null)
+        {
+            result = explicitSpec;
+            if (explicitSpec.Layout != layout || explicitSpec.ElementType != element
+                || (height > 0 && explicitSpec.Height != height) || (width > 0 && explicitSpec.Width != width))
+                throw new ArgumentException($"The preprocessing ({explicitSpec.Width}x{explicitSpec.Height} {explicitSpec.Layout} {explicitSpec.ElementType}) does not fit the backbone's input '{input}'.");
+        }
+        else if (element == TensorElementType.UInt8)
+        {
+            // The model declares its own input mapping (TFLite input quantization): it takes raw RGB samples.
+            result = (registry ?? new ImagePreprocessing()) with { ElementType = TensorElementType.UInt8, Normalization = PixelNormalization.Raw };
+        }
+        else
+        {
+            result = registry ?? new ImagePreprocessing();
+        }
+        result = result with
+        {
+            Layout = layout,
+            ElementType = element,
+            Channels = channels == 1 ? ChannelOrder.Gray : result.Channels == ChannelOrder.Gray ? ChannelOrder.Rgb : result.Channels,
+            Width = width > 0 ? width : result.Width,
+            Height = height > 0 ? height : result.Height,
+        };
+        result.Validate();
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public void Featurize(Image image, Span<float> features)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        Featurize([image], features);
+    }
+
+    /// <inheritdoc/>
+    public void Featurize(IReadOnlyList<Image> images, Span<float> features)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (features.Length != (long)images.Count * Dimension)
+            throw new ArgumentException($"The destination must hold {images.Count} × {Dimension} features, not {features.Length}.", nameof(features));
+        for (int start = 0; start < images.Count; start += _batchSize)
+        {
+            int count = Math.Min(_batchSize, images.Count - start);
+            Span<float> rows = features.Slice(start * Dimension, count * Dimension);
+            RunBatch(images, start, count, mirror: false, rows);
+            if (_spec.MirrorAverage)
+            {
+                float[] mirrored = new float[rows.Length];
+                RunBatch(images, start, count, mirror: true, mirrored);
+                for (int i = 0; i < rows.Length; i++) rows[i] = 0.5f * (rows[i] + mirrored[i]);
+                if (_spec.Normalization is L2Normalization.Final or L2Normalization.Both)
+                    for (int r = 0; r < count; r++) SpatialPooling.L2Normalize(rows.Slice(r * Dimension, Dimension));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _pool.Dispose();
+        if (_ownsNetwork) _network.Dispose();
+    }
+
+    private void RunBatch(IReadOnlyList<Image> images, int start, int count, bool mirror, Span<float> rows)
+    {
+        Tensor input = Tensor.Zeros(Preprocessing.ElementType == TensorElementType.UInt8 ? DataType.UInt8 : DataType.Float32, Preprocessing.Shape(count));
+        var prepare = new PrepareBody(Preprocessing, images, start, input, mirror);
+        _pool.For(count, ref prepare);
+
+        IReadOnlyList<Tensor> maps = _network.Run(input, _tapNames);
+        int offset = 0;
+        for (int t = 0; t < _taps.Length; t++)
+        {
+            TapShape tap = _taps[t];
+            Tensor map = maps[t];
+            if (map.Type != DataType.Float32)
+                throw new InvalidModelException($"tap '{tap.Name}' is {map.Type}; pick a float32 value (e.g. after DequantizeLinear)");
+            ReadOnlySpan<float> values = map.AsSpan<float>();
+            int perImage = tap.Channels * tap.Height * tap.Width, width = _pooling.Dimension(tap.Channels);
+            if (values.Length != (long)perImage * count)
+                throw new InvalidModelException($"tap '{tap.Name}' has {values.Length} values for {count} images; expected {perImage} each");
+            for (int i = 0; i < count; i++)
+            {
+                Span<float> destination = rows.Slice(i * Dimension + offset, width);
+                SpatialPooling.Pool(_pooling, new FeatureMap(values.Slice(i * perImage, perImage), tap.Channels, tap.Height, tap.Width, tap.Layout), destination);
+                if (_spec.Normalization is L2Normalization.PerTap or L2Normalization.Both) SpatialPooling.L2Normalize(destination);
+            }
+            offset += width;
+        }
+        if (_spec.Normalization is L2Normalization.Final or L2Normalization.Both)
+            for (int i = 0; i < count; i++) SpatialPooling.L2Normalize(rows.Slice(i * Dimension, Dimension));
+    }
+
+    private readonly struct PrepareBody(ImagePreprocessing preprocessing, IReadOnlyList<Image> images, int start, Tensor input, bool mirror) : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int n = preprocessing.ElementCount;
+            if (preprocessing.ElementType == TensorElementType.UInt8)
+                preprocessing.Apply(images[start + index], input.AsSpan<byte>().Slice(index * n, n), mirror);
+            else
+                preprocessing.Apply(images[start + index], input.AsSpan<float>().Slice(index * n, n), mirror);
+        }
+    }
+}
+
+/// <summary>A tap's feature map per image: channels, height, width and layout (a 2-D value is C × 1 × 1).</summary>
+internal sealed record TapShape(string Name, int Channels, int Height, int Width, FeatureLayout Layout)
+{
+    public static TapShape Of(GraphView graph, string name, FeatureMapLayout layout)
+    {
+        int[] shape = graph.Values[name].Shape;
+        if (shape.Length == 2) return new TapShape(name, shape[1], 1, 1, FeatureLayout.ChannelsFirst);
+        if (shape.Length != 4)
+            throw new InvalidModelException($"tap '{name}' has shape [{string.Join(",", shape)}]; a tap must be a 4-D feature map or a 2-D vector per image");
+        bool last = layout switch
+        {
+            FeatureMapLayout.Nhwc => true,
+            FeatureMapLayout.Nchw => false,
+            _ => IsTransposedToChannelsLast(graph, name),
+        };
+        return last
+            ? new TapShape(name, shape[3], shape[1], shape[2], FeatureLayout.ChannelsLast)
+            : new TapShape(name, shape[1], shape[2], shape[3], FeatureLayout.ChannelsFirst);
+    }
+
+    /// <summary>
+    /// Both importers keep 4-D values in NCHW; only a Transpose that moves the channels last (the TFLite importer's
+    /// graph outputs, or an exported TensorFlow graph) makes an NHWC value.
+    /// </summary>
+    private static bool IsTransposedToChannelsLast(GraphView graph, string name)
+    {
+        if (!graph.Producers.TryGetValue(name, out NodeView? node) || !node.OpType.Equals("Transpose", StringComparison.OrdinalIgnoreCase)) return false;
+        List<string> data = graph.DataInputs(node);
+        if (data.Count != 1 || graph.Values[data[0]].Shape is not { Length: 4 } input) return false;
+        int[] output = graph.Values[name].Shape;
+        return output[1] == input[2] && output[2] == input[3] && output[3] == input[1] && !(input[1] == input[2] && input[2] == input[3]);
+    }
+}

@@ -1,0 +1,21 @@
+namespace Pipeline.Featurizers;
+
+/// <summary>How a featurizer runs; none of these settings changes the features it computes.</summary>
+public sealed record FeaturizerOptions
+{
+    /// <summary>The defaults: every processor, batches of 8.</summary>
+    public static FeaturizerOptions Default { get; } = new();
+
+    /// <summary>Threads to use, the caller's included; 0 (default) means one per processor.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Images per backbone run (default 8: large enough to amortize each layer's setup, small enough to stay in cache).</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a negative thread count or a batch size outside 1 to 256.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Threads);
+        if (BatchSize is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be 1 to 256.");
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Pipeline.Featurizers.Backbones;
+using Pipeline.Featurizers.FilterBank;
+
+namespace Pipeline.Featurizers;
+
+/// <summary>
+/// What a featurizer is, as data: the JSON object a model package stores under <c>featurizer</c>. The
+/// <c>kind</c> property says which featurizer (<c>backbone</c> or <c>filterBank</c>); names are camelCase, enums are
+/// strings. Together with the featurizer's state bytes (and the backbone file) it rebuilds the same featurizer.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(BackboneSpec), "backbone")]
+[JsonDerivedType(typeof(FilterBankSpec), "filterBank")]
+public abstract record FeaturizerSpec
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowOutOfOrderMetadataProperties = true,
+    };
+
+    /// <summary>The version of this kind's spec format; a reader refuses versions newer than it knows.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>Checks every field.</summary>
+    /// <exception cref="ArgumentException">Naming the first invalid field and its value.</exception>
+    public abstract void Validate();
+
+    /// <summary>The spec as compact JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>The spec as a JSON element (for a model package's manifest).</summary>
+    public JsonElement ToJsonElement() => JsonSerializer.SerializeToElement(this, JsonOptions);
+
+    /// <summary>Reads and validates a spec written by <see cref="ToJson"/>.</summary>
+    /// <exception cref="JsonException">Malformed JSON, an unknown kind or property, a newer version, or an invalid field.</exception>
+    public static FeaturizerSpec FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Checked(JsonSerializer.Deserialize<FeaturizerSpec>(json, JsonOptions));
+    }
+
+    /// <inheritdoc cref="FromJson(string)"/>
+    public static FeaturizerSpec FromJson(JsonElement json) => Checked(json.Deserialize<FeaturizerSpec>(JsonOptions));
+
+    /// <summary>The newest version of this kind's format the library reads.</summary>
+    protected abstract int CurrentVersion { get; }
+
+    private static FeaturizerSpec Checked(FeaturizerSpec? spec)
+    {
+        if (spec is null) throw new JsonException("The featurizer spec is null.");
+        if (spec.Version < 1 || spec.Version > spec.CurrentVersion)
+            throw new JsonException($"Featurizer spec version {spec.Version} is not supported (this library reads 1 to {spec.CurrentVersion}); upgrade the library to load this model.");
+        try
+        {
+            spec.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new JsonException($"Invalid featurizer spec: {e.Message}", e);
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Pipeline.Graph;
+using Pipeline.Tensors;
+
+namespace Trainer.Commands;
+
+/// <summary>
+/// <c>bench --model &lt;file&gt;</c>: times one forward pass on a fixed input (element i = sin(i·0.001), as the ONNX
+/// Runtime anchor in shared/anchors/ort/bench.js does) and prints the min and median time and images per second.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "The .onnx model.", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Images per run.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Threads per run (0: one per processor).", DefaultValueFactory = _ => 2 };
+        var iterations = new Option<int>("--iters") { Description = "Timed runs.", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first.", DefaultValueFactory = _ => 3 };
+        var profile = new Option<bool>("--profile") { Description = "Also time each node over the timed runs and print the total per op type." };
+        var command = new Command("bench", "Time a model's forward pass on a fixed input.");
+        foreach (Option option in new Option[] { model, batch, threads, iterations, warmup, profile }) command.Options.Add(option);
+        CommandKit.SetAction(command, (output, parse) =>
+        {
+            FileInfo file = parse.GetValue(model)!;
+            int b = parse.GetValue(batch), t = parse.GetValue(threads), n = parse.GetValue(iterations), w = parse.GetValue(warmup);
+            if (b < 1) throw new ArgumentException("--batch must be at least 1.");
+            if (t < 0) throw new ArgumentException("--threads must not be negative.");
+            if (n < 1) throw new ArgumentException("--iters must be at least 1.");
+            if (w < 0) throw new ArgumentException("--warmup must not be negative.");
+
+            using Network network = Network.Load(file.FullName, new NetworkOptions { Threads = t });
+            if (network.Inputs.Count != 1 || network.Inputs[0].Type != DataType.Float32)
+                throw new ArgumentException($"{file.Name}: bench needs a model with one float input; it has {string.Join(", ", network.Inputs)}.");
+            int[] shape = network.DeclaredInputs(b)[0].Shape;
+            var input = new float[Pipeline.Graph.Compilation.MemoryBudget.ElementCount(shape)];
+            for (int i = 0; i < input.Length; i++) input[i] = MathF.Sin(i * 0.001f);
+
+            var compile = Stopwatch.StartNew();
+            var result = new float[Tensor.ElementCount(network.GetOutputShape(shape))];
+            network.Run(input, shape, result);
+            compile.Stop();
+
+            for (int i = 0; i < w; i++) network.Run(input, shape, result);
+            var times = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                network.Run(input, shape, result);
+                times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+            Array.Sort(times);
+            double min = times[0], median = times[n / 2], perSecond = 1000.0 * b / median;
+            output.Write(string.Create(CultureInfo.InvariantCulture,
+                $"{file.Name}: batch {b}, {network.Threads} threads, {n} runs: median {median:0.###} ms, min {min:0.###} ms, {perSecond:0.##} images/s (first run, planning included: {compile.Elapsed.TotalMilliseconds:0} ms)"),
+                new
+                {
+                    engine = "pipeline",
+                    model = file.Name,
+                    batch = b,
+                    threads = network.Threads,
+                    iterations = n,
+                    warmup = w,
+                    medianMs = Math.Round(median, 3),
+                    minMs = Math.Round(min, 3),
+                    imagesPerSecond = Math.Round(perSecond, 2),
+                    firstRunMs = Math.Round(compile.Elapsed.TotalMilliseconds, 3),
+                });
+            if (parse.GetValue(profile)) Profile(output, network, input, shape, n);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Runs the plan <paramref name="runs"/> more times with per-step timers and prints the share of each op type.</summary>
+    private static void Profile(CommandOutput output, Network network, float[] input, int[] shape, int runs)
+    {
+        (IReadOnlyList<Pipeline.Graph.Execution.PlanStep> steps, double[] ms, bool perImage) = network.Profile(input, shape, runs);
+        if (perImage) output.Text("profile: this batch runs image by image; the times are for one image");
+        double total = ms.Sum();
+        var byOp = steps.Select((s, k) => (Op: s.Node.Operator.Name + (s.Node.Operator is IFusesActivation { Activation.Kind: not Pipeline.Tensors.Kernels.ActivationKind.None } ? " (fused)" : ""), Ms: ms[k]))
+            .GroupBy(p => p.Op).Select(g => (Op: g.Key, Count: g.Count(), Ms: g.Sum(p => p.Ms))).OrderByDescending(g => g.Ms);
+        output.Text(string.Create(CultureInfo.InvariantCulture, $"profile: {steps.Count} kernels, {total:0.###} ms per run inside kernels"));
+        foreach ((string op, int count, double opMs) in byOp)
+            output.Write(string.Create(CultureInfo.InvariantCulture, $"  {opMs,9:0.###} ms {100 * opMs / total,5:0.0}%  {count,4} x {op}"),
+                new { profile = op, nodes = count, ms = Math.Round(opMs, 4), share = Math.Round(opMs / total, 4) });
+    }
+}

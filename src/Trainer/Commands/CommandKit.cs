@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Pipeline.Graph;
+using Pipeline.Imaging;
+
+namespace Trainer.Commands;
+
+/// <summary>
+/// The plumbing every command shares: the <c>--json</c> option, a writer that prints either human lines or one JSON
+/// object per line (camelCase keys), and the mapping from exceptions to stderr messages and <see cref="ExitCodes"/>.
+/// A command builds its options, then calls <see cref="SetAction"/> with a body that returns an exit code.
+/// </summary>
+internal static class CommandKit
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DictionaryKeyPolicy = null,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The <c>--json</c> flag, shared by every command.</summary>
+    public static Option<bool> JsonOption { get; } = new("--json") { Description = "Print one JSON object per line (camelCase keys) instead of text." };
+
+    /// <summary>
+    /// Adds <c>--json</c> to <paramref name="command"/> and runs <paramref name="body"/> as its action, turning the
+    /// boundary exceptions into a message on stderr (naming the file and the reason) and an exit code.
+    /// </summary>
+    public static void SetAction(Command command, Func<CommandOutput, ParseResult, int> body)
+    {
+        command.Options.Add(JsonOption);
+        command.SetAction(parse =>
+        {
+            var output = new CommandOutput(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(JsonOption), command.Name);
+            try
+            {
+                return body(output, parse);
+            }
+            catch (InvalidModelException e)
+            {
+                return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
+            }
+            catch (InvalidImageException e)
+            {
+                return output.Error(ExitCodes.InvalidInput, e.Message, null, e.Message);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return output.Error(ExitCodes.BadArguments, e.Message, (e as FileNotFoundException)?.FileName, "not found");
+            }
+            catch (ArgumentException e)
+            {
+                return output.Error(ExitCodes.BadArguments, e.Message, null, e.Message);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return output.Error(ExitCodes.BadArguments, e.Message, null, e.Message);
+            }
+            catch (Exception e)
+            {
+                return output.Error(ExitCodes.InternalError, $"internal error: {e}", null, e.Message);
+            }
+        });
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>.</summary>
+    public static int Invoke(RootCommand root, string[] args, InvocationConfiguration? configuration = null)
+    {
+        ParseResult parse = root.Parse(args);
+        configuration ??= new InvocationConfiguration();
+        if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+        {
+            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) configuration.Error.WriteLine(error.Message);
+            configuration.Error.WriteLine("Run with --help for usage.");
+            return ExitCodes.BadArguments;
+        }
+        return parse.Invoke(configuration);
+    }
+
+    /// <summary>Serializes one record as a single JSON line.</summary>
+    public static string ToJson(object record) => JsonSerializer.Serialize(record, JsonOptions);
+}
+
+/// <summary>Where a command writes: human text or JSON lines on stdout, errors on stderr.</summary>
+internal sealed class CommandOutput(TextWriter output, TextWriter error, bool json, string command)
+{
+    /// <summary>True when the user asked for JSON lines.</summary>
+    public bool Json { get; } = json;
+
+    /// <summary>Writes one result: <paramref name="text"/> in text mode, <paramref name="record"/> as a JSON line with --json.</summary>
+    public void Write(string text, object record) => output.WriteLine(Json ? CommandKit.ToJson(record) : text);
+
+    /// <summary>Writes a line in text mode only (headers, tables).</summary>
+    public void Text(string text)
+    {
+        if (!Json) output.WriteLine(text);
+    }
+
+    /// <summary>Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>.</summary>
+    public int Error(int exitCode, string message, string? file = null, string? reason = null)
+    {
+        error.WriteLine(Json ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode }) : $"{command}: {message}");
+        return exitCode;
+    }
+}

@@ -1,0 +1,84 @@
+using Pipeline.Featurizers;
+using Pipeline.Featurizers.Cache;
+using Pipeline.Featurizers.FilterBank;
+using Pipeline.Imaging;
+using Pipeline.Imaging.Png;
+using Pipeline.Tests.Persistence;
+
+namespace Pipeline.Tests.Featurizers;
+
+public sealed class FeatureExtractionTests
+{
+    private static readonly FilterBankSpec Spec = new() { ImageSize = 16, PatchSize = 4, Centroids = 8, TrainingPatches = 200, Iterations = 3, ColorBins = [4, 2, 2], Seed = 3 };
+
+    [Fact]
+    public void Computes_misses_reuses_hits_lists_failures_and_never_reuses_a_stale_entry()
+    {
+        using var folder = new ScratchFolder("extraction");
+        Image[] images = SyntheticImages.Make(10, seed: 12);
+        var paths = new List<string>();
+        for (int i = 0; i < images.Length; i++)
+        {
+            paths.Add(folder.File($"image{i}.png"));
+            PngEncoder.Save(images[i], paths[^1]);
+        }
+        paths.Insert(3, folder.File("notes.png"));
+        File.WriteAllText(paths[3], "not an image");
+        paths.Insert(6, folder.File("missing.png"));
+
+        CancellationToken token = TestContext.Current.CancellationToken;
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 2 }, token);
+        var cache = new FeatureCache(folder.File("cache"));
+        var options = new FeaturizerOptions { Threads = 2, BatchSize = 4 };
+        var reports = new List<FeatureExtractionProgress>();
+        ExtractedFeatures first = FeatureExtraction.FromFiles(featurizer, paths, cache, options, new SynchronousProgress(reports), token);
+
+        Assert.Equal([3, 6], first.Failures.Select(f => f.Index));
+        Assert.Contains("notes.png", first.Failures[0].Path);
+        Assert.Equal(paths.Count - 2, first.Rows.Length);
+        Assert.Equal((0, 10), (first.CacheHits, first.Computed));
+        Assert.Equal(paths.Count, reports[^1].Done);
+        var expected = new float[featurizer.Dimension];
+        for (int r = 0; r < first.Rows.Length; r++)
+        {
+            featurizer.Featurize(ImageDecoder.Decode(paths[first.Rows[r]]), expected);
+            Assert.Equal(expected, first.Features.AsSpan(r * featurizer.Dimension, featurizer.Dimension).ToArray());
+        }
+
+        ExtractedFeatures second = FeatureExtraction.FromFiles(featurizer, paths, cache, options, cancellation: token);
+        Assert.Equal((10, 0), (second.CacheHits, second.Computed));
+        Assert.Equal(first.Features, second.Features);
+
+        // A changed image is a miss; content already seen (a copy under another name) is a hit; another featurizer misses everything.
+        PngEncoder.Save(SyntheticImages.Make(1, seed: 99)[0], paths[1]);
+        ExtractedFeatures third = FeatureExtraction.FromFiles(featurizer, paths, cache, options, cancellation: token);
+        Assert.Equal((9, 1), (third.CacheHits, third.Computed));
+        File.Copy(paths[0], paths[2], overwrite: true);
+        ExtractedFeatures copied = FeatureExtraction.FromFiles(featurizer, paths, cache, options, cancellation: token);
+        Assert.Equal((10, 0), (copied.CacheHits, copied.Computed));
+        Assert.Equal(copied.Features.AsSpan(0, featurizer.Dimension).ToArray(), copied.Features.AsSpan(2 * featurizer.Dimension, featurizer.Dimension).ToArray());
+        using IFeaturizer other = FeaturizerFactory.TrainFilterBank(images, Spec with { Seed = 4 }, new FeaturizerOptions { Threads = 2 }, token);
+        ExtractedFeatures fourth = FeatureExtraction.FromFiles(other, paths, cache, options, cancellation: token);
+        Assert.Equal((0, 10), (fourth.CacheHits, fourth.Computed));
+    }
+
+    [Fact]
+    public void Without_a_cache_everything_is_computed_in_path_order()
+    {
+        using var folder = new ScratchFolder("extraction-nocache");
+        Image[] images = SyntheticImages.Make(5, seed: 13);
+        string[] paths = images.Select((image, i) => { string p = folder.File($"{i}.png"); PngEncoder.Save(image, p); return p; }).ToArray();
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 1 }, TestContext.Current.CancellationToken);
+        ExtractedFeatures result = FeatureExtraction.FromFiles(featurizer, paths, cancellation: TestContext.Current.CancellationToken);
+        var direct = new float[images.Length * featurizer.Dimension];
+        featurizer.Featurize(images, direct);
+        Assert.Equal(direct, result.Features);
+        Assert.Equal([0, 1, 2, 3, 4], result.Rows);
+        Assert.Empty(result.Failures);
+    }
+
+    private sealed class SynchronousProgress(List<FeatureExtractionProgress> reports) : IProgress<FeatureExtractionProgress>
+    {
+        public void Report(FeatureExtractionProgress value) => reports.Add(value);
+    }
+}

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Text.Json;
+using Google.Protobuf;
+using Pipeline.Graph.Onnx;
+using Pipeline.Graph.Onnx.Proto;
+using Pipeline.Tensors;
+using Pipeline.Tests.Graph;
+using Pipeline.Tests.Infrastructure;
+using Trainer.Commands;
+
+namespace Pipeline.Tests.Trainer;
+
+/// <summary>The engine's CLI commands run in-process: check-onnx, bench, inspect; --json lines and exit codes.</summary>
+public sealed class EngineCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("engine-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = CommandKit.Invoke(global::Trainer.Program.BuildRoot(), args, new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static JsonElement[] JsonLines(string text)
+        => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+
+    /// <summary>A case folder whose model outputs a constant [1,2,3]; the reference output is <paramref name="expected"/>.</summary>
+    private string ConstantCase(string name, float[] expected)
+    {
+        var value = new TensorProto { DataType = (int)DataType.Float32 };
+        value.Dims.Add(3);
+        value.FloatData.AddRange([1, 2, 3]);
+        var builder = new OnnxBuilder().Node("Constant", [], ["y"], "c", new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = value }).Output("y");
+        string dir = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.Combine(dir, "test_data_set_0"));
+        File.WriteAllBytes(Path.Combine(dir, "model.onnx"), builder.Build());
+        var reference = new TensorProto { Name = "y", DataType = (int)DataType.Float32 };
+        reference.Dims.Add(3);
+        reference.FloatData.AddRange(expected);
+        File.WriteAllBytes(Path.Combine(dir, "test_data_set_0", "output_0.pb"), reference.ToByteArray());
+        return dir;
+    }
+
+    [Fact]
+    public void CheckOnnxPassesAndFailsCasesWithTheirErrors()
+    {
+        string good = ConstantCase("good", [1, 2, 3.0002f]);
+        string bad = ConstantCase("bad", [1, 2, 4]);
+
+        var (exit, output, _) = Run("check-onnx", good);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.StartsWith("pass good", output);
+
+        (exit, output, _) = Run("check-onnx", "--json", good, bad);
+        Assert.Equal(ExitCodes.CheckFailed, exit);
+        JsonElement[] lines = JsonLines(output);
+        Assert.Equal(3, lines.Length);
+        Assert.True(lines[0].GetProperty("passed").GetBoolean());
+        Assert.Equal(0.0002, lines[0].GetProperty("maxAbsError").GetDouble(), 1e-6);
+        Assert.False(lines[1].GetProperty("passed").GetBoolean());
+        Assert.Contains("element 2: got 3, expected 4", lines[1].GetProperty("message").GetString());
+        Assert.Equal(1, lines[2].GetProperty("failed").GetInt32());
+
+        // A folder of case folders runs them all.
+        (exit, output, _) = Run("check-onnx", "--json", _dir);
+        Assert.Equal(3, JsonLines(output).Length);
+    }
+
+    [Fact]
+    public void CheckOnnxRunsASharedConformanceCase()
+    {
+        string dir = SharedData.Require("conformance/onnx-node/test_constant");
+        var (exit, output, _) = Run("check-onnx", "--json", dir);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal("test_constant", JsonLines(output)[0].GetProperty("case").GetString());
+    }
+
+    [Fact]
+    public void ErrorsNameTheFileAndUseTheExitCodes()
+    {
+        var (exit, _, error) = Run("check-onnx", Path.Combine(_dir, "missing"));
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("missing", error);
+
+        string garbage = Path.Combine(_dir, "garbage.onnx");
+        File.WriteAllBytes(garbage, [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2, 3]);
+        (exit, _, error) = Run("bench", "--model", garbage, "--json");
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        JsonElement e = JsonLines(error)[0];
+        Assert.Equal("garbage.onnx", e.GetProperty("file").GetString());
+        Assert.Contains("not a valid ONNX file", e.GetProperty("reason").GetString());
+
+        (exit, _, error) = Run("inspect", "--model", garbage);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.StartsWith("inspect: garbage.onnx:", error);
+
+        (exit, _, _) = Run("bench", "--model", Path.Combine(_dir, "none.onnx"));
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        (exit, _, _) = Run("bench");
+        Assert.Equal(ExitCodes.BadArguments, exit);
+    }
+
+    [Fact]
+    public void InspectReportsInputsOutputsAndValues()
+    {
+        string model = Path.Combine(ConstantCase("inspect", [1, 2, 3]), "model.onnx");
+        var (exit, output, _) = Run("inspect", "--model", model, "--json", "--values");
+        Assert.Equal(ExitCodes.Ok, exit);
+        JsonElement[] lines = JsonLines(output);
+        Assert.Equal("y", lines[0].GetProperty("outputs")[0].GetProperty("name").GetString());
+        Assert.Equal(0, lines[0].GetProperty("inputs").GetArrayLength());
+        Assert.Equal(0, lines[0].GetProperty("flops").GetInt64());
+        Assert.Equal("y", lines[1].GetProperty("value").GetString());
+        Assert.Equal(3, lines[1].GetProperty("shape")[0].GetInt32());
+
+        (exit, output, _) = Run("inspect", "--model", model);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("output  y: Float32[?]", output);
+    }
+
+    [Fact]
+    public void BenchTimesAModel()
+    {
+        if (OnnxOperatorTable.Find("Relu") is null) Assert.Skip("bench needs a real operator (Relu) from the ops work, not yet on this branch.");
+        string model = Path.Combine(_dir, "relu.onnx");
+        File.WriteAllBytes(model, new OnnxBuilder().SymbolicInput("x", DataType.Float32, "N", 8).Node("Relu", ["x"], ["y"]).Output("y").Build());
+        var (exit, output, error) = Run("bench", "--model", model, "--batch", "3", "--iters", "5", "--warmup", "1", "--threads", "1", "--json");
+        Assert.True(exit == ExitCodes.Ok, error);
+        JsonElement line = JsonLines(output)[0];
+        Assert.True(line.GetProperty("medianMs").GetDouble() >= line.GetProperty("minMs").GetDouble());
+        Assert.True(line.GetProperty("imagesPerSecond").GetDouble() > 0);
+        Assert.Equal(3, line.GetProperty("batch").GetInt32());
+    }
+}
