@@ -62,6 +62,10 @@ internal static class TapFinder
         foreach (ValueView value in graph.Values.Values)
             if (!value.IsConstant && value.Name.Contains(';') && value.Name.Split(';').Contains(name, StringComparer.Ordinal)) matches.Add(value.Name);
         if (matches.Count == 1) return matches[0];
+        // An importer splits a fused TFLite op into steps named "<file tensor>/<step>": the file's own tensor is the one
+        // the others extend.
+        foreach (string match in matches)
+            if (matches.TrueForAll(other => other == match || other.StartsWith(match + "/", StringComparison.Ordinal))) return match;
         if (matches.Count > 1) throw Fail($"tap '{name}' matches {matches.Count} values: {string.Join(", ", matches.Take(5))}");
         var spatial = graph.Values.Values.Where(v => !v.IsConstant && v.IsSpatial).Select(v => $"{v.Name} [{string.Join(",", v.Shape)}]").ToList();
         throw Fail($"tap '{name}' is not a value of the model; the last feature maps are: {string.Join(", ", spatial.TakeLast(8))}");

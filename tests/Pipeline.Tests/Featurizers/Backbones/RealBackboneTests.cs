@@ -13,8 +13,8 @@ public sealed class RealBackboneTests
     [Theory]
     [InlineData("light_resnet50.onnx", "r171", 2048, 7)]
     [InlineData("light_squeezenet.onnx", "r60", 512, 13)]
-    [InlineData("light_inception_v1.onnx", "r137", 1024, 7)]
-    [InlineData("light_shufflenet.onnx", "r198", 960, 7)]
+    [InlineData("light_inception_v1.onnx", "r137", 1024, 6)]
+    [InlineData("light_shufflenet.onnx", "r198", 544, 7)]
     public void Onnx_zoo_models_are_cut_at_their_last_feature_map(string file, string tap, int channels, int size)
     {
         string path = SharedData.Require("conformance/onnx-models/" + file);
@@ -42,7 +42,8 @@ public sealed class RealBackboneTests
         string path = SharedData.Require("models/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite");
         using var featurizer = (BackboneFeaturizer)FeaturizerFactory.CreateBackbone(path, new BackboneSpec(), options: new FeaturizerOptions { Threads = 2 });
         TapShape tap = Assert.Single(featurizer.Taps);
-        Assert.Equal("MobilenetV2/Conv_1/Relu6", tap.Name);
+        // TFLite fuses names: the tensor is "MobilenetV2/Conv_1/Relu6;MobilenetV2/Conv_1/add_fold;...".
+        Assert.Contains("MobilenetV2/Conv_1/Relu6", tap.Name.Split(';'));
         Assert.Equal((1280, 7, 7), (tap.Channels, tap.Height, tap.Width));
         ImagePreprocessing p = featurizer.Preprocessing;
         Assert.Equal((224, 224, TensorLayout.Hwc, TensorElementType.UInt8), (p.Width, p.Height, p.Layout, p.ElementType));
