@@ -7,8 +7,14 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return TrainCommand.Create();
+        yield return CrossValidateCommand.Create();
+        yield return EvaluateCommand.Create();
+        yield return PredictCommand.Create();
+        yield return RetrainCommand.Create();
         yield return CheckOnnxCommand.Create();
         yield return BenchCommand.Create();
         yield return InspectCommand.Create();
+        yield return MakeSampleDataCommand.Create();
     }
 }

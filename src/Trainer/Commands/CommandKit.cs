@@ -42,6 +42,18 @@ internal static class CommandKit
             {
                 return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
             }
+            catch (Pipeline.Persistence.InvalidModelPackageException e)
+            {
+                return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
+            }
+            catch (Pipeline.Datasets.InvalidDatasetException e)
+            {
+                return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason);
+            }
+            catch (Pipeline.Featurizers.Backbones.BackboneUnavailableException e)
+            {
+                return output.Error(ExitCodes.InvalidInput, e.Message, e.ExpectedPath ?? e.Backbone, e.Reason);
+            }
             catch (InvalidImageException e)
             {
                 return output.Error(ExitCodes.InvalidInput, e.Message, null, e.Message);

@@ -1,0 +1,52 @@
+using Pipeline.Datasets;
+using Pipeline.Prediction;
+using Pipeline.Training.Metrics;
+
+namespace Pipeline.Classification;
+
+/// <summary>What <see cref="ImageClassificationTrainer.Retrain"/> produced: the new classifier and old-versus-new metrics on the same validation images.</summary>
+public sealed class RetrainingResult : IDisposable
+{
+    internal RetrainingResult(ImageClassifier classifier, MulticlassMetrics? previous, MulticlassMetrics? metrics, IReadOnlyList<string> newClasses,
+        int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, FeaturizationReport featurization)
+    {
+        Classifier = classifier;
+        PreviousMetrics = previous;
+        ValidationMetrics = metrics;
+        NewClasses = newClasses;
+        TrainingImages = trainingImages;
+        ValidationImages = validationImages;
+        Excluded = excluded;
+        Featurization = featurization;
+    }
+
+    /// <summary>The retrained classifier (dispose it, or this result, when done).</summary>
+    public ImageClassifier Classifier { get; }
+
+    /// <summary>The previous model on the new validation images (images of classes it did not know count as errors); null without validation images.</summary>
+    public MulticlassMetrics? PreviousMetrics { get; }
+
+    /// <summary>The retrained model on the same validation images; null without validation images.</summary>
+    public MulticlassMetrics? ValidationMetrics { get; }
+
+    /// <summary>Classes the data added to the model's labels (appended after the old ones).</summary>
+    public IReadOnlyList<string> NewClasses { get; }
+
+    /// <summary>Images the head was trained on.</summary>
+    public int TrainingImages { get; }
+
+    /// <summary>Images held out for validation.</summary>
+    public int ValidationImages { get; }
+
+    /// <summary>Every file left out, with the reason.</summary>
+    public IReadOnlyList<ExcludedFile> Excluded { get; }
+
+    /// <summary>How featurizing went (a retrain reuses the feature cache of the original training).</summary>
+    public FeaturizationReport Featurization { get; }
+
+    /// <summary>Saves the model atomically as a model.zip.</summary>
+    public void Save(string path) => Classifier.Save(path);
+
+    /// <summary>Disposes <see cref="Classifier"/>.</summary>
+    public void Dispose() => Classifier.Dispose();
+}

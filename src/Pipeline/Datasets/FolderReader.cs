@@ -1,0 +1,108 @@
+namespace Pipeline.Datasets;
+
+/// <summary>
+/// Reads a folder-per-class dataset: each first-level folder is a class named after it, read recursively; anything
+/// else is listed as excluded. Folders are walked in ordinal order, so the result never depends on the file system's
+/// enumeration order. Symbolic links to folders are followed, each real folder at most once (no loops).
+/// </summary>
+internal static class FolderReader
+{
+    private const int MaxDepth = 64;
+
+    public static (List<string> Classes, List<(string Path, int Label)> Files, List<ExcludedFile> Excluded) Read(string root)
+    {
+        var classes = new List<string>();
+        var files = new List<(string, int)>();
+        var excluded = new List<ExcludedFile>();
+        var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(root) };
+
+        var rootInfo = new DirectoryInfo(root);
+        foreach (FileSystemInfo entry in Sorted(rootInfo, root, excluded))
+        {
+            if (entry is not DirectoryInfo folder)
+            {
+                excluded.Add(new ExcludedFile(entry.FullName, "directly in the dataset folder: only files inside a class folder are read (the class is the first-level folder's name)"));
+                continue;
+            }
+            if (folder.Name.StartsWith('.'))
+            {
+                excluded.Add(new ExcludedFile(folder.FullName, "hidden folder: not read as a class"));
+                continue;
+            }
+            string? labelProblem = Persistence.ModelPackage.ValidateLabel(folder.Name);
+            if (labelProblem is not null)
+            {
+                excluded.Add(new ExcludedFile(folder.FullName, $"the folder name cannot be a class label: {labelProblem}"));
+                continue;
+            }
+            int before = files.Count;
+            Walk(folder, RealPath(folder.FullName), classes.Count, files, excluded, visited, depth: 1);
+            if (files.Count == before)
+            {
+                excluded.Add(new ExcludedFile(folder.FullName, "the class folder holds no files: the class is left out"));
+                continue;
+            }
+            classes.Add(folder.Name);
+        }
+        return (classes, files, excluded);
+    }
+
+    /// <summary>Reads <paramref name="folder"/>, whose real location (links resolved) is <paramref name="real"/>, unless it was read already.</summary>
+    private static void Walk(DirectoryInfo folder, string real, int label, List<(string, int)> files, List<ExcludedFile> excluded, HashSet<string> visited, int depth)
+    {
+        if (!visited.Add(real))
+        {
+            excluded.Add(new ExcludedFile(folder.FullName, "a link to a folder already read: not read twice"));
+            return;
+        }
+        if (depth > MaxDepth)
+        {
+            excluded.Add(new ExcludedFile(folder.FullName, $"nested over {MaxDepth} folders deep: not read"));
+            return;
+        }
+        foreach (FileSystemInfo entry in Sorted(folder, folder.FullName, excluded))
+        {
+            if (entry is DirectoryInfo sub)
+                Walk(sub, sub.LinkTarget is null ? Path.Combine(real, sub.Name) : RealPath(sub.FullName), label, files, excluded, visited, depth + 1);
+            else files.Add((entry.FullName, label));
+        }
+    }
+
+    /// <summary>The entries of <paramref name="folder"/> in ordinal order of name; an unreadable folder is listed as excluded.</summary>
+    private static List<FileSystemInfo> Sorted(DirectoryInfo folder, string display, List<ExcludedFile> excluded)
+    {
+        var entries = new List<FileSystemInfo>();
+        try
+        {
+            var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0, ReturnSpecialDirectories = false };
+            foreach (FileSystemInfo entry in folder.EnumerateFileSystemInfos("*", options))
+            {
+                // A link to a folder enumerates as a file on some systems: ask the target.
+                if (entry is FileInfo file && file.LinkTarget is not null && Directory.Exists(file.FullName))
+                    entries.Add(new DirectoryInfo(file.FullName));
+                else
+                    entries.Add(entry);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            excluded.Add(new ExcludedFile(display, $"the folder cannot be read ({e.Message})"));
+            return entries;
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return entries;
+    }
+
+    private static string RealPath(string path)
+    {
+        try
+        {
+            FileSystemInfo? target = Directory.ResolveLinkTarget(path, returnFinalTarget: true);
+            return Path.TrimEndingDirectorySeparator(target?.FullName ?? Path.GetFullPath(path));
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(path);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Buffers;
+using Pipeline.Featurizers;
+using Pipeline.Imaging;
+using Pipeline.Persistence;
+using Pipeline.Training;
+
+namespace Pipeline.Prediction;
+
+/// <summary>
+/// A trained image classifier, loaded once and shared: any number of threads may call <c>Predict</c> at the same
+/// time on one instance (the featurizer and head are immutable; a prediction that finds the worker threads busy runs
+/// on its own thread).
+/// <code>
+/// using var classifier = ImageClassifier.Load("model.zip");
+/// Prediction p = classifier.Predict("photo.jpg");   // p.Label, p.Score, p.Top(3)
+/// </code>
+/// Loading validates the whole file and throws <see cref="InvalidModelPackageException"/> for anything it will not
+/// run; predicting an image that cannot be decoded throws <see cref="InvalidImageException"/>.
+/// </summary>
+public sealed class ImageClassifier : IDisposable
+{
+    private const int BatchChunk = 16;
+
+    private readonly IFeaturizer _featurizer;
+    private readonly ClassifierHead _head;
+    private readonly DecoderOptions _decoding;
+    private readonly int _threads;
+    private int _disposed;
+
+    internal ImageClassifier(ModelPackage package, IFeaturizer featurizer, ClassifierHead head, ModelInfo info, ImageClassifierOptions options)
+    {
+        Package = package;
+        _featurizer = featurizer;
+        _head = head;
+        Info = info;
+        _decoding = featurizer.Preprocessing.DecoderHint(options.Decoder);
+        _threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+    }
+
+    /// <summary>The class labels, in the order of <see cref="Prediction.Scores"/>.</summary>
+    public IReadOnlyList<string> Labels => Info.Labels;
+
+    /// <summary>What the model is: format and library versions, featurizer, head, backbone, metrics, training options.</summary>
+    public ModelInfo Info { get; }
+
+    internal ModelPackage Package { get; }
+
+    internal IFeaturizer Featurizer => _featurizer;
+
+    internal ClassifierHead Head => _head;
+
+    /// <summary>Loads and validates the model.zip at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidModelPackageException">The file is not a model package, or is corrupt, hostile, inconsistent or of a newer format version.</exception>
+    /// <exception cref="Featurizers.Backbones.BackboneUnavailableException">The model references a backbone that is neither cached nor downloadable.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static ImageClassifier Load(string path, ImageClassifierOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= ImageClassifierOptions.Default;
+        options.Validate();
+        return Open(ModelPackage.Load(path), options, path);
+    }
+
+    /// <summary>Loads and validates a model package from <paramref name="stream"/> (read to its end).</summary>
+    /// <exception cref="InvalidModelPackageException">The bytes are not a model package, or are corrupt, hostile, inconsistent or of a newer format version.</exception>
+    /// <exception cref="Featurizers.Backbones.BackboneUnavailableException">The model references a backbone that is neither cached nor downloadable.</exception>
+    public static ImageClassifier Load(Stream stream, ImageClassifierOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= ImageClassifierOptions.Default;
+        options.Validate();
+        return Open(ModelPackage.Load(stream), options, file: null);
+    }
+
+    internal static ImageClassifier Open(ModelPackage package, ImageClassifierOptions options, string? file)
+    {
+        (IFeaturizer featurizer, ClassifierHead head, ModelInfo info) = ModelLayout.Open(package, options, file);
+        return new ImageClassifier(package, featurizer, head, info, options);
+    }
+
+    /// <summary>Saves the model atomically to <paramref name="path"/> (an existing file is replaced only once the new one is complete).</summary>
+    public void Save(string path) => Package.Save(path);
+
+    /// <summary>Writes the model to <paramref name="stream"/>.</summary>
+    public void Save(Stream stream) => Package.Save(stream);
+
+    /// <summary>Classifies the image file at <paramref name="path"/> (JPEG, PNG, BMP or GIF, recognised from its bytes).</summary>
+    /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public Prediction Predict(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Predict(ImageDecoder.Decode(path, _decoding));
+    }
+
+    /// <summary>Classifies an image file held in memory.</summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, or are corrupt.</exception>
+    public Prediction Predict(byte[] imageFile)
+    {
+        ArgumentNullException.ThrowIfNull(imageFile);
+        return Predict(ImageDecoder.Decode(imageFile, _decoding));
+    }
+
+    /// <summary>Classifies an image file read from <paramref name="imageFile"/> to its end.</summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, or are corrupt.</exception>
+    public Prediction Predict(Stream imageFile)
+    {
+        ArgumentNullException.ThrowIfNull(imageFile);
+        return Predict(ImageDecoder.Decode(imageFile, _decoding));
+    }
+
+    /// <summary>Classifies a decoded image (any size; it is fitted as the model's preprocessing says).</summary>
+    public Prediction Predict(Image image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        int d = _featurizer.Dimension;
+        float[] features = ArrayPool<float>.Shared.Rent(d);
+        try
+        {
+            _featurizer.Featurize(image, features.AsSpan(0, d));
+            var scores = new float[_head.ClassCount];
+            _head.PredictProbabilities(features.AsSpan(0, d), scores);
+            return new Prediction(Info.Labels, scores);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(features);
+        }
+    }
+
+    /// <summary>
+    /// Classifies many decoded images; faster than one call each (the featurizer works on batches). The results are
+    /// the same as one call each, in the same order.
+    /// </summary>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<Image> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        int d = _featurizer.Dimension, k = _head.ClassCount;
+        var results = new Prediction[images.Count];
+        var features = new float[Math.Min(images.Count, BatchChunk) * d];
+        var scores = new float[Math.Min(images.Count, BatchChunk) * k];
+        for (int start = 0; start < images.Count; start += BatchChunk)
+        {
+            int n = Math.Min(BatchChunk, images.Count - start);
+            var chunk = new Image[n];
+            for (int i = 0; i < n; i++) chunk[i] = images[start + i] ?? throw new ArgumentException($"Image {start + i} is null.", nameof(images));
+            _featurizer.Featurize(chunk, features.AsSpan(0, n * d));
+            _head.PredictProbabilities(features.AsSpan(0, n * d), n, scores.AsSpan(0, n * k));
+            for (int i = 0; i < n; i++) results[start + i] = new Prediction(Info.Labels, scores.AsSpan(i * k, k).ToArray());
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Classifies many image files: they are decoded in parallel and featurized in batches. The results are in the
+    /// order of <paramref name="paths"/>.
+    /// </summary>
+    /// <exception cref="InvalidImageException">A file is not a supported image, or is corrupt (the first such file, in order).</exception>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var images = new Image[paths.Count];
+        var errors = new Exception?[paths.Count];
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
+        {
+            try
+            {
+                images[i] = ImageDecoder.Decode(paths[i], _decoding);
+            }
+            catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+            {
+                errors[i] = e;
+            }
+        });
+        foreach (Exception? error in errors)
+        {
+            if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return Predict(images);
+    }
+
+    /// <summary>Releases the featurizer's worker threads and backbone. Predictions running at the time must have finished.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _featurizer.Dispose();
+    }
+}

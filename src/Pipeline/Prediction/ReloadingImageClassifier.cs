@@ -1,0 +1,236 @@
+using System.Security.Cryptography;
+using Pipeline.Imaging;
+
+namespace Pipeline.Prediction;
+
+/// <summary>
+/// An <see cref="ImageClassifier"/> that follows its model file, like Microsoft.Extensions.ML's PredictionEnginePool
+/// with <c>watchForChanges</c> (an <see cref="ImageClassifier"/> is thread-safe, so one instance serves every thread and
+/// no pool is needed). Register one as a singleton and call <c>Predict</c> from any thread.
+/// <para>
+/// When the file changes (a <see cref="FileSystemWatcher"/>, debounced), the new file is loaded and validated in full
+/// beside the serving model; only a model that loads is swapped in, atomically. A file that does not load (half
+/// written, corrupt, a newer format) leaves the previous model serving and is reported through
+/// <see cref="ReloadFailed"/> and <see cref="LastError"/>. A model that is swapped out is disposed once the predictions
+/// running on it have finished.
+/// </para>
+/// </summary>
+public sealed class ReloadingImageClassifier : IDisposable
+{
+    private readonly ReloadingOptions _options;
+    private readonly FileSystemWatcher? _watcher;
+    private readonly Timer _debounce;
+    private readonly Lock _reloadLock = new();
+    private Lease _current;
+    private int _disposed;
+    private Exception? _lastError;
+
+    /// <summary>Loads <paramref name="path"/> now and starts watching it.</summary>
+    /// <exception cref="Persistence.InvalidModelPackageException">The file is not a loadable model (at construction, there is no previous model to keep).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public ReloadingImageClassifier(string path, ReloadingOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _options = options ?? ReloadingOptions.Default;
+        _options.Validate();
+        Path = System.IO.Path.GetFullPath(path);
+        (ImageClassifier classifier, string sha) = LoadFile();
+        _current = new Lease(classifier, sha, generation: 1);
+        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        if (_options.WatchForChanges)
+        {
+            _watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(Path)!, System.IO.Path.GetFileName(Path))
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                IncludeSubdirectories = false,
+            };
+            _watcher.Changed += OnChanged;
+            _watcher.Created += OnChanged;
+            _watcher.Renamed += OnChanged;
+            _watcher.Error += (_, e) => ScheduleReload(); // an overflowed watcher may have missed the change: look anyway
+            _watcher.EnableRaisingEvents = true;
+        }
+    }
+
+    /// <summary>The model file (full path).</summary>
+    public string Path { get; }
+
+    /// <summary>How many models have served so far (1 until the first successful reload).</summary>
+    public int Generation => Volatile.Read(ref _current).Generation;
+
+    /// <summary>The SHA-256 of the serving model's file.</summary>
+    public string Sha256 => Volatile.Read(ref _current).Sha256;
+
+    /// <summary>The serving model's labels.</summary>
+    public IReadOnlyList<string> Labels => Volatile.Read(ref _current).Classifier.Labels;
+
+    /// <summary>What the serving model is.</summary>
+    public ModelInfo Info => Volatile.Read(ref _current).Classifier.Info;
+
+    /// <summary>Why the last reload failed, or null when the last reload succeeded (or none was tried).</summary>
+    public Exception? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>Raised (on a thread-pool thread) after a new model was swapped in.</summary>
+    public event EventHandler<ModelReloadedEventArgs>? Reloaded;
+
+    /// <summary>Raised (on a thread-pool thread) when a changed file could not be loaded; the previous model keeps serving.</summary>
+    public event EventHandler<ModelReloadFailedEventArgs>? ReloadFailed;
+
+    /// <inheritdoc cref="ImageClassifier.Predict(string)"/>
+    public Prediction Predict(string path) => Use(c => c.Predict(path));
+
+    /// <inheritdoc cref="ImageClassifier.Predict(byte[])"/>
+    public Prediction Predict(byte[] imageFile) => Use(c => c.Predict(imageFile));
+
+    /// <inheritdoc cref="ImageClassifier.Predict(Stream)"/>
+    public Prediction Predict(Stream imageFile) => Use(c => c.Predict(imageFile));
+
+    /// <inheritdoc cref="ImageClassifier.Predict(Image)"/>
+    public Prediction Predict(Image image) => Use(c => c.Predict(image));
+
+    /// <inheritdoc cref="ImageClassifier.Predict(IReadOnlyList{string})"/>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> paths) => Use(c => c.Predict(paths));
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the serving model. The model is not disposed while the call runs, even if a
+    /// reload swaps it out meanwhile; do not keep the classifier after the call returns.
+    /// </summary>
+    public T Use<T>(Func<ImageClassifier, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            Lease lease = Volatile.Read(ref _current);
+            if (!lease.TryAcquire()) continue; // swapped out and drained between the read and the acquire: take the new one
+            try
+            {
+                return action(lease.Classifier);
+            }
+            finally
+            {
+                lease.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks the file now: when its content differs from the serving model's, loads it and swaps it in. Returns true
+    /// when a new model was swapped in; false when the file is unchanged or could not be loaded (see <see cref="LastError"/>).
+    /// </summary>
+    public bool Reload()
+    {
+        lock (_reloadLock)
+        {
+            if (Volatile.Read(ref _disposed) != 0) return false;
+            ImageClassifier? loaded = null;
+            string sha;
+            try
+            {
+                sha = HashFile();
+                if (sha == Volatile.Read(ref _current).Sha256)
+                {
+                    Volatile.Write(ref _lastError, null);
+                    return false;
+                }
+                (loaded, sha) = LoadFile();
+            }
+            catch (Exception e) when (e is Persistence.InvalidModelPackageException or IOException or UnauthorizedAccessException
+                or Featurizers.Backbones.BackboneUnavailableException)
+            {
+                Volatile.Write(ref _lastError, e);
+                ReloadFailed?.Invoke(this, new ModelReloadFailedEventArgs(Path, e));
+                return false;
+            }
+            Lease old = Volatile.Read(ref _current);
+            var fresh = new Lease(loaded, sha, old.Generation + 1);
+            Volatile.Write(ref _current, fresh);
+            old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
+            Volatile.Write(ref _lastError, null);
+            Reloaded?.Invoke(this, new ModelReloadedEventArgs(Path, fresh.Generation, sha));
+            return true;
+        }
+    }
+
+    /// <summary>Stops watching and disposes the serving model once its running predictions end.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _watcher?.Dispose();
+        _debounce.Dispose();
+        lock (_reloadLock) Volatile.Read(ref _current).Release();
+    }
+
+    private void OnChanged(object sender, FileSystemEventArgs e)
+    {
+        if (string.Equals(e.FullPath, Path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) ScheduleReload();
+    }
+
+    private void ScheduleReload()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        try
+        {
+            _debounce.Change(_options.Debounce, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Reads the file once, hashes it and loads the model from the same bytes (so the hash names what was loaded).</summary>
+    private (ImageClassifier Classifier, string Sha256) LoadFile()
+    {
+        byte[] bytes = ReadShared();
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            return (ImageClassifier.Load(stream, _options.Load), sha);
+        }
+        catch (Persistence.InvalidModelPackageException e) when (e.File is null)
+        {
+            throw e.WithFile(Path);
+        }
+    }
+
+    private string HashFile() => Convert.ToHexStringLower(SHA256.HashData(ReadShared()));
+
+    private byte[] ReadShared()
+    {
+        using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1 << 16);
+        long length = file.Length;
+        if (length > Persistence.ModelPackageLimits.Default.MaxTotalBytes)
+            throw new Persistence.InvalidModelPackageException($"the file is {length} bytes, more than any model package the limits allow", Path);
+        var bytes = new byte[length];
+        file.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>One served model and the number of users holding it (the holder's own reference counts as one).</summary>
+    private sealed class Lease(ImageClassifier classifier, string sha256, int generation)
+    {
+        private int _references = 1;
+
+        public ImageClassifier Classifier { get; } = classifier;
+
+        public string Sha256 { get; } = sha256;
+
+        public int Generation { get; } = generation;
+
+        public bool TryAcquire()
+        {
+            while (true)
+            {
+                int count = Volatile.Read(ref _references);
+                if (count == 0) return false;
+                if (Interlocked.CompareExchange(ref _references, count + 1, count) == count) return true;
+            }
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _references) == 0) Classifier.Dispose();
+        }
+    }
+}

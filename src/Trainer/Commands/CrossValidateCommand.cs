@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Pipeline.Classification;
+using Pipeline.Datasets;
+
+namespace Trainer.Commands;
+
+/// <summary><c>cv</c>: k-fold stratified cross-validation with the same options as <c>train</c>; reports mean ± std.</summary>
+internal static class CrossValidateCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("cv", "Cross-validate the training options on a folder per class: k stratified folds from the seed, metrics as mean ± std.");
+        var binder = new TrainingOptionsBinder();
+        binder.AddTo(command);
+        var folds = new Option<int>("--folds") { Description = "Number of folds (at least 2).", DefaultValueFactory = _ => 5 };
+        command.Options.Add(folds);
+        CommandKit.SetAction(command, (writer, parse) =>
+        {
+            int k = parse.GetValue(folds);
+            if (k < 2) throw new ArgumentException($"--folds {k}: at least 2 are needed.");
+            TrainerOptions options = binder.Build(parse, null);
+            ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
+            var clock = Stopwatch.StartNew();
+            CrossValidationResult result = TrainingProgressDisplay.Run(writer, progress =>
+                new ImageClassificationTrainer(options with { Progress = progress }).CrossValidate(data, k));
+            MetricsText.Exclusions(writer, result.Excluded);
+            var s = result.Summary;
+            for (int i = 0; i < s.Folds.Length; i++) writer.Text(MetricsText.Summary($"fold {i + 1}/{s.Folds.Length}", s.Folds[i]));
+            writer.Write($"{k}-fold cross-validation on {result.Images} images: microAccuracy {s.MicroAccuracy}, macroAccuracy {s.MacroAccuracy}, logLoss {s.LogLoss} ({clock.Elapsed.TotalSeconds:0.0} s)",
+                new
+                {
+                    command = "cv",
+                    folds = k,
+                    images = result.Images,
+                    microAccuracy = s.MicroAccuracy,
+                    macroAccuracy = s.MacroAccuracy,
+                    logLoss = s.LogLoss,
+                    summary = s,
+                    excludedCount = result.Excluded.Count,
+                    excluded = MetricsText.ExclusionRecords(result.Excluded),
+                    elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

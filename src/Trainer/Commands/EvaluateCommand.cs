@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Pipeline.Classification;
+using Pipeline.Datasets;
+using Pipeline.Prediction;
+
+namespace Trainer.Commands;
+
+/// <summary><c>evaluate</c>: a saved model measured on a labelled folder (ML.NET's multiclass metrics).</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("evaluate", "Measure a saved model on a folder per class (or a manifest); images of classes the model does not know count as errors.");
+        var model = new Option<string>("--model") { Description = "The model.zip to evaluate.", Required = true };
+        var data = new Option<string>("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true };
+        var threads = new Option<int>("--threads") { Description = "Threads to use (0: one per processor)." };
+        var cache = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the feature cache." };
+        foreach (Option option in new Option[] { model, data, threads, cache, noCache }) command.Options.Add(option);
+        CommandKit.SetAction(command, (writer, parse) =>
+        {
+            var options = new TrainerOptions { Threads = parse.GetValue(threads), FeatureCacheFolder = parse.GetValue(cache), UseFeatureCache = !parse.GetValue(noCache) };
+            options.Validate();
+            using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads });
+            ImageDataset dataset = ImageDataset.Load(parse.GetValue(data)!);
+            EvaluationResult result = TrainingProgressDisplay.Run(writer, progress =>
+                new ImageClassificationTrainer(options with { Progress = progress }).Evaluate(classifier, dataset));
+            MetricsText.Exclusions(writer, result.Excluded);
+            if (result.UnknownClasses.Count > 0) writer.Text($"classes the model does not know (counted as errors): {string.Join(", ", result.UnknownClasses)}");
+            writer.Text(result.Metrics.ToTable([.. classifier.Labels, .. result.UnknownClasses]));
+            WriteRecord(writer, result);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void WriteRecord(CommandOutput writer, EvaluationResult result)
+    {
+        var m = result.Metrics;
+        writer.Write(MetricsText.Summary("evaluation", m), new
+        {
+            command = "evaluate",
+            images = result.Images,
+            microAccuracy = m.MicroAccuracy,
+            macroAccuracy = m.MacroAccuracy,
+            logLoss = m.LogLoss,
+            logLossReduction = m.LogLossReduction,
+            topKAccuracy = m.TopKAccuracy,
+            perClassLogLoss = m.PerClassLogLoss,
+            confusionMatrix = m.ConfusionMatrix,
+            metrics = m,
+            unknownClasses = result.UnknownClasses,
+            excludedCount = result.Excluded.Count,
+            excluded = MetricsText.ExclusionRecords(result.Excluded),
+        });
+    }
+}

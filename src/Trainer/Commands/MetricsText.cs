@@ -1,0 +1,28 @@
+using System.Globalization;
+using Pipeline.Datasets;
+using Pipeline.Training.Metrics;
+
+namespace Trainer.Commands;
+
+/// <summary>Human-readable lines for metrics and exclusions, shared by the training and evaluation commands.</summary>
+internal static class MetricsText
+{
+    /// <summary>How many excluded files are listed by path before "... and N more".</summary>
+    public const int ListedExclusions = 5;
+
+    public static string Summary(string title, MulticlassMetrics m) => string.Create(CultureInfo.InvariantCulture,
+        $"{title}: microAccuracy {m.MicroAccuracy:0.0000}, macroAccuracy {m.MacroAccuracy:0.0000}, logLoss {m.LogLoss:0.0000}, logLossReduction {m.LogLossReduction:0.0000}, top-{m.TopKPredictionCount} accuracy {m.TopKAccuracy:0.0000} ({m.InstanceCount} images)");
+
+    /// <summary>Prints the excluded files loudly: the count and the first few paths with reasons.</summary>
+    public static void Exclusions(CommandOutput output, IReadOnlyList<ExcludedFile> excluded)
+    {
+        if (excluded.Count == 0) return;
+        output.Text($"excluded {excluded.Count} file(s) that could not be used:");
+        for (int i = 0; i < excluded.Count && i < ListedExclusions; i++) output.Text($"  {excluded[i].Path}: {excluded[i].Reason}");
+        if (excluded.Count > ListedExclusions) output.Text($"  ... and {excluded.Count - ListedExclusions} more");
+    }
+
+    /// <summary>The excluded files as JSON records (all of them: machine readers want the whole list).</summary>
+    public static object[] ExclusionRecords(IReadOnlyList<ExcludedFile> excluded)
+        => excluded.Select(e => (object)new { path = e.Path, reason = e.Reason }).ToArray();
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Pipeline.Imaging;
+using Pipeline.Prediction;
+
+namespace Trainer.Commands;
+
+/// <summary><c>predict</c>: labels for image files from a saved model, with the top-k scores.</summary>
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("predict", "Classify image files with a saved model.");
+        var model = new Option<string>("--model") { Description = "The model.zip to use.", Required = true };
+        var top = new Option<int>("--top") { Description = "How many labels to show per image, best first.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Threads to use (0: one per processor)." };
+        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF).", Arity = ArgumentArity.OneOrMore };
+        foreach (Option option in new Option[] { model, top, threads }) command.Options.Add(option);
+        command.Arguments.Add(images);
+        CommandKit.SetAction(command, (writer, parse) =>
+        {
+            int k = parse.GetValue(top);
+            if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
+            var clock = Stopwatch.StartNew();
+            using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = parse.GetValue(threads) });
+            double loadMs = clock.Elapsed.TotalMilliseconds;
+            double firstMs = 0;
+            int failed = 0;
+            foreach (string path in parse.GetValue(images)!)
+            {
+                long start = Stopwatch.GetTimestamp();
+                try
+                {
+                    Prediction prediction = classifier.Predict(path);
+                    if (firstMs == 0) firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    IReadOnlyList<LabelScore> best = prediction.Top(k);
+                    writer.Write($"{path}: {string.Join(", ", best.Select(s => s.Label + " " + s.Score.ToString("0.0000", CultureInfo.InvariantCulture)))}",
+                        new { image = path, label = prediction.Label, score = prediction.Score, top = best.Select(s => new { label = s.Label, score = s.Score }) });
+                }
+                catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+                {
+                    // One bad file must not hide the others' answers; it is reported and fails the exit code.
+                    failed++;
+                    writer.Error(ExitCodes.InvalidInput, e.Message, path, e.Message);
+                }
+            }
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"loaded the model in {loadMs:0} ms; first prediction {firstMs:0.0} ms"),
+                new { summary = true, images = parse.GetValue(images)!.Length, failed, loadMs = Math.Round(loadMs, 1), firstPredictionMs = Math.Round(firstMs, 1) });
+            return failed == 0 ? ExitCodes.Ok : ExitCodes.InvalidInput;
+        });
+        return command;
+    }
+}

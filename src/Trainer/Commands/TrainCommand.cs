@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Pipeline.Classification;
+using Pipeline.Datasets;
+
+namespace Trainer.Commands;
+
+/// <summary><c>train</c>: a folder of images (or a manifest) in, model.zip out, with validation metrics.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a classifier on a folder per class (or a CSV/TSV manifest) and save model.zip.");
+        var binder = new TrainingOptionsBinder();
+        binder.AddTo(command);
+        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete).", DefaultValueFactory = _ => "model.zip" };
+        command.Options.Add(output);
+        CommandKit.SetAction(command, (writer, parse) =>
+        {
+            string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
+            TrainerOptions options = binder.Build(parse, null);
+            ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
+            var clock = Stopwatch.StartNew();
+            using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
+                new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));
+            result.Save(target);
+            clock.Stop();
+
+            MetricsText.Exclusions(writer, result.Excluded);
+            writer.Text($"trained on {result.TrainingImages} images of {result.Classifier.Labels.Count} classes ({string.Join(", ", result.Classifier.Labels)}), validated on {result.ValidationImages}");
+            if (result.ValidationMetrics is { } m) writer.Text(MetricsText.Summary("validation", m));
+            writer.Write($"saved {target} ({new FileInfo(target).Length / 1024.0:0.#} KiB) in {clock.Elapsed.TotalSeconds:0.0} s",
+                new
+                {
+                    command = "train",
+                    model = target,
+                    classes = result.Classifier.Labels,
+                    trainingImages = result.TrainingImages,
+                    validationImages = result.ValidationImages,
+                    microAccuracy = result.ValidationMetrics?.MicroAccuracy,
+                    macroAccuracy = result.ValidationMetrics?.MacroAccuracy,
+                    logLoss = result.ValidationMetrics?.LogLoss,
+                    logLossReduction = result.ValidationMetrics?.LogLossReduction,
+                    metrics = result.ValidationMetrics,
+                    excludedCount = result.Excluded.Count,
+                    excluded = MetricsText.ExclusionRecords(result.Excluded),
+                    featurization = result.Featurization,
+                    modelBytes = new FileInfo(target).Length,
+                    elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

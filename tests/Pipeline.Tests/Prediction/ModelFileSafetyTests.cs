@@ -1,0 +1,115 @@
+using System.IO.Compression;
+using System.Text;
+using Pipeline.Persistence;
+using Pipeline.Prediction;
+using Pipeline.Tests.Classification;
+using Pipeline.Tests.Persistence;
+
+namespace Pipeline.Tests.Prediction;
+
+/// <summary>
+/// Issue 5, acceptance 5 and 6 end to end, on a really trained model: an interrupted save keeps the previous
+/// model.zip, and hostile archives reach the consumer as <see cref="InvalidModelPackageException"/>.
+/// </summary>
+public sealed class ModelFileSafetyTests(ShapesModel model) : IClassFixture<ShapesModel>
+{
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    [InlineData(0.999)]
+    public void AnInterruptedSaveLeavesThePreviousModelLoadableAndUnchanged(double fraction)
+    {
+        using var folder = new ScratchFolder("interrupted-save");
+        string path = folder.File("model.zip");
+        model.Result.Save(path);
+        byte[] before = File.ReadAllBytes(path);
+        long failAfter = (long)(before.Length * fraction);
+        Assert.Throws<IOException>(() => model.Result.Classifier.Package.Save(path, TimeProvider.System, s => new FaultyStream(s, failAfter)));
+        Assert.Equal(before, File.ReadAllBytes(path));
+        using ImageClassifier reloaded = ImageClassifier.Load(path);
+        Assert.Equal(model.Result.Classifier.Labels, reloaded.Labels);
+        Assert.Single(Directory.GetFiles(folder.Path)); // no temporary file left behind
+    }
+
+    [Fact]
+    public void APathTraversalEntryIsRefused()
+    {
+        InvalidModelPackageException e = Refused(Rewrite((zip, copy) => { copy(null); using Stream s = zip.CreateEntry("../evil.dll").Open(); s.Write([1, 2, 3]); }));
+        Assert.Equal("../evil.dll", e.Entry);
+    }
+
+    [Fact]
+    public void AMissingManifestIsRefused()
+        => Assert.Contains("manifest", Refused(Rewrite((zip, copy) => copy("manifest.json"))).Reason);
+
+    [Fact]
+    public void AFutureFormatVersionIsRefusedWithAHint()
+    {
+        byte[] zip = Rewrite((archive, copy) =>
+        {
+            copy("manifest.json");
+            string manifest = Encoding.UTF8.GetString(Entry("manifest.json")).Replace("\"formatVersion\": 1", "\"formatVersion\": 99", StringComparison.Ordinal);
+            using Stream s = archive.CreateEntry("manifest.json").Open();
+            s.Write(Encoding.UTF8.GetBytes(manifest));
+        });
+        InvalidModelPackageException e = Refused(zip);
+        Assert.Contains("99", e.Message);
+    }
+
+    [Fact]
+    public void ATenGigabyteDeclaredEntryIsRefusedWithoutInflatingIt()
+    {
+        var raw = new RawZip();
+        foreach (string name in new[] { "manifest.json", "featurizer/state.bin", "head/weights.bin" }) raw.Add(RawZip.Stored(name, Entry(name)));
+        RawZip.Entry huge = RawZip.Deflated("head/huge.bin", new byte[1000]);
+        huge.Size = 10L * 1024 * 1024 * 1024;
+        InvalidModelPackageException e = Refused(raw.Add(huge).Build());
+        Assert.Equal("head/huge.bin", e.Entry);
+    }
+
+    private static InvalidModelPackageException Refused(byte[] zip)
+    {
+        using var folder = new ScratchFolder("hostile");
+        string path = folder.File("hostile.zip");
+        File.WriteAllBytes(path, zip);
+        InvalidModelPackageException e = Assert.Throws<InvalidModelPackageException>(() => ImageClassifier.Load(path));
+        Assert.Contains("hostile.zip", e.Message + e.File);
+        return e;
+    }
+
+    private byte[] Model()
+    {
+        using var buffer = new MemoryStream();
+        model.Result.Classifier.Save(buffer);
+        return buffer.ToArray();
+    }
+
+    private byte[] Entry(string name)
+    {
+        using var zip = new ZipArchive(new MemoryStream(Model()), ZipArchiveMode.Read);
+        using Stream s = zip.GetEntry(name)!.Open();
+        using var buffer = new MemoryStream();
+        s.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    /// <summary>A copy of the trained model's archive, changed by <paramref name="edit"/> (which calls copy to take over the original entries).</summary>
+    private byte[] Rewrite(Action<ZipArchive, Action<string?>> edit)
+    {
+        using var source = new ZipArchive(new MemoryStream(Model()), ZipArchiveMode.Read);
+        using var buffer = new MemoryStream();
+        using (var target = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            edit(target, skip =>
+            {
+                foreach (ZipArchiveEntry entry in source.Entries)
+                {
+                    if (entry.FullName == skip) continue;
+                    using Stream from = entry.Open(), to = target.CreateEntry(entry.FullName).Open();
+                    from.CopyTo(to);
+                }
+            });
+        }
+        return buffer.ToArray();
+    }
+}
