@@ -10,7 +10,7 @@ namespace Pipeline.Tensors.Kernels.Gemm;
 /// </summary>
 internal readonly unsafe struct SgemmOperands
 {
-    /// <summary>Packed A panels of group 0 (<see cref="SgemmPacker.PackA"/>).</summary>
+    /// <summary>Packed A panels of group 0 (<see cref="SgemmPacker.PackA(SgemmKernel, float*, nint, nint, int, int, float*)"/>).</summary>
     public float* PackedA { get; init; }
 
     /// <summary>Floats between the packed A of consecutive groups.</summary>
