@@ -12,7 +12,7 @@ internal sealed class SgemmPlan
     private const int MaxKC = 512;
     private const long BlockBBytes = 384 * 1024;
     private const int TasksPerThread = 8;
-    private const long MaxSharedBBytes = 16L * 1024 * 1024;
+    private const long MaxSharedBBytes = 4L * 1024 * 1024;
 
     /// <summary>Plans <paramref name="problems"/> GEMMs of M×N×K for <paramref name="threadCount"/> threads.</summary>
     public SgemmPlan(SgemmKernel kernel, int m, int n, int k, int problems = 1, int threadCount = 1)
@@ -53,8 +53,10 @@ internal sealed class SgemmPlan
         SlotFloats = RoundUp((long)KC * CeilDiv(NC, nr) * nr, 16) + RoundUp(kernel.MR * nr, 16) + RoundUp(nr, 16);
         // With M blocks, every task of an N block would pack (or im2col) the same B block again: up to MBlocks times
         // the packing work, which rivals the FLOPs when N is small and K large. Pack each block once instead, shared.
+        // Only from 3 M blocks and a few MB: at 2 M blocks (56×56, 28×28 planes) the shared area would leave L2 for a
+        // saving of one packing pass, and that trade is not measured yet.
         long shared = (long)problems * NBlocks * k * CeilDiv(NC, nr) * nr;
-        if (MBlocks > 1 && shared * sizeof(float) <= MaxSharedBBytes) SharedBFloats = RoundUp(shared, 16);
+        if (MBlocks > 2 && shared * sizeof(float) <= MaxSharedBBytes) SharedBFloats = RoundUp(shared, 16);
     }
 
     /// <summary>
