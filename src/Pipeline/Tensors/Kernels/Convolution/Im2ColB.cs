@@ -15,6 +15,9 @@ namespace Pipeline.Tensors.Kernels.Convolution;
 internal readonly unsafe struct Im2ColB(ConvGeometry geometry, float* x) : ISgemmBSource
 {
     /// <inheritdoc />
+    public bool IsPrepacked => false;
+
+    /// <inheritdoc />
     public float* Panels(SgemmKernel kernel, int problem, int k0, int kc, int n0, int nc, float* buffer, out nint panelStride)
     {
         int nr = kernel.NR;

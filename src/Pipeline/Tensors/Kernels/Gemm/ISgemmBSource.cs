@@ -13,11 +13,17 @@ internal unsafe interface ISgemmBSource
     /// Returns the first panel; <paramref name="panelStride"/> receives the distance in floats between panels.
     /// </summary>
     float* Panels(SgemmKernel kernel, int problem, int k0, int kc, int n0, int nc, float* buffer, out nint panelStride);
+
+    /// <summary>True when <see cref="Panels"/> only points into panels packed already (no packing work to share).</summary>
+    bool IsPrepacked { get; }
 }
 
 /// <summary>B packed once, in full-depth panels (<see cref="SgemmPacker.PackB(SgemmKernel, float*, nint, nint, int, int, float*)"/>).</summary>
 internal readonly unsafe struct PrepackedB(float* packed, int k, long problemStride = 0) : ISgemmBSource
 {
+    /// <inheritdoc />
+    public bool IsPrepacked => true;
+
     /// <inheritdoc />
     public float* Panels(SgemmKernel kernel, int problem, int k0, int kc, int n0, int nc, float* buffer, out nint panelStride)
     {
@@ -29,6 +35,9 @@ internal readonly unsafe struct PrepackedB(float* packed, int k, long problemStr
 /// <summary>A plain B matrix per problem (element (k, n) at <c>base + problem·problemStride + k·rowStride + n·columnStride</c>), packed per block.</summary>
 internal readonly unsafe struct StridedB(float* source, nint rowStride, nint columnStride, long problemStride = 0) : ISgemmBSource
 {
+    /// <inheritdoc />
+    public bool IsPrepacked => false;
+
     /// <inheritdoc />
     public float* Panels(SgemmKernel kernel, int problem, int k0, int kc, int n0, int nc, float* buffer, out nint panelStride)
     {

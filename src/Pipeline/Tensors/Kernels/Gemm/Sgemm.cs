@@ -10,7 +10,7 @@ namespace Pipeline.Tensors.Kernels.Gemm;
 /// </summary>
 internal readonly unsafe struct SgemmOperands
 {
-    /// <summary>Packed A panels of group 0 (<see cref="SgemmPacker.PackA"/>).</summary>
+    /// <summary>Packed A panels of group 0 (<see cref="SgemmPacker.PackA(SgemmKernel, float*, nint, nint, int, int, float*)"/>).</summary>
     public float* PackedA { get; init; }
 
     /// <summary>Floats between the packed A of consecutive groups.</summary>
@@ -44,13 +44,42 @@ internal static unsafe class Sgemm
         where TB : struct, ISgemmBSource
     {
         if (plan.M == 0 || plan.N == 0) return;
-        var body = new Body<TB>(plan, operands, b, output, scratch);
         int slots = Math.Min(plan.ThreadCount, pool.ThreadCount);
+        float* shared = null;
+        if (plan.SharedBFloats > 0 && !b.IsPrepacked)
+        {
+            shared = scratch + plan.SlotFloats * plan.ThreadCount;
+            var pack = new PackBody<TB>(plan, b, shared);
+            if (slots <= 1) pack.Invoke(0);
+            else pool.For(slots, ref pack);
+        }
+        var body = new Body<TB>(plan, operands, b, output, scratch, shared);
         if (slots <= 1 || plan.Tasks == 1) body.Invoke(0);
         else pool.For(slots, ref body);
     }
 
-    private struct Body<TB>(SgemmPlan plan, SgemmOperands operands, TB b, SgemmOutput output, float* scratch) : IParallelBody
+    /// <summary>Packs every (problem, N block, K block) of B once into the plan's shared area.</summary>
+    private struct PackBody<TB>(SgemmPlan plan, TB b, float* shared) : IParallelBody
+        where TB : struct, ISgemmBSource
+    {
+        private long _next;
+
+        public void Invoke(int slot)
+        {
+            long task;
+            while ((task = Interlocked.Increment(ref _next) - 1) < plan.PackTasks)
+            {
+                int kb = (int)(task % plan.KBlocks);
+                long rest = task / plan.KBlocks;
+                int nBlock = (int)(rest % plan.NBlocks), problem = (int)(rest / plan.NBlocks);
+                int k0 = kb * plan.KC, kc = Math.Min(plan.KC, plan.K - k0);
+                int n0 = nBlock * plan.NC, nc = Math.Min(plan.NC, plan.N - n0);
+                b.Panels(plan.Kernel, problem, k0, kc, n0, nc, shared + plan.SharedBOffset(problem, nBlock, k0), out _);
+            }
+        }
+    }
+
+    private struct Body<TB>(SgemmPlan plan, SgemmOperands operands, TB b, SgemmOutput output, float* scratch, float* shared) : IParallelBody
         where TB : struct, ISgemmBSource
     {
         private long _next;
@@ -97,7 +126,14 @@ internal static unsafe class Sgemm
             {
                 int k0 = kb * plan.KC;
                 int kc = Math.Min(plan.KC, k - k0);
-                float* panels = b.Panels(kernel, problem, k0, kc, n0, nc, buffer, out nint panelStride);
+                nint panelStride;
+                float* panels;
+                if (shared != null)
+                {
+                    panels = shared + plan.SharedBOffset(problem, nBlock, k0);
+                    panelStride = (nint)kc * nr;
+                }
+                else panels = b.Panels(kernel, problem, k0, kc, n0, nc, buffer, out panelStride);
                 bool last = kb == plan.KBlocks - 1;
                 SgemmStore store = kb > 0 || output.AccumulateIntoC ? SgemmStore.Accumulate : SgemmStore.Overwrite;
                 if (last && hasBias) store |= SgemmStore.Bias;

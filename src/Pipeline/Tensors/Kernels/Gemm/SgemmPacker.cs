@@ -21,8 +21,15 @@ internal static unsafe class SgemmPacker
     public static long PackedBSize(SgemmKernel kernel, int k, int n) => (long)CeilDiv(n, kernel.NR) * kernel.NR * k;
 
     /// <summary>Packs all of A (m × k) into MR-row panels of full depth k at <paramref name="destination"/>.</summary>
+    public static void PackA(SgemmKernel kernel, float* source, nint rowStride, nint columnStride, int m, int k, float* destination) =>
+        PackA(kernel, source, rowStride, columnStride, m, k, 0, k, destination);
+
+    /// <summary>
+    /// Packs columns [k0, k0 + kc) of A (m × k) into their place in the full-depth MR-row panels at
+    /// <paramref name="destination"/>, so disjoint column ranges can be packed concurrently.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(SgemmKernel kernel, float* source, nint rowStride, nint columnStride, int m, int k, float* destination)
+    public static void PackA(SgemmKernel kernel, float* source, nint rowStride, nint columnStride, int m, int k, int k0, int kc, float* destination)
     {
         int mr = kernel.MR;
         for (int p = 0; p * mr < m; p++)
@@ -30,11 +37,17 @@ internal static unsafe class SgemmPacker
             int rows = Math.Min(mr, m - p * mr);
             float* panel = destination + (long)p * mr * k;
             float* src = source + p * mr * rowStride;
-            for (int kk = 0; kk < k; kk++)
+            for (int kk = k0; kk < k0 + kc; kk++)
             {
                 float* dst = panel + (long)kk * mr;
                 float* col = src + kk * columnStride;
                 int i = 0;
+                if (rowStride == 1)
+                {
+                    // A transposed operand (the im2col of a transposed conv): each panel column is a contiguous run.
+                    new ReadOnlySpan<float>(col, rows).CopyTo(new Span<float>(dst, rows));
+                    i = rows;
+                }
                 for (; i < rows; i++) dst[i] = col[i * rowStride];
                 for (; i < mr; i++) dst[i] = 0f;
             }

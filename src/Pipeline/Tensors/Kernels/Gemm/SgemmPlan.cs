@@ -12,6 +12,7 @@ internal sealed class SgemmPlan
     private const int MaxKC = 512;
     private const long BlockBBytes = 384 * 1024;
     private const int TasksPerThread = 8;
+    private const long MaxSharedBBytes = 4L * 1024 * 1024;
 
     /// <summary>Plans <paramref name="problems"/> GEMMs of M×N×K for <paramref name="threadCount"/> threads.</summary>
     public SgemmPlan(SgemmKernel kernel, int m, int n, int k, int problems = 1, int threadCount = 1)
@@ -50,7 +51,25 @@ internal sealed class SgemmPlan
         MBlocks = Math.Max(1, CeilDiv(MPanels, MPanelsPerBlock));
         Tasks = (long)problems * MBlocks * NBlocks;
         SlotFloats = RoundUp((long)KC * CeilDiv(NC, nr) * nr, 16) + RoundUp(kernel.MR * nr, 16) + RoundUp(nr, 16);
+        // With M blocks, every task of an N block would pack (or im2col) the same B block again: up to MBlocks times
+        // the packing work, which rivals the FLOPs when N is small and K large. Pack each block once instead, shared.
+        // Only from 3 M blocks and a few MB: at 2 M blocks (56×56, 28×28 planes) the shared area would leave L2 for a
+        // saving of one packing pass, and that trade is not measured yet.
+        long shared = (long)problems * NBlocks * k * CeilDiv(NC, nr) * nr;
+        if (MBlocks > 2 && shared * sizeof(float) <= MaxSharedBBytes) SharedBFloats = RoundUp(shared, 16);
     }
+
+    /// <summary>
+    /// Floats of the shared packed-B area (0 when unused): every (problem, N block) packed once, all of K, before the
+    /// tasks run, when the plan splits M so several tasks read the same B block.
+    /// </summary>
+    public long SharedBFloats { get; }
+
+    /// <summary>Where the shared packed B of (problem, N block) starts, relative to the shared area.</summary>
+    public long SharedBOffset(int problem, int nBlock, int k0) => (((long)problem * NBlocks + nBlock) * K + k0) * RoundUp(NC, Kernel.NR);
+
+    /// <summary>Packing tasks of the shared B: problems × N blocks × K blocks.</summary>
+    public long PackTasks => (long)Problems * NBlocks * KBlocks;
 
     /// <summary>The microkernel the plan was made for.</summary>
     public SgemmKernel Kernel { get; }
@@ -98,7 +117,7 @@ internal sealed class SgemmPlan
     public long SlotFloats { get; }
 
     /// <summary>Scratch bytes one run needs, for <see cref="Graph.Kernel.ScratchBytes"/>.</summary>
-    public long ScratchBytes => SlotFloats * ThreadCount * sizeof(float);
+    public long ScratchBytes => (SlotFloats * ThreadCount + SharedBFloats) * sizeof(float);
 
     private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 
