@@ -1,0 +1,54 @@
+using Pipeline.Imaging;
+using Pipeline.Prediction;
+using Pipeline.Tests.Classification;
+
+namespace Pipeline.Tests.Prediction;
+
+/// <summary>Every way of handing an image to a loaded model gives the same answer; a bad image is a typed error naming it.</summary>
+public sealed class PredictionInputsTests(ShapesModel model) : IClassFixture<ShapesModel>
+{
+    [Fact]
+    public void PathBytesStreamImageAndBatchAgree()
+    {
+        ImageClassifier classifier = model.Result.Classifier;
+        string[] paths = model.Data.Samples.Take(6).Select(s => s.Path).ToArray();
+        IReadOnlyList<global::Pipeline.Prediction.Prediction> batch = classifier.Predict(paths);
+        for (int i = 0; i < paths.Length; i++)
+        {
+            float[] expected = classifier.Predict(paths[i]).Scores.ToArray();
+            Assert.Equal(expected, classifier.Predict(File.ReadAllBytes(paths[i])).Scores);
+            using (FileStream stream = File.OpenRead(paths[i])) Assert.Equal(expected, classifier.Predict(stream).Scores);
+            Assert.Equal(expected, classifier.Predict(ImageDecoder.Decode(paths[i])).Scores);
+            Assert.Equal(expected, batch[i].Scores);
+        }
+    }
+
+    [Fact]
+    public void TopKIsOrderedAndStartsWithTheLabel()
+    {
+        global::Pipeline.Prediction.Prediction p = model.Result.Classifier.Predict(model.Data.Samples[0].Path);
+        IReadOnlyList<LabelScore> top = p.Top(p.Labels.Count);
+        Assert.Equal(p.Label, top[0].Label);
+        Assert.Equal(p.Score, top[0].Score);
+        for (int i = 1; i < top.Count; i++) Assert.True(top[i - 1].Score >= top[i].Score);
+        Assert.Equal(2, p.Top(2).Count);
+        Assert.InRange(p.Scores.Sum(), 0.999f, 1.001f);
+    }
+
+    [Fact]
+    public void ACorruptImageIsATypedErrorNamingTheFile()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"corrupt-{Guid.NewGuid():N}.png");
+        byte[] png = File.ReadAllBytes(model.Data.Samples[0].Path);
+        File.WriteAllBytes(path, png[..(png.Length / 2)]);
+        try
+        {
+            InvalidImageException e = Assert.Throws<InvalidImageException>(() => model.Result.Classifier.Predict(path));
+            Assert.Contains(Path.GetFileName(path), e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
