@@ -38,7 +38,7 @@ public class JpegDecodeBenchmarks
         return pixels;
     }
 
-    private static string? FindFlowers()
+    internal static string? FindFlowers()
     {
         string? shared = Environment.GetEnvironmentVariable("PIPELINE_SHARED");
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); shared is null && dir is not null; dir = dir.Parent)

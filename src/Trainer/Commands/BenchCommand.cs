@@ -18,7 +18,7 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Images per run.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Threads per run (0: one per processor).", DefaultValueFactory = _ => 2 };
         var iterations = new Option<int>("--iters") { Description = "Timed runs.", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first.", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first; warm-up also lasts at least one second, so the JIT has promoted the kernels to optimized code before timing.", DefaultValueFactory = _ => 3 };
         var profile = new Option<bool>("--profile") { Description = "Also time each node over the timed runs and print the total per op type." };
         var command = new Command("bench", "Time a model's forward pass on a fixed input.");
         foreach (Option option in new Option[] { model, batch, threads, iterations, warmup, profile }) command.Options.Add(option);
@@ -32,23 +32,28 @@ internal static class BenchCommand
             if (w < 0) throw new ArgumentException("--warmup must not be negative.");
 
             using Network network = Network.Load(file.FullName, new NetworkOptions { Threads = t });
-            if (network.Inputs.Count != 1 || network.Inputs[0].Type != DataType.Float32)
-                throw new ArgumentException($"{file.Name}: bench needs a model with one float input; it has {string.Join(", ", network.Inputs)}.");
+            DataType inputType = network.Inputs.Count == 1 ? network.Inputs[0].Type : DataType.Undefined;
+            if (inputType is not (DataType.Float32 or DataType.UInt8))
+                throw new ArgumentException($"{file.Name}: bench needs a model with one float or uint8 input; it has {string.Join(", ", network.Inputs)}.");
             int[] shape = network.DeclaredInputs(b)[0].Shape;
-            var input = new float[Pipeline.Graph.Compilation.MemoryBudget.ElementCount(shape)];
-            for (int i = 0; i < input.Length; i++) input[i] = MathF.Sin(i * 0.001f);
+            if (parse.GetValue(profile) && inputType != DataType.Float32)
+                throw new ArgumentException($"{file.Name}: --profile needs a float input; this model takes {inputType}.");
+            float[]? floatInput = inputType == DataType.Float32 ? SmoothInput(shape) : null;
+            Action run = floatInput is not null ? FloatRun(network, floatInput, shape) : ByteRun(network, shape);
 
             var compile = Stopwatch.StartNew();
-            var result = new float[Tensor.ElementCount(network.GetOutputShape(shape))];
-            network.Run(input, shape, result);
+            run();
             compile.Stop();
 
-            for (int i = 0; i < w; i++) network.Run(input, shape, result);
+            // .NET compiles a method quickly first and re-JITs it optimized after ~30 calls: small models would otherwise
+            // be timed partly on unoptimized code.
+            int warmed = 0;
+            for (long start = Stopwatch.GetTimestamp(); warmed < w || Stopwatch.GetElapsedTime(start).TotalSeconds < 1; warmed++) run();
             var times = new double[n];
             for (int i = 0; i < n; i++)
             {
                 long start = Stopwatch.GetTimestamp();
-                network.Run(input, shape, result);
+                run();
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
             Array.Sort(times);
@@ -62,13 +67,13 @@ internal static class BenchCommand
                     batch = b,
                     threads = network.Threads,
                     iterations = n,
-                    warmup = w,
+                    warmup = warmed,
                     medianMs = Math.Round(median, 3),
                     minMs = Math.Round(min, 3),
                     imagesPerSecond = Math.Round(perSecond, 2),
                     firstRunMs = Math.Round(compile.Elapsed.TotalMilliseconds, 3),
                 });
-            if (parse.GetValue(profile)) Profile(output, network, input, shape, n);
+            if (parse.GetValue(profile)) Profile(output, network, floatInput!, shape, n);
             return ExitCodes.Ok;
         });
         return command;
@@ -86,5 +91,27 @@ internal static class BenchCommand
         foreach ((string op, int count, double opMs) in byOp)
             output.Write(string.Create(CultureInfo.InvariantCulture, $"  {opMs,9:0.###} ms {100 * opMs / total,5:0.0}%  {count,4} x {op}"),
                 new { profile = op, nodes = count, ms = Math.Round(opMs, 4), share = Math.Round(opMs / total, 4) });
+    }
+    // The output buffer is reused, so a run allocates nothing.
+    private static float[] SmoothInput(int[] shape)
+    {
+        var input = new float[Pipeline.Graph.Compilation.MemoryBudget.ElementCount(shape)];
+        for (int i = 0; i < input.Length; i++) input[i] = MathF.Sin(i * 0.001f);
+        return input;
+    }
+
+    private static Action FloatRun(Network network, float[] input, int[] shape)
+    {
+        var result = new float[Tensor.ElementCount(network.GetOutputShape(shape))];
+        return () => network.Run(input, shape, result);
+    }
+
+    // Quantized models (TFLite uint8 images) take raw pixels: a fixed pattern of bytes.
+    private static Action ByteRun(Network network, int[] shape)
+    {
+        var pixels = new byte[Pipeline.Graph.Compilation.MemoryBudget.ElementCount(shape)];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(128 + 127 * MathF.Sin(i * 0.001f));
+        Tensor input = Tensor.Create(DataType.UInt8, pixels, shape);
+        return () => network.Run(input);
     }
 }

@@ -435,29 +435,19 @@ internal static class TfliteOperators
         b.Finish(y, target, TfliteActivation.NONE);
     }
 
-    private static void QUANTIZE(TfliteGraphBuilder b, TfliteOperator op)
-    {
-        // Activations are float here: quantizing (or requantizing uint8 ↔ int8) leaves the real value as it is,
-        // up to rounding, which the quantization simulation reproduces when it is on.
-        int x = Input(b, op, 0);
-        int y = op.Outputs[0];
-        if (b.IsConstant(x))
-        {
-            b.AliasConstant(y, x);
-            return;
-        }
-        string target = b.Target(y, TfliteActivation.NONE);
-        b.Emit("Identity", [b.Value(x)], [target]);
-        b.Finish(y, target, TfliteActivation.NONE);
-    }
+    // Activations are float here: quantizing, requantizing (uint8 <-> int8) or dequantizing leaves the real value as it
+    // is, up to rounding, which the quantization simulation reproduces when it is on. A constant (a float16 or int8
+    // weight) is read by its consumer as a float constant.
+    private static void QUANTIZE(TfliteGraphBuilder b, TfliteOperator op) => RealValuePassThrough(b, op);
 
-    private static void DEQUANTIZE(TfliteGraphBuilder b, TfliteOperator op)
+    private static void DEQUANTIZE(TfliteGraphBuilder b, TfliteOperator op) => RealValuePassThrough(b, op);
+
+    private static void RealValuePassThrough(TfliteGraphBuilder b, TfliteOperator op)
     {
         int x = Input(b, op, 0);
         int y = op.Outputs[0];
         if (b.IsConstant(x))
         {
-            // A dequantized weight (float16 or int8 storage): the consumer reads it as a float constant.
             b.AliasConstant(y, x);
             return;
         }

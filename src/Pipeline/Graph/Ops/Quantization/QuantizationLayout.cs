@@ -46,6 +46,29 @@ internal sealed class QuantizationLayout
         return (o * Blocks + a / BlockSize) * Inner + i;
     }
 
+    /// <summary>
+    /// Calls <paramref name="segment"/> for each run of elements that share one scale within work item
+    /// <paramref name="index"/> of <paramref name="items"/>: per tensor the items split the elements, otherwise the
+    /// [outer, axis] rows (a blocked scale changes along the inner elements, so those go one at a time).
+    /// </summary>
+    public void ForEachSegment<T>(int index, int items, ref T segment) where T : struct, IQuantizationSegment
+    {
+        if (PerTensor)
+        {
+            (long start, long end) = WorkSplit.Range(index, items, Outer);
+            if (start < end) segment.Run(start, end - start, 0);
+            return;
+        }
+        (long first, long last) = WorkSplit.Range(index, items, Outer * AxisLength, 1);
+        for (long row = first; row < last; row++)
+        {
+            long o = row / AxisLength;
+            int a = (int)(row % AxisLength);
+            if (BlockSize == 0) segment.Run(row * Inner, Inner, a);
+            else for (long i = 0; i < Inner; i++) segment.Run(row * Inner + i, 1, ScaleIndex(o, a, i));
+        }
+    }
+
     /// <summary>Validates the scale (and zero point) shapes against x and builds the layout; fails naming the node.</summary>
     public static QuantizationLayout Create(int[] x, int[] scale, int[]? zeroPoint, long axis, long blockSize, NodeIdentity node)
     {
@@ -73,4 +96,10 @@ internal sealed class QuantizationLayout
             throw node.Fail($"a blocked scale for {Axes.Format(x)} with block_size {blockSize} on axis {a} must have {blocks} blocks there and x's other dimensions, got {Axes.Format(scale)}");
         return new QuantizationLayout(outer, x[a], inner, (int)blockSize, blocks, perTensor: false);
     }
+}
+
+/// <summary>Converts <c>count</c> elements from <c>offset</c> that share the scale at <c>scaleIndex</c>.</summary>
+internal interface IQuantizationSegment
+{
+    void Run(long offset, long count, long scaleIndex);
 }

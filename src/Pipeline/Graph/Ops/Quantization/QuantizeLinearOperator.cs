@@ -79,29 +79,17 @@ internal sealed class QuantizeLinearOperator(long axis, long blockSize, DataType
             io.Pool.For(body.Items, ref body);
         }
 
-        private readonly struct Body(QuantizeKernel k, float* x, float* scale, byte* zeroPoint, byte* y, int items) : IParallelBody
+        private readonly struct Body(QuantizeKernel k, float* x, float* scale, byte* zeroPoint, byte* y, int items) : IParallelBody, IQuantizationSegment
         {
             public int Items => items;
 
             public void Invoke(int index)
             {
-                QuantizationLayout l = k.Layout;
-                if (l.PerTensor)
-                {
-                    (long start, long end) = WorkSplit.Range(index, items, l.Outer);
-                    if (start < end) k.Segment(x, scale, zeroPoint, y, start, end - start, 0);
-                    return;
-                }
-                long rows = l.Outer * l.AxisLength;
-                (long first, long last) = WorkSplit.Range(index, items, rows, 1);
-                for (long row = first; row < last; row++)
-                {
-                    long o = row / l.AxisLength;
-                    int a = (int)(row % l.AxisLength);
-                    if (l.BlockSize == 0) k.Segment(x, scale, zeroPoint, y, row * l.Inner, l.Inner, a);
-                    else for (long i = 0; i < l.Inner; i++) k.Segment(x, scale, zeroPoint, y, row * l.Inner + i, 1, l.ScaleIndex(o, a, i));
-                }
+                Body self = this;
+                k.Layout.ForEachSegment(index, items, ref self);
             }
+
+            public void Run(long offset, long count, long scaleIndex) => k.Segment(x, scale, zeroPoint, y, offset, count, scaleIndex);
         }
 
         /// <summary>Quantizes <paramref name="count"/> elements from <paramref name="offset"/> that share scale <paramref name="s"/>.</summary>

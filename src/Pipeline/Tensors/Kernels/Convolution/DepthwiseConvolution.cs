@@ -7,7 +7,7 @@ namespace Pipeline.Tensors.Kernels.Convolution;
 
 /// <summary>
 /// A 1-d or 2-d convolution whose groups each have one input channel (depthwise, with channel multiplier M/C), computed
-/// directly: no GEMM has enough depth to pay off here (K = kernel plane). Each task is one output plane; each output
+/// directly: no GEMM has enough depth to pay off here (K = kernel plane). Each task is a run of output planes; each output
 /// row is built in vectors across the output width (stride 1), or element by element (other strides, and the borders).
 /// </summary>
 internal sealed unsafe class DepthwiseConvolution
@@ -31,14 +31,26 @@ internal sealed unsafe class DepthwiseConvolution
     /// <summary>Y = act(depthwise(X, W) + bias (+ Y when <paramref name="accumulate"/>)); <paramref name="bias"/> may be null.</summary>
     public void Run(float* x, float* weights, float* bias, float* y, FusedActivation activation, bool accumulate, WorkerPool pool)
     {
-        var body = new Body(this, x, weights, bias, y, activation, accumulate);
-        pool.For(Geometry.Batch * Geometry.OutChannels, ref body);
+        // Small planes (7×7 late in a MobileNet) are too little work to hand out one by one: the shared item counter
+        // would cost more than the plane. Group them so each item is at least ~4k outputs.
+        int planes = Geometry.Batch * Geometry.OutChannels;
+        int planesPerItem = Math.Max(1, MinOutputsPerItem / Math.Max(1, Geometry.OutputPlane));
+        var body = new Body(this, x, weights, bias, y, activation, accumulate, planes, planesPerItem);
+        pool.For((planes + planesPerItem - 1) / planesPerItem, ref body);
     }
 
-    private readonly struct Body(DepthwiseConvolution owner, float* x, float* weights, float* bias, float* y, FusedActivation activation, bool accumulate)
-        : IParallelBody
+    private const int MinOutputsPerItem = 4096;
+
+    private readonly struct Body(DepthwiseConvolution owner, float* x, float* weights, float* bias, float* y, FusedActivation activation, bool accumulate,
+        int planes, int planesPerItem) : IParallelBody
     {
-        public void Invoke(int index)
+        public void Invoke(int item)
+        {
+            int end = Math.Min(planes, (item + 1) * planesPerItem);
+            for (int index = item * planesPerItem; index < end; index++) RunPlane(index);
+        }
+
+        private void RunPlane(int index)
         {
             ConvGeometry g = owner.Geometry;
             int m = index % g.OutChannels;
