@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return EvaluateCommand.Create();
         yield return PredictCommand.Create();
         yield return RetrainCommand.Create();
+        yield return PreviewCommand.Create();
         yield return CheckOnnxCommand.Create();
         yield return BenchCommand.Create();
         yield return InspectCommand.Create();

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Pipeline.Imaging;
+using Pipeline.Imaging.Png;
+using Pipeline.Imaging.Processing;
+
+namespace Trainer.Commands;
+
+/// <summary><c>preview</c>: writes as a PNG exactly what a model sees of an image (or the full decoded image with --raw).</summary>
+internal static class PreviewCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("preview", "Write what the model sees of an image (resize, crop/pad, orientation) as a PNG.");
+        var image = new Argument<string>("image") { Description = "The image file (JPEG, PNG, BMP, GIF)." };
+        var output = new Option<string>("--out") { Description = "The PNG file to write.", Required = true };
+        var size = new Option<int>("--size") { Description = "Output width and height in pixels.", DefaultValueFactory = _ => 224 };
+        var mode = new Option<ResizeMode>("--mode") { Description = "How the image is brought to size.", DefaultValueFactory = _ => ResizeMode.IsoCrop };
+        var anchor = new Option<CropAnchor>("--anchor") { Description = "Which part is kept (IsoCrop) or where the picture sits (IsoPad).", DefaultValueFactory = _ => CropAnchor.Center };
+        var raw = new Option<bool>("--raw") { Description = "Write the full decoded image (orientation applied) instead of the model's view." };
+        foreach (Option option in new Option[] { output, size, mode, anchor, raw }) command.Options.Add(option);
+        command.Arguments.Add(image);
+        CommandKit.SetAction(command, (writer, parse) =>
+        {
+            string source = parse.GetValue(image)!;
+            string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
+            int side = parse.GetValue(size);
+            if (side < 1 || side > ImagePreprocessing.MaxSide) throw new ArgumentException($"--size {side}: between 1 and {ImagePreprocessing.MaxSide}.");
+            if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such image file.", source);
+            var preprocessing = new ImagePreprocessing { Width = side, Height = side, Mode = parse.GetValue(mode), Anchor = parse.GetValue(anchor) };
+            Image decoded = ImageDecoder.Decode(source);
+            Image view = parse.GetValue(raw) ? decoded : preprocessing.Render(decoded);
+            // Written beside the target and renamed, so a failure never leaves a half-written file under --out.
+            string temp = target + ".tmp-" + Environment.ProcessId;
+            try
+            {
+                using (var stream = File.Create(temp)) PngEncoder.Encode(view, stream);
+                File.Move(temp, target, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
+            writer.Write($"{source} ({decoded.Width}x{decoded.Height}) -> {target} ({view.Width}x{view.Height})",
+                new { image = source, output = target, sourceWidth = decoded.Width, sourceHeight = decoded.Height, width = view.Width, height = view.Height });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Pipeline.Imaging;
+using Pipeline.Imaging.Processing;
+using Pipeline.Tests.Infrastructure;
+using Trainer.Commands;
+
+namespace Pipeline.Tests.Trainer;
+
+/// <summary>The <c>preview</c> command writes the model's view of an image as a PNG; failures leave --out alone.</summary>
+public sealed class PreviewCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("preview-cli-").FullName;
+    private static readonly string Circle = Directory.GetFiles(Path.Combine(SharedData.RepoRoot, "data", "shapes", "circles"))[0];
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = CommandKit.Invoke(global::Trainer.Program.BuildRoot(), args, new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void WritesThePixelsTheModelSeesAndTheRawImageOnRequest()
+    {
+        string png = Path.Combine(_dir, "view.png");
+        (int exit, _, string error) = Run("preview", Circle, "--out", png, "--size", "40", "--mode", "IsoPad", "--anchor", "Top");
+        Assert.True(exit == 0, error);
+        Image written = ImageDecoder.Decode(png);
+        Image expected = new ImagePreprocessing { Width = 40, Height = 40, Mode = ResizeMode.IsoPad, Anchor = CropAnchor.Top }.Render(ImageDecoder.Decode(Circle));
+        Assert.Equal((40, 40), (written.Width, written.Height));
+        Assert.Equal(expected.Pixels, written.Pixels);
+
+        (exit, _, error) = Run("preview", Circle, "--out", png, "--raw");
+        Assert.True(exit == 0, error);
+        Image source = ImageDecoder.Decode(Circle);
+        Assert.Equal((source.Width, source.Height), (ImageDecoder.Decode(png).Width, ImageDecoder.Decode(png).Height));
+    }
+
+    [Fact]
+    public void AMissingOrCorruptImageNamesTheFileAndKeepsTheExistingOutput()
+    {
+        string png = Path.Combine(_dir, "keep.png");
+        File.WriteAllBytes(png, [1, 2, 3]);
+        (int exit, _, string error) = Run("preview", Path.Combine(_dir, "absent.jpg"), "--out", png);
+        Assert.Equal(2, exit);
+        Assert.Contains("absent.jpg", error);
+
+        string corrupt = Path.Combine(_dir, "corrupt.png");
+        File.WriteAllBytes(corrupt, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0]);
+        (exit, _, error) = Run("preview", corrupt, "--out", png);
+        Assert.Equal(3, exit);
+        Assert.Contains("corrupt.png", error);
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(png));
+    }
+}
