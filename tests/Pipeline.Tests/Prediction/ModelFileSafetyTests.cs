@@ -54,6 +54,7 @@ public sealed class ModelFileSafetyTests(ShapesModel model) : IClassFixture<Shap
         });
         InvalidModelPackageException e = Refused(zip);
         Assert.Contains("99", e.Message);
+        Assert.Contains("upgrade", e.Hint);
     }
 
     [Fact]
