@@ -20,12 +20,14 @@ internal static class RetrainCommand
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);
         command.Options.Add(binder.Data);
-        foreach (Option option in new Option[] { binder.Head, binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output })
+        foreach (Option option in binder.HeadOptions)
+            command.Options.Add(option);
+        foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output })
             command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse) =>
         {
             string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
-            TrainerOptions options = binder.Build(parse, null);
+            TrainerOptions options = binder.Build(parse, null, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
             var clock = Stopwatch.StartNew();

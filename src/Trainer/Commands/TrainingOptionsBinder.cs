@@ -16,7 +16,17 @@ internal sealed class TrainingOptionsBinder
     public Option<string[]> Tap { get; } = new("--tap") { Description = "Backbone tensor(s) to pool (default: the last feature map before the classifier, found automatically).", AllowMultipleArgumentsPerToken = true };
     public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat.", DefaultValueFactory = _ => "gap" };
     public Option<bool> Mirror { get; } = new("--mirror") { Description = "Average each image's backbone features with its mirror image's." };
+    public Option<string> Normalize { get; } = new("--normalize") { Description = "L2-normalize the pooled backbone features: none | per-tap | final | both.", DefaultValueFactory = _ => "none" };
     public Option<string> Head { get; } = new("--head") { Description = "logistic (L-BFGS, L2) or mlp (AdamW, dropout, early stopping).", DefaultValueFactory = _ => "logistic" };
+    public Option<string> ClassWeights { get; } = new("--class-weights") { Description = "none, or balanced: each class weighs in inversely to its share of the training images.", DefaultValueFactory = _ => "none" };
+    public Option<bool> NoStandardize { get; } = new("--no-standardize") { Description = "Train the head on the raw features instead of standardizing each one to zero mean and unit variance." };
+    public Option<double?> L2 { get; } = new("--l2") { Description = $"L2 regularization strength of the head. [default: {Defaults.L2Regularization}]" };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = $"mlp: hidden layer sizes, comma-separated (at most two). [default: {string.Join(",", Defaults.HiddenSizes)}]" };
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = $"mlp: the most epochs to train. [default: {Defaults.Epochs}]" };
+    public Option<double?> LearningRate { get; } = new("--learning-rate") { Description = $"mlp: the peak learning rate (cosine schedule). [default: {Defaults.LearningRate}]" };
+    public Option<double?> Dropout { get; } = new("--dropout") { Description = $"mlp: dropout probability on the hidden layers. [default: {Defaults.Dropout}]" };
+    public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = $"mlp: AdamW weight decay. [default: {Defaults.WeightDecay}]" };
+    public Option<int?> Patience { get; } = new("--patience") { Description = $"mlp: epochs without a better validation loss before stopping early (0: never stop early). [default: {Defaults.Patience}]" };
     public Option<int> Seed { get; } = new("--seed") { Description = "The seed of every random choice: the same seed and data give the same model.zip.", DefaultValueFactory = _ => 1 };
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads to use (0: one per processor). Never changes the model." };
     public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Share of each class held out to measure the model.", DefaultValueFactory = _ => 0.2 };
@@ -24,23 +34,48 @@ internal sealed class TrainingOptionsBinder
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Do not read or write the feature cache." };
     public Option<string?> BackboneCache { get; } = new("--backbone-cache") { Description = "Where downloaded backbones are kept (default: the user's cache folder)." };
 
+    private static readonly HeadOptions Defaults = new();
+
+    /// <summary>The options that shape the head (<c>retrain</c> takes these but not the featurizer's).</summary>
+    public IEnumerable<Option> HeadOptions => [Head, ClassWeights, NoStandardize, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
+
     /// <summary>Adds every option, <c>--data</c> included when <paramref name="withData"/>.</summary>
     public void AddTo(Command command, bool withData = true)
     {
         if (withData) command.Options.Add(Data);
-        foreach (Option option in new Option[] { Backbone, Tap, Pooling, Mirror, Head, Seed, Threads, ValidationFraction, Cache, NoCache, BackboneCache })
+        foreach (Option option in new Option[] { Backbone, Tap, Pooling, Mirror, Normalize })
+            command.Options.Add(option);
+        foreach (Option option in HeadOptions)
+            command.Options.Add(option);
+        foreach (Option option in new Option[] { Seed, Threads, ValidationFraction, Cache, NoCache, BackboneCache })
             command.Options.Add(option);
     }
 
-    /// <summary>The trainer options the command line asks for; throws <see cref="ArgumentException"/> naming a bad value.</summary>
-    public TrainerOptions Build(ParseResult parse, IProgress<TrainerProgress>? progress)
+    /// <summary>
+    /// The trainer options the command line asks for; throws <see cref="ArgumentException"/> naming a bad value, or a
+    /// flag given where it has no effect (a backbone flag without <c>--backbone</c>; an mlp flag for the logistic head
+    /// or an L2 strength for the mlp, unless <paramref name="headKindFromModel"/>: retrain keeps the old model's head).
+    /// </summary>
+    public TrainerOptions Build(ParseResult parse, IProgress<TrainerProgress>? progress, bool headKindFromModel = false)
     {
-        string head = parse.GetValue(Head) ?? "logistic";
-        HeadKind kind = head.ToLowerInvariant() switch
+        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        if (parse.GetValue(Backbone) is null)
+            foreach (Option option in new Option[] { Tap, Pooling, Mirror, Normalize })
+                if (Given(option)) throw new ArgumentException($"{option.Name} applies to a pretrained backbone; add --backbone <name|path> (the built-in featurizer pools its own way).");
+        if (!headKindFromModel)
         {
-            "logistic" => HeadKind.Logistic,
-            "mlp" => HeadKind.Mlp,
-            _ => throw new ArgumentException($"--head '{head}' is unknown: use logistic or mlp."),
+            bool mlp = string.Equals(parse.GetValue(Head), "mlp", StringComparison.OrdinalIgnoreCase);
+            foreach (Option option in mlp ? new Option[] { L2 } : [Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience])
+                if (Given(option)) throw new ArgumentException($"{option.Name} does not apply to --head {(mlp ? "mlp" : "logistic")}{(mlp ? " (its regularization is --weight-decay)" : "; add --head mlp")}.");
+        }
+        string normalize = parse.GetValue(Normalize) ?? "none";
+        L2Normalization normalization = normalize.ToLowerInvariant() switch
+        {
+            "none" => L2Normalization.None,
+            "per-tap" => L2Normalization.PerTap,
+            "final" => L2Normalization.Final,
+            "both" => L2Normalization.Both,
+            _ => throw new ArgumentException($"--normalize '{normalize}' is unknown: use none, per-tap, final or both."),
         };
         string[] taps = parse.GetValue(Tap) ?? [];
         var options = new TrainerOptions
@@ -50,7 +85,8 @@ internal sealed class TrainingOptionsBinder
             Pooling = parse.GetValue(Pooling) ?? "gap",
             Taps = taps.Length > 0 ? taps : null,
             MirrorAverage = parse.GetValue(Mirror),
-            Head = new HeadOptions { Kind = kind },
+            Normalization = normalization,
+            Head = BuildHead(parse),
             ValidationFraction = parse.GetValue(ValidationFraction),
             Threads = parse.GetValue(Threads),
             UseFeatureCache = !parse.GetValue(NoCache),
@@ -60,5 +96,70 @@ internal sealed class TrainingOptionsBinder
         };
         options.Validate();
         return options;
+    }
+
+    /// <summary>The head options the command line asks for, every other setting at its default.</summary>
+    private HeadOptions BuildHead(ParseResult parse)
+    {
+        string head = parse.GetValue(Head) ?? "logistic";
+        HeadKind kind = head.ToLowerInvariant() switch
+        {
+            "logistic" => HeadKind.Logistic,
+            "mlp" => HeadKind.Mlp,
+            _ => throw new ArgumentException($"--head '{head}' is unknown: use logistic or mlp."),
+        };
+        string weights = parse.GetValue(ClassWeights) ?? "none";
+        ClassWeighting weighting = weights.ToLowerInvariant() switch
+        {
+            "none" => ClassWeighting.None,
+            "balanced" => ClassWeighting.Balanced,
+            _ => throw new ArgumentException($"--class-weights '{weights}' is unknown: use none or balanced."),
+        };
+        var options = new HeadOptions
+        {
+            Kind = kind,
+            ClassWeighting = weighting,
+            Standardize = !parse.GetValue(NoStandardize),
+            L2Regularization = parse.GetValue(L2) ?? Defaults.L2Regularization,
+            HiddenSizes = parse.GetValue(Hidden) is { } hidden ? ParseSizes(hidden) : Defaults.HiddenSizes,
+            Epochs = parse.GetValue(Epochs) ?? Defaults.Epochs,
+            LearningRate = parse.GetValue(LearningRate) ?? Defaults.LearningRate,
+            Dropout = parse.GetValue(Dropout) ?? Defaults.Dropout,
+            WeightDecay = parse.GetValue(WeightDecay) ?? Defaults.WeightDecay,
+            Patience = parse.GetValue(Patience) ?? Defaults.Patience,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } name && FlagOf(name) is { } flag)
+        {
+            // HeadOptions names its properties; the user typed flags.
+            string message = e.Message.Split(" (Parameter", 2)[0].Replace($"HeadOptions.{name} = ", flag + " ", StringComparison.Ordinal);
+            throw new ArgumentException(message, e);
+        }
+        return options;
+    }
+
+    private static string? FlagOf(string property) => property switch
+    {
+        nameof(Pipeline.Training.HeadOptions.L2Regularization) => "--l2",
+        nameof(Pipeline.Training.HeadOptions.HiddenSizes) => "--hidden",
+        nameof(Pipeline.Training.HeadOptions.Epochs) => "--epochs",
+        nameof(Pipeline.Training.HeadOptions.LearningRate) or nameof(Pipeline.Training.HeadOptions.MinLearningRate) => "--learning-rate",
+        nameof(Pipeline.Training.HeadOptions.Dropout) => "--dropout",
+        nameof(Pipeline.Training.HeadOptions.WeightDecay) => "--weight-decay",
+        nameof(Pipeline.Training.HeadOptions.Patience) => "--patience",
+        _ => null,
+    };
+
+    private static int[] ParseSizes(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sizes[i]))
+                throw new ArgumentException($"--hidden '{text}': expected sizes such as 256 or 512,128.");
+        return sizes;
     }
 }

@@ -87,6 +87,54 @@ public sealed class TrainingCommandTests : IDisposable
     }
 
     [Fact]
+    public void HeadFlagsReachTheSavedModel()
+    {
+        string model = Path.Combine(_dir, "mlp.zip");
+        (int exit, _, string error) = Run("train", "--data", Shapes, "--out", model, "--no-cache", "--json", "--head", "mlp", "--hidden", "16,8",
+            "--epochs", "3", "--learning-rate", "0.01", "--dropout", "0.1", "--weight-decay", "0.001", "--patience", "0", "--class-weights", "balanced", "--no-standardize");
+        Assert.True(exit == 0, error);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(model);
+        using var manifest = JsonDocument.Parse(zip.GetEntry("manifest.json")!.Open());
+        JsonElement head = manifest.RootElement.GetProperty("trainingOptions").GetProperty("head");
+        Assert.Equal("Mlp", head.GetProperty("kind").GetString(), ignoreCase: true);
+        Assert.Equal([16, 8], head.GetProperty("hiddenSizes").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(3, head.GetProperty("epochs").GetInt32());
+        Assert.Equal(0.01, head.GetProperty("learningRate").GetDouble());
+        Assert.Equal(0.1, head.GetProperty("dropout").GetDouble());
+        Assert.Equal(0.001, head.GetProperty("weightDecay").GetDouble());
+        Assert.Equal(0, head.GetProperty("patience").GetInt32());
+        Assert.Equal("Balanced", head.GetProperty("classWeighting").GetString(), ignoreCase: true);
+        Assert.False(head.GetProperty("standardize").GetBoolean());
+
+        string logistic = Path.Combine(_dir, "logistic.zip");
+        (exit, _, error) = Run("train", "--data", Shapes, "--out", logistic, "--no-cache", "--l2", "0.5");
+        Assert.True(exit == 0, error);
+        using var zip2 = System.IO.Compression.ZipFile.OpenRead(logistic);
+        using var manifest2 = JsonDocument.Parse(zip2.GetEntry("manifest.json")!.Open());
+        Assert.Equal(0.5, manifest2.RootElement.GetProperty("trainingOptions").GetProperty("head").GetProperty("l2Regularization").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("--l2 -1", "--l2 -1")]
+    [InlineData("--head mlp --dropout 1", "--dropout 1")]
+    [InlineData("--head mlp --hidden 64,x", "--hidden '64,x'")]
+    [InlineData("--head mlp --hidden 1,2,3", "--hidden")]
+    [InlineData("--class-weights heavy", "heavy")]
+    [InlineData("--pooling gem", "--backbone")]
+    [InlineData("--mirror", "--backbone")]
+    [InlineData("--normalize final", "--backbone")]
+    [InlineData("--epochs 5", "--head mlp")]
+    [InlineData("--head mlp --l2 0.1", "--weight-decay")]
+    public void FlagsWithBadValuesOrNoEffectAreRejectedByName(string flags, string expected)
+    {
+        string[] args = ["train", "--data", Shapes, "--out", Path.Combine(_dir, "never.zip"), "--no-cache", .. flags.Split(' ')];
+        (int exit, _, string error) = Run(args);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains(expected, error);
+        Assert.False(File.Exists(Path.Combine(_dir, "never.zip")));
+    }
+
+    [Fact]
     public void CrossValidationReportsMeanAndStandardDeviation()
     {
         (int exit, string output, string error) = Run("cv", "--data", Shapes, "--folds", "2", "--no-cache", "--json");
