@@ -169,6 +169,23 @@ public sealed class Network : IDisposable
     /// <exception cref="ArgumentException">An input is missing or mismatched, or an output name is unknown.</exception>
     /// <exception cref="InvalidModelException">The model cannot be planned for these shapes.</exception>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyList<string>? outputNames = null)
+        => Run(inputs, outputNames, _pool);
+
+    /// <summary>
+    /// <see cref="Run(Tensor, string[])"/> on the calling thread alone, for callers that run several batches at once
+    /// (one per thread) instead of spreading one batch over the network's threads. Same results.
+    /// </summary>
+    internal IReadOnlyList<Tensor> RunOnCallingThread(Tensor input, string[] outputNames)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs.", nameof(input));
+        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [TensorInputs[0].Name] = input }, outputNames, WorkerPool.Inline);
+        var list = new Tensor[outputNames.Length];
+        for (int i = 0; i < list.Length; i++) list[i] = results[outputNames[i]];
+        return list;
+    }
+
+    private IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyList<string>? outputNames, WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -198,7 +215,7 @@ public sealed class Network : IDisposable
             Span<nint> outPointers = stackalloc nint[results.Length];
             for (int i = 0; i < ordered.Length; i++) inPointers[i] = Pin(ordered[i], ref handles[i]);
             for (int o = 0; o < results.Length; o++) outPointers[o] = Pin(results[o], ref handles[ordered.Length + o]);
-            entry.Execute(inPointers, outPointers, _pool);
+            entry.Execute(inPointers, outPointers, pool);
         }
         finally
         {

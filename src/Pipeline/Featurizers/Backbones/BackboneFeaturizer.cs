@@ -187,13 +187,37 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         if (_ownsNetwork) _network.Dispose();
     }
 
-    private void RunBatch(IReadOnlyList<Image> images, int start, int count, bool mirror, Span<float> rows)
+    /// <summary>
+    /// Featurizes images [start, start + count) into <paramref name="rows"/>. With several threads and images, each
+    /// thread runs its own share of the batch on the calling thread alone: independent images scale across cores
+    /// far better than one batch's kernels do (measured on MobileNetV2, batch 16, 2 threads: 1.3× over one thread
+    /// split inside the kernels, 2× split by image). The features are the same either way.
+    /// </summary>
+    private unsafe void RunBatch(IReadOnlyList<Image> images, int start, int count, bool mirror, Span<float> rows)
+    {
+        int parts = Math.Min(_pool.ThreadCount, count);
+        if (parts < 2)
+        {
+            RunPart(images, start, count, mirror, rows, onCallingThread: false);
+            return;
+        }
+        fixed (float* destination = rows)
+        {
+            var body = new PartBody(this, images, start, count, parts, mirror, destination);
+            _pool.For(parts, ref body);
+        }
+    }
+
+    private void RunPart(IReadOnlyList<Image> images, int start, int count, bool mirror, Span<float> rows, bool onCallingThread)
     {
         Tensor input = Tensor.Zeros(Preprocessing.ElementType == TensorElementType.UInt8 ? DataType.UInt8 : DataType.Float32, Preprocessing.Shape(count));
         var prepare = new PrepareBody(Preprocessing, images, start, input, mirror);
-        _pool.For(count, ref prepare);
+        if (onCallingThread)
+            for (int i = 0; i < count; i++) prepare.Invoke(i);
+        else
+            _pool.For(count, ref prepare);
 
-        IReadOnlyList<Tensor> maps = _network.Run(input, _tapNames);
+        IReadOnlyList<Tensor> maps = onCallingThread ? _network.RunOnCallingThread(input, _tapNames) : _network.Run(input, _tapNames);
         int offset = 0;
         for (int t = 0; t < _taps.Length; t++)
         {
@@ -215,6 +239,17 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         }
         if (_spec.Normalization is L2Normalization.Final or L2Normalization.Both)
             for (int i = 0; i < count; i++) SpatialPooling.L2Normalize(rows.Slice(i * Dimension, Dimension));
+    }
+
+    /// <summary>Part p of a batch split into near-equal shares, run on the thread that picks it up.</summary>
+    private readonly unsafe struct PartBody(BackboneFeaturizer owner, IReadOnlyList<Image> images, int start, int count, int parts, bool mirror, float* rows) : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int first = (int)((long)count * index / parts), end = (int)((long)count * (index + 1) / parts);
+            int d = owner.Dimension;
+            owner.RunPart(images, start + first, end - first, mirror, new Span<float>(rows + (long)first * d, (end - first) * d), onCallingThread: true);
+        }
     }
 
     private readonly struct PrepareBody(ImagePreprocessing preprocessing, IReadOnlyList<Image> images, int start, Tensor input, bool mirror) : IParallelBody

@@ -110,6 +110,27 @@ public sealed class BackboneFeaturizerTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(16)]
+    public void The_thread_count_never_changes_the_features(int batchSize)
+    {
+        // 11 images: batches split unevenly across threads, and a last batch smaller than the thread count.
+        Image[] images = SyntheticImages.Make(11, seed: 9);
+        var spec = new BackboneSpec { Pooling = "gem:3", MirrorAverage = true };
+        float[]? reference = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using BackboneFeaturizer featurizer = BackboneFeaturizer.Create(Network.FromGraph(OnnxModelReader.Read(SmallCnn(), "cnn.onnx", TestOperators.Resolve),
+                new NetworkOptions { Threads = threads }), true, "00", spec, null, new FeaturizerOptions { Threads = threads, BatchSize = batchSize });
+            var features = new float[images.Length * featurizer.Dimension];
+            featurizer.Featurize(images, features);
+            reference ??= features;
+            Assert.Equal(reference, features); // bitwise: a model trained on these is the same whatever the thread count
+        }
+    }
+
     [Fact]
     public void Several_taps_concatenate_with_per_tap_and_final_normalization()
     {
