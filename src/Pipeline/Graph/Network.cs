@@ -320,26 +320,30 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
-    /// Runs the plan for a single float input <paramref name="runs"/> times with a timer around every kernel, for the
+    /// Runs the plan for a single input <paramref name="runs"/> times with a timer around every kernel, for the
     /// bench command's profile: the steps, each one's mean milliseconds per run, and whether the batch runs image by
     /// image (the times are then for one image).
     /// </summary>
-    internal unsafe (IReadOnlyList<PlanStep> Steps, double[] Milliseconds, bool PerImage) Profile(float[] input, int[] shape, int runs)
+    internal (IReadOnlyList<PlanStep> Steps, double[] Milliseconds, bool PerImage) Profile(Tensor input, int runs)
     {
-        var tensor = Tensor.Create(input, shape);
-        PlanEntry entry = _plans.GetOrCompile([tensor], _defaultOutputs);
+        PlanEntry entry = _plans.GetOrCompile([input], _defaultOutputs);
         ExecutionPlan plan = entry.Plan;
         var ticks = new long[plan.Steps.Count];
-        var result = new float[plan.OutputInfos[0].ElementCount];
-        fixed (float* i = input)
-        fixed (float* o = result)
+        Tensor result = Tensor.Zeros(plan.OutputInfos[0].Type, plan.OutputInfos[0].Shape);
+        GCHandle inHandle = default, outHandle = default;
+        try
         {
-            Span<nint> ins = [(nint)i];
-            Span<nint> outs = [(nint)o];
+            Span<nint> ins = [Pin(input, ref inHandle)];
+            Span<nint> outs = [Pin(result, ref outHandle)];
             for (int r = 0; r < runs; r++) plan.Execute(ins, outs, _pool, ticks);
         }
+        finally
+        {
+            if (inHandle.IsAllocated) inHandle.Free();
+            if (outHandle.IsAllocated) outHandle.Free();
+        }
         double[] ms = ticks.Select(t => t * 1000.0 / System.Diagnostics.Stopwatch.Frequency / runs).ToArray();
-        return (plan.Steps, ms, plan.InputInfos[0] is { } info && !info.Shape.AsSpan().SequenceEqual(shape));
+        return (plan.Steps, ms, plan.InputInfos[0] is { } info && !info.Shape.AsSpan().SequenceEqual(input.Shape));
     }
 
     /// <summary>

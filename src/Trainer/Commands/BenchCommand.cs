@@ -36,10 +36,9 @@ internal static class BenchCommand
             if (inputType is not (DataType.Float32 or DataType.UInt8))
                 throw new ArgumentException($"{file.Name}: bench needs a model with one float or uint8 input; it has {string.Join(", ", network.Inputs)}.");
             int[] shape = network.DeclaredInputs(b)[0].Shape;
-            if (parse.GetValue(profile) && inputType != DataType.Float32)
-                throw new ArgumentException($"{file.Name}: --profile needs a float input; this model takes {inputType}.");
             float[]? floatInput = inputType == DataType.Float32 ? SmoothInput(shape) : null;
-            Action run = floatInput is not null ? FloatRun(network, floatInput, shape) : ByteRun(network, shape);
+            Tensor? byteInput = floatInput is null ? PatternInput(shape) : null;
+            Action run = floatInput is not null ? FloatRun(network, floatInput, shape) : () => network.Run(byteInput!);
 
             var compile = Stopwatch.StartNew();
             run();
@@ -73,16 +72,16 @@ internal static class BenchCommand
                     imagesPerSecond = Math.Round(perSecond, 2),
                     firstRunMs = Math.Round(compile.Elapsed.TotalMilliseconds, 3),
                 });
-            if (parse.GetValue(profile)) Profile(output, network, floatInput!, shape, n);
+            if (parse.GetValue(profile)) Profile(output, network, byteInput ?? Tensor.Create(floatInput!, shape), n);
             return ExitCodes.Ok;
         });
         return command;
     }
 
     /// <summary>Runs the plan <paramref name="runs"/> more times with per-step timers and prints the share of each op type.</summary>
-    private static void Profile(CommandOutput output, Network network, float[] input, int[] shape, int runs)
+    private static void Profile(CommandOutput output, Network network, Tensor input, int runs)
     {
-        (IReadOnlyList<Pipeline.Graph.Execution.PlanStep> steps, double[] ms, bool perImage) = network.Profile(input, shape, runs);
+        (IReadOnlyList<Pipeline.Graph.Execution.PlanStep> steps, double[] ms, bool perImage) = network.Profile(input, runs);
         if (perImage) output.Text("profile: this batch runs image by image; the times are for one image");
         double total = ms.Sum();
         var byOp = steps.Select((s, k) => (Op: s.Node.Operator.Name + (s.Node.Operator is IFusesActivation { Activation.Kind: not Pipeline.Tensors.Kernels.ActivationKind.None } ? " (fused)" : ""), Ms: ms[k]))
@@ -91,6 +90,14 @@ internal static class BenchCommand
         foreach ((string op, int count, double opMs) in byOp)
             output.Write(string.Create(CultureInfo.InvariantCulture, $"  {opMs,9:0.###} ms {100 * opMs / total,5:0.0}%  {count,4} x {op}"),
                 new { profile = op, nodes = count, ms = Math.Round(opMs, 4), share = Math.Round(opMs / total, 4) });
+        output.Text("profile: the slowest nodes");
+        foreach (int k in Enumerable.Range(0, steps.Count).OrderByDescending(k => ms[k]).Take(12))
+        {
+            var info = steps[k].Node.Operator is var op ? steps[k].Node : null;
+            string shape = string.Join("x", steps[k].Outputs.Length > 0 && steps[k].Kernel is not null ? network.DescribeValues().FirstOrDefault(v => v.Name == steps[k].Node.Outputs[0])?.Shape ?? [] : []);
+            output.Write(string.Create(CultureInfo.InvariantCulture, $"  {ms[k],9:0.###} ms {100 * ms[k] / total,5:0.0}%  {steps[k].Node.Operator.Name} -> [{shape}] {steps[k].Node.Identity.Name}"),
+                new { node = steps[k].Node.Identity.Name, op = steps[k].Node.Operator.Name, output = shape, ms = Math.Round(ms[k], 4) });
+        }
     }
     // The output buffer is reused, so a run allocates nothing.
     private static float[] SmoothInput(int[] shape)
@@ -107,11 +114,10 @@ internal static class BenchCommand
     }
 
     // Quantized models (TFLite uint8 images) take raw pixels: a fixed pattern of bytes.
-    private static Action ByteRun(Network network, int[] shape)
+    private static Tensor PatternInput(int[] shape)
     {
         var pixels = new byte[Pipeline.Graph.Compilation.MemoryBudget.ElementCount(shape)];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(128 + 127 * MathF.Sin(i * 0.001f));
-        Tensor input = Tensor.Create(DataType.UInt8, pixels, shape);
-        return () => network.Run(input);
+        return Tensor.Create(DataType.UInt8, pixels, shape);
     }
 }

@@ -80,6 +80,17 @@ internal sealed unsafe class DepthwiseConvolution
         int interiorLo = CeilDiv(pW, sW);
         int interiorHi = Math.Max(interiorLo, Math.Min(outW, FloorDivPlusOne(inW - 1 - ((kW - 1) * dW - pW), sW)));
 
+        if (_isa == Isa.Avx512 && sW <= 2)
+        {
+            for (int oh = 0; oh < outH; oh++)
+            {
+                float* orow = output + (long)oh * outW;
+                RowAvx512(input, w, bias, orow, oh * sH - pH, accumulate);
+                ActivationEpilogue.Apply(activation, new Span<float>(orow, outW));
+            }
+            return;
+        }
+
         for (int oh = 0; oh < outH; oh++)
         {
             float* orow = output + (long)oh * outW;
@@ -92,6 +103,48 @@ internal sealed unsafe class DepthwiseConvolution
                 ow = InteriorStride2(input, w, bias, orow, ih0, ow, interiorHi, accumulate);
             for (; ow < outW; ow++) orow[ow] = Point(input, w, bias, orow[ow], ih0, ow, accumulate);
             ActivationEpilogue.Apply(activation, new Span<float>(orow, outW));
+        }
+
+        // A whole output row in 16-wide vectors, borders included: each tap's load is masked to the input columns that
+        // exist (masked-off lanes read as the zero padding and never touch memory), so no output falls to scalar code.
+        void RowAvx512(float* inp, float* wt, float b, float* orow, int ih0, bool acc)
+        {
+            Vector512<int> lanes = Vector512<int>.Indices;
+            Vector512<int> evens = lanes * 2;
+            Vector512<int> width = Vector512.Create(inW);
+            for (int ow = 0; ow < outW; ow += 16)
+            {
+                Vector512<float> outMask = Vector512.LessThan(lanes, Vector512.Create(outW - ow)).AsSingle();
+                Vector512<float> sum = Vector512.Create(b);
+                if (acc) sum += Avx512F.MaskLoad(orow + ow, outMask, Vector512<float>.Zero);
+                int iwBase = ow * sW - pW;
+                for (int kh = 0; kh < kH; kh++)
+                {
+                    int ih = ih0 + kh * dH;
+                    if ((uint)ih >= (uint)inH) continue;
+                    float* row = inp + (long)ih * inW;
+                    for (int kw = 0; kw < kW; kw++)
+                    {
+                        int iw0 = iwBase + kw * dW;
+                        Vector512<int> first = Vector512.Create(iw0) + lanes;
+                        Vector512<float> inLow = (Vector512.GreaterThanOrEqual(first, Vector512<int>.Zero) & Vector512.LessThan(first, width)).AsSingle();
+                        Vector512<float> x;
+                        if (sW == 1)
+                        {
+                            x = Avx512F.MaskLoad(row + iw0, inLow, Vector512<float>.Zero);
+                        }
+                        else
+                        {
+                            Vector512<int> second = first + Vector512.Create(16);
+                            Vector512<float> inHigh = (Vector512.GreaterThanOrEqual(second, Vector512<int>.Zero) & Vector512.LessThan(second, width)).AsSingle();
+                            x = Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(row + iw0, inLow, Vector512<float>.Zero), evens,
+                                Avx512F.MaskLoad(row + iw0 + 16, inHigh, Vector512<float>.Zero));
+                        }
+                        sum = Vector512.MultiplyAddEstimate(Vector512.Create(wt[kh * kW + kw]), x, sum);
+                    }
+                }
+                Avx512F.MaskStore(orow + ow, outMask, sum);
+            }
         }
 
         float Point(float* inp, float* wt, float b, float current, int ih0, int ow, bool acc)
