@@ -9,7 +9,7 @@ public sealed record FeaturizerOptions
     /// <summary>Threads to use, the caller's included; 0 (default) means one per processor.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Images per backbone run (default 8: large enough to amortize each layer's setup, small enough to stay in cache).</summary>
+    /// <summary>Images handed to the featurizer at a time (default 8): the unit of decoding ahead, progress and cache writes. A backbone still runs one image per call, spread over the threads.</summary>
     public int BatchSize { get; init; } = 8;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a negative thread count or a batch size outside 1 to 256.</summary>

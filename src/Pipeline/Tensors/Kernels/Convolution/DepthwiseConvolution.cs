@@ -82,12 +82,8 @@ internal sealed unsafe class DepthwiseConvolution
 
         if (_isa == Isa.Avx512 && sW <= 2)
         {
-            for (int oh = 0; oh < outH; oh++)
-            {
-                float* orow = output + (long)oh * outW;
-                RowAvx512(input, w, bias, orow, oh * sH - pH, accumulate);
-                ActivationEpilogue.Apply(activation, new Span<float>(orow, outW));
-            }
+            PlaneAvx512(input, w, bias, output, accumulate);
+            ActivationEpilogue.Apply(activation, new Span<float>(output, outH * outW));
             return;
         }
 
@@ -105,45 +101,105 @@ internal sealed unsafe class DepthwiseConvolution
             ActivationEpilogue.Apply(activation, new Span<float>(orow, outW));
         }
 
-        // A whole output row in 16-wide vectors, borders included: each tap's load is masked to the input columns that
-        // exist (masked-off lanes read as the zero padding and never touch memory), so no output falls to scalar code.
-        void RowAvx512(float* inp, float* wt, float b, float* orow, int ih0, bool acc)
+        // The plane is first copied into a zero-padded scratch plane wide enough for whole 16-wide output vectors (for
+        // stride 2, each padded row split into its even and odd columns), so that every tap of every output vector is a
+        // plain load at a fixed offset: no borders, masks or branches in the loop. Four output vectors are built at once:
+        // one vector's taps are a chain of dependent FMAs, and four chains hide their latency.
+        void PlaneAvx512(float* inp, float* wt, float b, float* output, bool acc)
         {
-            Vector512<int> lanes = Vector512<int>.Indices;
-            Vector512<int> evens = lanes * 2;
-            Vector512<int> width = Vector512.Create(inW);
-            for (int ow = 0; ow < outW; ow += 16)
-            {
-                Vector512<float> outMask = Vector512.LessThan(lanes, Vector512.Create(outW - ow)).AsSingle();
-                Vector512<float> sum = Vector512.Create(b);
-                if (acc) sum += Avx512F.MaskLoad(orow + ow, outMask, Vector512<float>.Zero);
-                int iwBase = ow * sW - pW;
-                for (int kh = 0; kh < kH; kh++)
+            int outWv = (outW + 15) & ~15;
+            int rows = (outH - 1) * sH + (kH - 1) * dH + 1;
+            int reach = (kW - 1) * dW;
+            // Stride 1: one padded row of outWv + reach columns. Stride 2: even columns, then odd columns, each half
+            // wide enough for outWv outputs plus the reach (rounded up so the split runs in whole vectors).
+            int half = ((outWv + reach / 2 + 1) + 15) & ~15;
+            int stride = sW == 1 ? (outWv + reach + 15) & ~15 : 2 * half;
+            int taps = kH * kW;
+            float* scratch = Scratch((long)rows * stride + (sW == 2 ? 2 * half : 0) + 2L * taps);
+            int* offsets = (int*)(scratch + (long)rows * stride + (sW == 2 ? 2 * half : 0));
+            float* weights = (float*)(offsets + taps);
+            for (int kh = 0; kh < kH; kh++)
+                for (int kw = 0; kw < kW; kw++)
                 {
-                    int ih = ih0 + kh * dH;
-                    if ((uint)ih >= (uint)inH) continue;
-                    float* row = inp + (long)ih * inW;
-                    for (int kw = 0; kw < kW; kw++)
+                    int column = kw * dW;
+                    offsets[kh * kW + kw] = kh * dH * stride + (sW == 1 ? column : (column & 1) * half + column / 2);
+                    weights[kh * kW + kw] = wt[kh * kW + kw];
+                }
+
+            float* line = scratch + (long)rows * stride; // stride 2: the padded row before it is split
+            for (int r = 0; r < rows; r++)
+            {
+                int ih = r - pH;
+                float* target = scratch + (long)r * stride;
+                float* padded = sW == 1 ? target : line;
+                int width = sW == 1 ? stride : 2 * half;
+                if ((uint)ih >= (uint)inH)
+                {
+                    for (int j = 0; j < width; j += 16) Vector512<float>.Zero.Store(padded + j);
+                }
+                else
+                {
+                    // Padded column j holds input column j − pW: a masked load per 16 columns, zeros outside the row.
+                    float* source = inp + (long)ih * inW - pW;
+                    Vector512<int> column = Vector512<int>.Indices - Vector512.Create(pW), limit = Vector512.Create(inW);
+                    for (int j = 0; j < width; j += 16, column += Vector512.Create(16))
                     {
-                        int iw0 = iwBase + kw * dW;
-                        Vector512<int> first = Vector512.Create(iw0) + lanes;
-                        Vector512<float> inLow = (Vector512.GreaterThanOrEqual(first, Vector512<int>.Zero) & Vector512.LessThan(first, width)).AsSingle();
-                        Vector512<float> x;
-                        if (sW == 1)
-                        {
-                            x = Avx512F.MaskLoad(row + iw0, inLow, Vector512<float>.Zero);
-                        }
-                        else
-                        {
-                            Vector512<int> second = first + Vector512.Create(16);
-                            Vector512<float> inHigh = (Vector512.GreaterThanOrEqual(second, Vector512<int>.Zero) & Vector512.LessThan(second, width)).AsSingle();
-                            x = Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(row + iw0, inLow, Vector512<float>.Zero), evens,
-                                Avx512F.MaskLoad(row + iw0 + 16, inHigh, Vector512<float>.Zero));
-                        }
-                        sum = Vector512.MultiplyAddEstimate(Vector512.Create(wt[kh * kW + kw]), x, sum);
+                        Vector512<float> inside = (Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, limit)).AsSingle();
+                        Avx512F.MaskLoad(source + j, inside, Vector512<float>.Zero).Store(padded + j);
                     }
                 }
-                Avx512F.MaskStore(orow + ow, outMask, sum);
+                if (sW == 2)
+                {
+                    Vector512<int> evens = Vector512<int>.Indices * 2, odds = evens + Vector512<int>.One;
+                    for (int j = 0; j < half; j += 16)
+                    {
+                        Vector512<float> a = Vector512.Load(line + 2 * j), c = Vector512.Load(line + 2 * j + 16);
+                        Avx512F.PermuteVar16x32x2(a, evens, c).Store(target + j);
+                        Avx512F.PermuteVar16x32x2(a, odds, c).Store(target + half + j);
+                    }
+                }
+            }
+
+            int vectorsPerRow = outWv / 16, total = outH * vectorsPerRow;
+            Vector512<float> start = Vector512.Create(b);
+            for (int v = 0; v < total; v += 4)
+            {
+                int n = Math.Min(4, total - v);
+                int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
+                float* i0 = Source(v), i1 = Source(v1), i2 = Source(v2), i3 = Source(v3);
+                Vector512<float> s0 = start, s1 = start, s2 = start, s3 = start;
+                for (int t = 0; t < taps; t++)
+                {
+                    Vector512<float> weight = Vector512.Create(weights[t]);
+                    int offset = offsets[t];
+                    s0 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i0 + offset), s0);
+                    s1 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i1 + offset), s1);
+                    s2 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i2 + offset), s2);
+                    s3 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i3 + offset), s3);
+                }
+                Store(v, s0);
+                if (n > 1) Store(v1, s1);
+                if (n > 2) Store(v2, s2);
+                if (n > 3) Store(v3, s3);
+            }
+
+            float* Source(int index) => scratch + (long)(index / vectorsPerRow) * sH * stride + index % vectorsPerRow * 16;
+
+            void Store(int index, Vector512<float> sum)
+            {
+                int ow = index % vectorsPerRow * 16;
+                float* destination = output + (long)(index / vectorsPerRow) * outW + ow;
+                if (ow + 16 <= outW)
+                {
+                    if (acc) sum += Vector512.Load(destination);
+                    sum.Store(destination);
+                }
+                else
+                {
+                    Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle();
+                    if (acc) sum += Avx512F.MaskLoad(destination, mask, Vector512<float>.Zero);
+                    Avx512F.MaskStore(destination, mask, sum);
+                }
             }
         }
 
@@ -239,6 +295,17 @@ internal sealed unsafe class DepthwiseConvolution
             }
             return ow;
         }
+    }
+
+    [ThreadStatic]
+    private static float[]? t_scratch;
+
+    /// <summary>This thread's scratch plane, at least <paramref name="floats"/> long (it only grows), 64-byte aligned.</summary>
+    private static float* Scratch(long floats)
+    {
+        if (t_scratch is null || t_scratch.Length < floats + 16)
+            t_scratch = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(floats + 16, 4096)), pinned: true);
+        return (float*)(((nint)Unsafe.AsPointer(ref t_scratch[0]) + 63) & ~(nint)63);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
