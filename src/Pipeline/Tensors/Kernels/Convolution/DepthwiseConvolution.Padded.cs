@@ -1,0 +1,287 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pipeline.Tensors.Kernels.Convolution;
+
+/// <summary>
+/// Strides 1 and 2 over a zero-padded copy of the plane: the plane is copied into scratch wide enough for whole output
+/// vectors (for stride 2, each padded row split into its even and odd columns), so that every tap of every output
+/// vector is a plain load at a fixed offset, with no borders, masks or branches in the loop. Four output vectors are
+/// built at once: one vector's taps are a chain of dependent FMAs, and four chains hide their latency.
+/// </summary>
+internal sealed unsafe partial class DepthwiseConvolution
+{
+    [ThreadStatic]
+    private static float[]? t_scratch;
+
+    /// <summary>A plane's geometry and the padded copy's layout.</summary>
+    private readonly struct PaddedLayout
+    {
+        // quantum: the vector width; output rows are computed in whole vectors and padded rows sized in them.
+        public PaddedLayout(int inH, int inW, int outH, int outW, int kH, int kW, int sH, int sW, int dH, int dW, int pH, int pW, int quantum)
+        {
+            int q = quantum - 1;
+            (InH, InW, OutH, OutW, KH, KW, SH, SW, DH, DW, PH, PW) = (inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW);
+            PaddedOutW = (outW + q) & ~q;
+            Rows = (outH - 1) * sH + (kH - 1) * dH + 1;
+            int reach = (kW - 1) * dW;
+            // Stride 2: even columns, then odd columns, each half wide enough for the outputs plus the reach.
+            Half = (PaddedOutW + reach / 2 + 1 + q) & ~q;
+            RowStride = sW == 1 ? (PaddedOutW + reach + q) & ~q : 2 * Half;
+        }
+
+        public int InH { get; }
+        public int InW { get; }
+        public int OutH { get; }
+        public int OutW { get; }
+        public int KH { get; }
+        public int KW { get; }
+        public int SH { get; }
+        public int SW { get; }
+        public int DH { get; }
+        public int DW { get; }
+        public int PH { get; }
+        public int PW { get; }
+        public int PaddedOutW { get; }
+        public int Rows { get; }
+        public int Half { get; }
+        public int RowStride { get; }
+        public int Taps => KH * KW;
+
+        /// <summary>The scratch floats: the padded plane and the unsplit row (stride 2).</summary>
+        public long ScratchFloats => (long)Rows * RowStride + RowStride;
+    }
+
+    private readonly PaddedLayout _padded;
+
+    /// <summary>Each tap's offset from an output vector's first input, in the padded plane; null when not padded.</summary>
+    private readonly int[]? _tapOffsets;
+
+    private static (PaddedLayout Layout, int[] Offsets) PlanPadded(ConvGeometry g, Isa isa)
+    {
+        bool is2d = g.Rank == 2;
+        var p = new PaddedLayout(is2d ? g.InputSize[0] : 1, g.InputSize[^1], is2d ? g.OutputSize[0] : 1, g.OutputSize[^1],
+            is2d ? g.KernelSize[0] : 1, g.KernelSize[^1], is2d ? g.Strides[0] : 1, g.Strides[^1], is2d ? g.Dilations[0] : 1, g.Dilations[^1],
+            is2d ? g.PadsBegin[0] : 0, g.PadsBegin[^1], isa == Isa.Avx512 ? 16 : isa == Isa.Avx2 ? 8 : 4);
+        int[] offsets = GC.AllocateArray<int>(p.Taps, pinned: true);
+        for (int kh = 0; kh < p.KH; kh++)
+            for (int kw = 0; kw < p.KW; kw++)
+            {
+                int column = kw * p.DW;
+                offsets[kh * p.KW + kw] = kh * p.DH * p.RowStride + (p.SW == 1 ? column : (column & 1) * p.Half + column / 2);
+            }
+        return (p, offsets);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PlanePadded(float* input, float* weights, float bias, float* output, bool accumulate)
+    {
+        ref readonly PaddedLayout p = ref _padded;
+        float* scratch = Scratch(p.ScratchFloats);
+        float* line = scratch + (long)p.Rows * p.RowStride;
+        int* offsets = (int*)Unsafe.AsPointer(ref _tapOffsets![0]);
+
+        for (int r = 0; r < p.Rows; r++)
+        {
+            float* target = scratch + (long)r * p.RowStride;
+            float* padded = p.SW == 1 ? target : line;
+            int ih = r - p.PH;
+            if ((uint)ih >= (uint)p.InH) new Span<float>(padded, p.RowStride).Clear();
+            else if (_isa == Isa.Avx512) PadRowAvx512(input + (long)ih * p.InW, padded, p);
+            else PadRow(input + (long)ih * p.InW, padded, p);
+            if (p.SW == 2) SplitRow(line, target, p.Half);
+        }
+
+        if (_isa == Isa.Avx512) ComputeAvx512(scratch, offsets, weights, bias, output, accumulate, p);
+        else if (_isa == Isa.Avx2) Compute256(scratch, offsets, weights, bias, output, accumulate, p);
+        else Compute128(scratch, offsets, weights, bias, output, accumulate, p);
+    }
+
+    /// <summary>Padded column j holds input column j − pW, zeros outside the row.</summary>
+    private static void PadRow(float* source, float* padded, in PaddedLayout p)
+    {
+        int left = Math.Min(p.PW, p.RowStride), copied = Math.Max(0, Math.Min(p.InW, p.RowStride - p.PW));
+        new Span<float>(padded, left).Clear();
+        new ReadOnlySpan<float>(source, copied).CopyTo(new Span<float>(padded + left, copied));
+        new Span<float>(padded + left + copied, p.RowStride - left - copied).Clear();
+    }
+
+    /// <summary><see cref="PadRow"/> as one masked load per 16 columns (small planes would spend more in the span calls).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PadRowAvx512(float* source, float* padded, in PaddedLayout p)
+    {
+        source -= p.PW;
+        Vector512<int> column = Vector512<int>.Indices - Vector512.Create(p.PW), limit = Vector512.Create(p.InW), step = Vector512.Create(16);
+        for (int j = 0; j < p.RowStride; j += 16, column += step)
+        {
+            Vector512<float> inside = (Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, limit)).AsSingle();
+            Avx512F.MaskLoad(source + j, inside, Vector512<float>.Zero).Store(padded + j);
+        }
+    }
+
+    /// <summary>Even columns of <paramref name="line"/> to target[0, half), odd ones to target[half, 2·half).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitRow(float* line, float* target, int half)
+    {
+        int j = 0;
+        if (Avx512F.IsSupported)
+        {
+            Vector512<int> evens = Vector512<int>.Indices * 2, odds = evens + Vector512<int>.One;
+            for (; j + 16 <= half; j += 16)
+            {
+                Vector512<float> a = Vector512.Load(line + 2 * j), b = Vector512.Load(line + 2 * j + 16);
+                Avx512F.PermuteVar16x32x2(a, evens, b).Store(target + j);
+                Avx512F.PermuteVar16x32x2(a, odds, b).Store(target + half + j);
+            }
+        }
+        for (; j < half; j++)
+        {
+            target[j] = line[2 * j];
+            target[half + j] = line[2 * j + 1];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ComputeAvx512(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
+    {
+        int perRow = p.PaddedOutW / 16, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
+        long rowStep = (long)p.SH * p.RowStride;
+        for (int v = 0; v < total; v += 4)
+        {
+            int n = Math.Min(4, total - v);
+            int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
+            float* i0 = Source(v, 16, perRow, scratch, rowStep), i1 = Source(v1, 16, perRow, scratch, rowStep);
+            float* i2 = Source(v2, 16, perRow, scratch, rowStep), i3 = Source(v3, 16, perRow, scratch, rowStep);
+            Vector512<float> s0 = Vector512.Create(bias), s1 = s0, s2 = s0, s3 = s0;
+            for (int t = 0; t < taps; t++)
+            {
+                Vector512<float> weight = Vector512.Create(weights[t]);
+                int offset = offsets[t];
+                s0 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i0 + offset), s0);
+                s1 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i1 + offset), s1);
+                s2 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i2 + offset), s2);
+                s3 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i3 + offset), s3);
+            }
+            StoreAvx512(v, s0, perRow, output, accumulate, outW);
+            if (n > 1) StoreAvx512(v1, s1, perRow, output, accumulate, outW);
+            if (n > 2) StoreAvx512(v2, s2, perRow, output, accumulate, outW);
+            if (n > 3) StoreAvx512(v3, s3, perRow, output, accumulate, outW);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Compute256(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
+    {
+        int perRow = p.PaddedOutW / 8, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
+        long rowStep = (long)p.SH * p.RowStride;
+        for (int v = 0; v < total; v += 4)
+        {
+            int n = Math.Min(4, total - v);
+            int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
+            float* i0 = Source(v, 8, perRow, scratch, rowStep), i1 = Source(v1, 8, perRow, scratch, rowStep);
+            float* i2 = Source(v2, 8, perRow, scratch, rowStep), i3 = Source(v3, 8, perRow, scratch, rowStep);
+            Vector256<float> s0 = Vector256.Create(bias), s1 = s0, s2 = s0, s3 = s0;
+            for (int t = 0; t < taps; t++)
+            {
+                Vector256<float> weight = Vector256.Create(weights[t]);
+                int offset = offsets[t];
+                s0 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i0 + offset), s0);
+                s1 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i1 + offset), s1);
+                s2 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i2 + offset), s2);
+                s3 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i3 + offset), s3);
+            }
+            Store256(v, s0, perRow, output, accumulate, outW);
+            if (n > 1) Store256(v1, s1, perRow, output, accumulate, outW);
+            if (n > 2) Store256(v2, s2, perRow, output, accumulate, outW);
+            if (n > 3) Store256(v3, s3, perRow, output, accumulate, outW);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Compute128(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
+    {
+        int perRow = p.PaddedOutW / 4, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
+        long rowStep = (long)p.SH * p.RowStride;
+        for (int v = 0; v < total; v += 4)
+        {
+            int n = Math.Min(4, total - v);
+            int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
+            float* i0 = Source(v, 4, perRow, scratch, rowStep), i1 = Source(v1, 4, perRow, scratch, rowStep);
+            float* i2 = Source(v2, 4, perRow, scratch, rowStep), i3 = Source(v3, 4, perRow, scratch, rowStep);
+            Vector128<float> s0 = Vector128.Create(bias), s1 = s0, s2 = s0, s3 = s0;
+            for (int t = 0; t < taps; t++)
+            {
+                Vector128<float> weight = Vector128.Create(weights[t]);
+                int offset = offsets[t];
+                s0 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i0 + offset), s0);
+                s1 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i1 + offset), s1);
+                s2 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i2 + offset), s2);
+                s3 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i3 + offset), s3);
+            }
+            Store128(v, s0, perRow, output, accumulate, outW);
+            if (n > 1) Store128(v1, s1, perRow, output, accumulate, outW);
+            if (n > 2) Store128(v2, s2, perRow, output, accumulate, outW);
+            if (n > 3) Store128(v3, s3, perRow, output, accumulate, outW);
+        }
+    }
+
+    /// <summary>Where output vector <paramref name="index"/> (of <paramref name="width"/> columns) reads its first tap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Source(int index, int width, int perRow, float* scratch, long rowStep)
+        => scratch + index / perRow * rowStep + index % perRow * width;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreAvx512(int index, Vector512<float> sum, int perRow, float* output, bool accumulate, int outW)
+    {
+        int ow = index % perRow * 16;
+        float* destination = output + (long)(index / perRow) * outW + ow;
+        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle();
+        if (accumulate) sum += Avx512F.MaskLoad(destination, mask, Vector512<float>.Zero);
+        Avx512F.MaskStore(destination, mask, sum);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(int index, Vector256<float> sum, int perRow, float* output, bool accumulate, int outW)
+    {
+        float* destination = output + (long)(index / perRow) * outW + index % perRow * 8;
+        int count = outW - index % perRow * 8;
+        if (count >= 8)
+        {
+            (accumulate ? sum + Vector256.Load(destination) : sum).Store(destination);
+            return;
+        }
+        float* sums = stackalloc float[8];
+        sum.Store(sums);
+        StoreColumns(destination, sums, count, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store128(int index, Vector128<float> sum, int perRow, float* output, bool accumulate, int outW)
+    {
+        float* destination = output + (long)(index / perRow) * outW + index % perRow * 4;
+        int count = outW - index % perRow * 4;
+        if (count >= 4)
+        {
+            (accumulate ? sum + Vector128.Load(destination) : sum).Store(destination);
+            return;
+        }
+        float* sums = stackalloc float[4];
+        sum.Store(sums);
+        StoreColumns(destination, sums, count, accumulate);
+    }
+
+    /// <summary>The columns of a vector that overhangs its row (count may be ≤ 0 for a vector wholly past it).</summary>
+    private static void StoreColumns(float* destination, float* sums, int count, bool accumulate)
+    {
+        for (int c = 0; c < count; c++) destination[c] = accumulate ? destination[c] + sums[c] : sums[c];
+    }
+
+    /// <summary>This thread's scratch, at least <paramref name="floats"/> long (it only grows), 64-byte aligned.</summary>
+    private static float* Scratch(long floats)
+    {
+        if (t_scratch is null || t_scratch.Length < floats + 16)
+            t_scratch = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(floats + 16, 4096)), pinned: true);
+        return (float*)(((nint)Unsafe.AsPointer(ref t_scratch[0]) + 63) & ~(nint)63);
+    }
+}
