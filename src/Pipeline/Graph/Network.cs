@@ -151,12 +151,21 @@ public sealed class Network : IDisposable
     /// the order asked. Only the nodes these values depend on run.
     /// </summary>
     /// <exception cref="ArgumentException">A name is not a value of the graph, or the input does not match.</exception>
-    public IReadOnlyList<Tensor> Run(Tensor input, params string[] outputNames)
+    public IReadOnlyList<Tensor> Run(Tensor input, params string[] outputNames) => RunSingleInput(input, outputNames, _pool);
+
+    /// <summary>
+    /// <see cref="Run(Tensor, string[])"/> on the calling thread alone, for callers that run several inputs at once,
+    /// one per thread, instead of spreading one input's kernels over the network's threads. Same results.
+    /// </summary>
+    internal IReadOnlyList<Tensor> RunOnCallingThread(Tensor input, string[] outputNames) => RunSingleInput(input, outputNames, WorkerPool.Inline);
+
+    private IReadOnlyList<Tensor> RunSingleInput(Tensor input, string[] outputNames, WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(outputNames);
         if (TensorInputs.Count != 1)
             throw new ArgumentException($"The network has {TensorInputs.Count} inputs ({string.Join(", ", TensorInputs.Select(i => i.Name))}); pass them by name.", nameof(input));
-        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [TensorInputs[0].Name] = input }, outputNames);
+        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [TensorInputs[0].Name] = input }, outputNames, pool);
         var list = new Tensor[outputNames.Length];
         for (int i = 0; i < list.Length; i++) list[i] = results[outputNames[i]];
         return list;
@@ -170,20 +179,6 @@ public sealed class Network : IDisposable
     /// <exception cref="InvalidModelException">The model cannot be planned for these shapes.</exception>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyList<string>? outputNames = null)
         => Run(inputs, outputNames, _pool);
-
-    /// <summary>
-    /// <see cref="Run(Tensor, string[])"/> on the calling thread alone, for callers that run several batches at once
-    /// (one per thread) instead of spreading one batch over the network's threads. Same results.
-    /// </summary>
-    internal IReadOnlyList<Tensor> RunOnCallingThread(Tensor input, string[] outputNames)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        if (TensorInputs.Count != 1) throw new ArgumentException($"The network has {TensorInputs.Count} inputs.", nameof(input));
-        IReadOnlyDictionary<string, Tensor> results = Run(new Dictionary<string, Tensor> { [TensorInputs[0].Name] = input }, outputNames, WorkerPool.Inline);
-        var list = new Tensor[outputNames.Length];
-        for (int i = 0; i < list.Length; i++) list[i] = results[outputNames[i]];
-        return list;
-    }
 
     private IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyList<string>? outputNames, WorkerPool pool)
     {

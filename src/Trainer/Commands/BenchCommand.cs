@@ -91,10 +91,11 @@ internal static class BenchCommand
             output.Write(string.Create(CultureInfo.InvariantCulture, $"  {opMs,9:0.###} ms {100 * opMs / total,5:0.0}%  {count,4} x {op}"),
                 new { profile = op, nodes = count, ms = Math.Round(opMs, 4), share = Math.Round(opMs / total, 4) });
         output.Text("profile: the slowest nodes");
+        var shapes = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        foreach (NetworkValue value in network.DescribeValues()) shapes.TryAdd(value.Name, value.Shape);
         foreach (int k in Enumerable.Range(0, steps.Count).OrderByDescending(k => ms[k]).Take(12))
         {
-            var info = steps[k].Node.Operator is var op ? steps[k].Node : null;
-            string shape = string.Join("x", steps[k].Outputs.Length > 0 && steps[k].Kernel is not null ? network.DescribeValues().FirstOrDefault(v => v.Name == steps[k].Node.Outputs[0])?.Shape ?? [] : []);
+            string shape = steps[k].Node.Outputs.Length > 0 && shapes.TryGetValue(steps[k].Node.Outputs[0], out IReadOnlyList<int>? s) ? string.Join("x", s) : "?";
             output.Write(string.Create(CultureInfo.InvariantCulture, $"  {ms[k],9:0.###} ms {100 * ms[k] / total,5:0.0}%  {steps[k].Node.Operator.Name} -> [{shape}] {steps[k].Node.Identity.Name}"),
                 new { node = steps[k].Node.Identity.Name, op = steps[k].Node.Operator.Name, output = shape, ms = Math.Round(ms[k], 4) });
         }
