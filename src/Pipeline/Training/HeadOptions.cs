@@ -77,7 +77,11 @@ public sealed record HeadOptions
     /// <summary>MLP: epochs without a lower validation loss before training stops (the best epoch's weights are restored); 0 disables early stopping.</summary>
     [JsonPropertyName("patience")] public int Patience { get; init; } = 10;
 
-    /// <summary>MLP: when no validation set is given, the fraction of the training set held out (stratified, from the seed) for early stopping.</summary>
+    /// <summary>
+    /// MLP: when no validation set is given, the fraction of the training set held out (stratified, from the seed) for
+    /// early stopping. When that would be fewer than 50 rows nothing is held out and every epoch runs on all rows: a
+    /// loss measured on a handful of images stops training at noise.
+    /// </summary>
     [JsonPropertyName("validationFraction")] public double ValidationFraction { get; init; } = 0.1;
 
     // ---- both ----

@@ -13,13 +13,20 @@ namespace Pipeline.Training.Heads;
 /// </summary>
 internal static class MlpTrainer
 {
+    /// <summary>
+    /// The fewest rows worth holding out for early stopping. On fewer, the validation loss is too coarse to stop on:
+    /// MobileNetV2 features of flowers-small (160 training images, 16 held out) cross-validate at 0.81 with early
+    /// stopping and 0.845 training every epoch on all rows.
+    /// </summary>
+    internal const int MinimumHoldout = 50;
+
     // Independent random streams of one seed.
     private const ulong InitStream = 1, ShuffleStream = 2, DropoutStream = 3, SplitStream = 4;
 
     public static (HeadModel Model, TrainingSummary Summary) Train(FeatureSet train, FeatureSet? validation, HeadOptions options,
         HeadModel? previous, WorkerPool pool, TrainingContext context, VectorWidth width)
     {
-        if (validation is null && options.Patience > 0 && options.ValidationFraction > 0 && train.Count >= 4)
+        if (validation is null && options.Patience > 0 && options.ValidationFraction > 0 && train.Count * options.ValidationFraction >= MinimumHoldout)
         {
             DataSplit split = StratifiedSplits.TrainValidation(train.Labels.Span, train.ClassCount, options.ValidationFraction,
                 unchecked((int)((uint)options.Seed ^ (uint)SplitStream * 0x9E3779B9u)));

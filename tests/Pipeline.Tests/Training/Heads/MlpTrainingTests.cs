@@ -94,10 +94,22 @@ public sealed class MlpTrainingTests
     [Fact]
     public void HoldsOutAValidationSplitWhenNoneIsGiven()
     {
-        FeatureSet data = Synthetic.Blobs(n: 100, d: 8, k: 2, seed: 23);
+        FeatureSet data = Synthetic.Blobs(n: 600, d: 8, k: 2, seed: 23);
         ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { Kind = HeadKind.Mlp, Epochs = 5, HiddenSizes = [8] });
         Assert.Equal(5, head.Summary!.ValidationLossHistory.Length);
         Assert.NotNull(head.Summary.ValidationLoss);
+    }
+
+    [Fact]
+    public void A_small_training_set_is_not_split_and_runs_every_epoch()
+    {
+        // 10% of 300 rows is 30, under the 50-row minimum: no holdout, no early stopping, all epochs on all rows.
+        FeatureSet data = Synthetic.Blobs(n: 300, d: 8, k: 3, seed: 24);
+        ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { Kind = HeadKind.Mlp, Epochs = 7, HiddenSizes = [8], Patience = 1 });
+        Assert.Empty(head.Summary!.ValidationLossHistory);
+        Assert.Null(head.Summary.ValidationLoss);
+        Assert.Equal(7, head.Summary.Iterations);
+        Assert.Equal("epochs", head.Summary.StopReason);
     }
 
     [Fact]
