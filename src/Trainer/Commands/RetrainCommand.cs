@@ -20,7 +20,7 @@ internal static class RetrainCommand
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);
         command.Options.Add(binder.Data);
-        foreach (Option option in binder.HeadOptions)
+        foreach (Option option in binder.HeadSettings)
             command.Options.Add(option);
         foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output })
             command.Options.Add(option);
@@ -29,6 +29,7 @@ internal static class RetrainCommand
             string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
             TrainerOptions options = binder.Build(parse, null, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
+            binder.RejectFlagsFor(parse, old.Head.Spec.Kind);
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>

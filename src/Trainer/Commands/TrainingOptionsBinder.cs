@@ -37,7 +37,10 @@ internal sealed class TrainingOptionsBinder
     private static readonly HeadOptions Defaults = new();
 
     /// <summary>The options that shape the head (<c>retrain</c> takes these but not the featurizer's).</summary>
-    public IEnumerable<Option> HeadOptions => [Head, ClassWeights, NoStandardize, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
+    public IEnumerable<Option> HeadOptions => [Head, .. HeadSettings];
+
+    /// <summary>The head's settings without its kind (<c>retrain</c> keeps the old model's kind).</summary>
+    public IEnumerable<Option> HeadSettings => [ClassWeights, NoStandardize, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
 
     /// <summary>Adds every option, <c>--data</c> included when <paramref name="withData"/>.</summary>
     public void AddTo(Command command, bool withData = true)
@@ -54,20 +57,16 @@ internal sealed class TrainingOptionsBinder
     /// <summary>
     /// The trainer options the command line asks for; throws <see cref="ArgumentException"/> naming a bad value, or a
     /// flag given where it has no effect (a backbone flag without <c>--backbone</c>; an mlp flag for the logistic head
-    /// or an L2 strength for the mlp, unless <paramref name="headKindFromModel"/>: retrain keeps the old model's head).
+    /// or an L2 strength for the mlp). With <paramref name="headKindFromModel"/> (retrain) the head's kind is not known
+    /// yet: call <see cref="RejectFlagsFor"/> once it is.
     /// </summary>
     public TrainerOptions Build(ParseResult parse, IProgress<TrainerProgress>? progress, bool headKindFromModel = false)
     {
-        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
         if (parse.GetValue(Backbone) is null)
             foreach (Option option in new Option[] { Tap, Pooling, Mirror, Normalize })
-                if (Given(option)) throw new ArgumentException($"{option.Name} applies to a pretrained backbone; add --backbone <name|path> (the built-in featurizer pools its own way).");
+                if (Given(parse, option)) throw new ArgumentException($"{option.Name} applies to a pretrained backbone; add --backbone <name|path> (the built-in featurizer pools its own way).");
         if (!headKindFromModel)
-        {
-            bool mlp = string.Equals(parse.GetValue(Head), "mlp", StringComparison.OrdinalIgnoreCase);
-            foreach (Option option in mlp ? new Option[] { L2 } : [Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience])
-                if (Given(option)) throw new ArgumentException($"{option.Name} does not apply to --head {(mlp ? "mlp" : "logistic")}{(mlp ? " (its regularization is --weight-decay)" : "; add --head mlp")}.");
-        }
+            RejectFlagsFor(parse, string.Equals(parse.GetValue(Head), "mlp", StringComparison.OrdinalIgnoreCase) ? HeadKind.Mlp : HeadKind.Logistic);
         string normalize = parse.GetValue(Normalize) ?? "none";
         L2Normalization normalization = normalize.ToLowerInvariant() switch
         {
@@ -97,6 +96,17 @@ internal sealed class TrainingOptionsBinder
         options.Validate();
         return options;
     }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a flag of the other head kind was given.</summary>
+    public void RejectFlagsFor(ParseResult parse, HeadKind kind)
+    {
+        bool mlp = kind == HeadKind.Mlp;
+        foreach (Option option in mlp ? new Option[] { L2 } : [Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience])
+            if (Given(parse, option))
+                throw new ArgumentException($"{option.Name} does not apply to the {(mlp ? "mlp head (its regularization is --weight-decay)" : "logistic head (add --head mlp)")}.");
+    }
+
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>The head options the command line asks for, every other setting at its default.</summary>
     private HeadOptions BuildHead(ParseResult parse)

@@ -123,7 +123,7 @@ public sealed class TrainingCommandTests : IDisposable
     [InlineData("--pooling gem", "--backbone")]
     [InlineData("--mirror", "--backbone")]
     [InlineData("--normalize final", "--backbone")]
-    [InlineData("--epochs 5", "--head mlp")]
+    [InlineData("--epochs 5", "add --head mlp")]
     [InlineData("--head mlp --l2 0.1", "--weight-decay")]
     public void FlagsWithBadValuesOrNoEffectAreRejectedByName(string flags, string expected)
     {
@@ -132,6 +132,25 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Equal(ExitCodes.BadArguments, exit);
         Assert.Contains(expected, error);
         Assert.False(File.Exists(Path.Combine(_dir, "never.zip")));
+    }
+
+    [Fact]
+    public void Retrain_refuses_flags_the_old_models_head_cannot_use()
+    {
+        string model = Path.Combine(_dir, "logistic.zip"), target = Path.Combine(_dir, "never.zip");
+        (int exit, _, string error) = Run("train", "--data", Shapes, "--out", model, "--no-cache");
+        Assert.True(exit == 0, error);
+
+        // The old model is logistic: an mlp setting would do nothing, and the kind itself is not the user's to change.
+        (exit, _, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", target, "--no-cache", "--epochs", "3");
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("logistic head", error);
+        (exit, _, _) = Run("retrain", "--model", model, "--data", Shapes, "--out", target, "--no-cache", "--head", "mlp");
+        Assert.NotEqual(0, exit);
+        Assert.False(File.Exists(target));
+
+        (exit, _, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", target, "--no-cache", "--l2", "0.01", "--class-weights", "balanced");
+        Assert.True(exit == 0, error);
     }
 
     [Fact]
