@@ -20,7 +20,8 @@ internal static class RetrainCommand
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);
         command.Options.Add(binder.Data);
-        foreach (Option option in binder.HeadSettings)
+        // A warm start keeps the old head's standardization, so --no-standardize would do nothing here.
+        foreach (Option option in binder.HeadSettings.Where(o => o != binder.NoStandardize))
             command.Options.Add(option);
         foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output })
             command.Options.Add(option);
