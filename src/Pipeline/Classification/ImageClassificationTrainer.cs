@@ -257,7 +257,7 @@ public sealed class ImageClassificationTrainer
         }
         if (images.Count == 0) throw new InvalidDatasetException(data.Source, "no training image could be decoded");
         Report(TrainerStage.LearningFeaturizer, 0, 1);
-        IFeaturizer bank = FeaturizerFactory.TrainFilterBank(images, spec, new FeaturizerOptions { Threads = _options.Threads }, cancellation);
+        IFeaturizer bank = FeaturizerFactory.TrainFilterBank(images, spec, featurizerOptions, cancellation);
         Report(TrainerStage.LearningFeaturizer, 1, 1);
         return (bank, null);
     }

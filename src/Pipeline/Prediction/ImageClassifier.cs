@@ -154,31 +154,37 @@ public sealed class ImageClassifier : IDisposable
     }
 
     /// <summary>
-    /// Classifies many image files: they are decoded in parallel and featurized in batches. The results are in the
-    /// order of <paramref name="paths"/>.
+    /// Classifies many image files: they are decoded in parallel and featurized in batches, a few batches' worth at a
+    /// time (so any number of files fits in memory). The results are in the order of <paramref name="paths"/>.
     /// </summary>
     /// <exception cref="InvalidImageException">A file is not a supported image, or is corrupt (the first such file, in order).</exception>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var images = new Image[paths.Count];
-        var errors = new Exception?[paths.Count];
-        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
+        var results = new List<Prediction>(paths.Count);
+        int chunk = BatchChunk * _threads;
+        var images = new Image[Math.Min(chunk, paths.Count)];
+        var errors = new Exception?[images.Length];
+        for (int start = 0; start < paths.Count; start += chunk)
         {
-            try
+            int n = Math.Min(chunk, paths.Count - start);
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
             {
-                images[i] = ImageDecoder.Decode(paths[i], _decoding);
-            }
-            catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
-            {
-                errors[i] = e;
-            }
-        });
-        foreach (Exception? error in errors)
-        {
-            if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+                errors[i] = null;
+                try
+                {
+                    images[i] = ImageDecoder.Decode(paths[start + i], _decoding);
+                }
+                catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+                {
+                    errors[i] = e;
+                }
+            });
+            for (int i = 0; i < n; i++)
+                if (errors[i] is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            results.AddRange(Predict(n == images.Length ? images : images[..n]));
         }
-        return Predict(images);
+        return results;
     }
 
     /// <summary>Releases the featurizer's worker threads and backbone. Predictions running at the time must have finished.</summary>

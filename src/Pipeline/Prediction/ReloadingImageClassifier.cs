@@ -127,13 +127,14 @@ public sealed class ReloadingImageClassifier : IDisposable
             string sha;
             try
             {
-                sha = HashFile();
+                byte[] bytes = ReadShared();
+                sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
                 if (sha == Volatile.Read(ref _current).Sha256)
                 {
                     Volatile.Write(ref _lastError, null);
                     return false;
                 }
-                (loaded, sha) = LoadFile();
+                loaded = Open(bytes);
             }
             catch (Exception e) when (e is Persistence.InvalidModelPackageException or IOException or UnauthorizedAccessException
                 or Featurizers.Backbones.BackboneUnavailableException)
@@ -182,19 +183,22 @@ public sealed class ReloadingImageClassifier : IDisposable
     private (ImageClassifier Classifier, string Sha256) LoadFile()
     {
         byte[] bytes = ReadShared();
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return (Open(bytes), Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>The classifier in <paramref name="bytes"/>, read from <see cref="Path"/> (errors name the file).</summary>
+    private ImageClassifier Open(byte[] bytes)
+    {
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            return (ImageClassifier.Load(stream, _options.Load), sha);
+            return ImageClassifier.Load(stream, _options.Load);
         }
         catch (Persistence.InvalidModelPackageException e) when (e.File is null)
         {
             throw e.WithFile(Path);
         }
     }
-
-    private string HashFile() => Convert.ToHexStringLower(SHA256.HashData(ReadShared()));
 
     private byte[] ReadShared()
     {

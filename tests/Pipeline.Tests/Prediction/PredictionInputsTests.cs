@@ -24,6 +24,31 @@ public sealed class PredictionInputsTests(ShapesModel model) : IClassFixture<Sha
     }
 
     [Fact]
+    public void ManyPathsArePredictedChunkByChunkInOrderAndTheFirstBadFileIsNamed()
+    {
+        // More files than one decoding chunk (16 per thread), so several chunks and a short last one run.
+        ImageClassifier classifier = model.Result.Classifier;
+        string[] paths = model.Data.Samples.Select(s => s.Path).ToArray();
+        Assert.True(paths.Length > 16 * Environment.ProcessorCount + 1, $"{paths.Length} sample images");
+        IReadOnlyList<global::Pipeline.Prediction.Prediction> batch = classifier.Predict(paths);
+        Assert.Equal(paths.Length, batch.Count);
+        for (int i = 0; i < paths.Length; i += 7) Assert.Equal(classifier.Predict(paths[i]).Scores.ToArray(), batch[i].Scores);
+
+        string bad = Path.Combine(Path.GetTempPath(), $"not-an-image-{Guid.NewGuid():N}.png");
+        File.WriteAllText(bad, "text");
+        try
+        {
+            string[] withBad = [.. paths[..40], bad, .. paths[40..]];
+            InvalidImageException e = Assert.Throws<InvalidImageException>(() => classifier.Predict(withBad));
+            Assert.Contains(Path.GetFileName(bad), e.Message);
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
+
+    [Fact]
     public void TopKIsOrderedAndStartsWithTheLabel()
     {
         global::Pipeline.Prediction.Prediction p = model.Result.Classifier.Predict(model.Data.Samples[0].Path);
