@@ -85,7 +85,8 @@ public sealed class ImageDataset
         ArgumentException.ThrowIfNullOrWhiteSpace(manifest);
         string path = Path.GetFullPath(manifest);
         if (!File.Exists(path)) throw new FileNotFoundException($"The manifest '{manifest}' does not exist.", path);
-        (List<string> classes, List<(string Path, int Label)> files, List<ExcludedFile> excluded) = ManifestReader.Read(path);
+        (List<(string Path, string Label)> rows, List<ExcludedFile> excluded) = ManifestReader.Read(path);
+        (List<string> classes, List<(string Path, int Label)> files) = Number(rows);
         if (classes.Count == 0)
             throw new InvalidDatasetException(path, "the manifest lists no usable image: each row needs an existing image file and a label (path,label)");
         return Build(path, classes, files, excluded);
@@ -108,10 +109,8 @@ public sealed class ImageDataset
             if (!File.Exists(full)) excluded.Add(new ExcludedFile(full, "the file does not exist"));
             else rows.Add((full, label));
         }
-        var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int c = 0; c < classes.Count; c++) index[classes[c]] = c;
-        return Build(source, classes, rows.Select(r => (r.Path, index[r.Label])).ToList(), excluded);
+        (List<string> classes, List<(string Path, int Label)> numbered) = Number(rows);
+        return Build(source, classes, numbered, excluded);
     }
 
     /// <summary>The number of images of each class.</summary>
@@ -162,6 +161,17 @@ public sealed class ImageDataset
     }
 
     /// <summary>Sniffs every file, drops the classes left without images (listing them) and fixes the order.</summary>
+    /// <summary>Labelled rows as class indices, the classes in ordinal order of their names.</summary>
+    private static (List<string> Classes, List<(string Path, int Label)> Files) Number(List<(string Path, string Label)> rows)
+    {
+        var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < classes.Count; c++) index[classes[c]] = c;
+        var files = new List<(string Path, int Label)>(rows.Count);
+        foreach ((string path, string label) in rows) files.Add((path, index[label]));
+        return (classes, files);
+    }
+
     private static ImageDataset Build(string source, List<string> classes, List<(string Path, int Label)> files, List<ExcludedFile> excluded)
     {
         var formats = new ImageFormat?[files.Count];

@@ -19,7 +19,7 @@ internal static class ManifestReader
     private static readonly string[] PathHeaders = ["path", "file", "filename", "file_name", "image", "imagepath", "image_path", "filepath", "file_path"];
     private static readonly string[] LabelHeaders = ["label", "class", "category", "classname", "class_name"];
 
-    public static (List<string> Classes, List<(string Path, int Label)> Files, List<ExcludedFile> Excluded) Read(string manifest)
+    public static (List<(string Path, string Label)> Rows, List<ExcludedFile> Excluded) Read(string manifest)
     {
         string folder = Path.GetDirectoryName(manifest) ?? ".";
         string extension = Path.GetExtension(manifest).ToLowerInvariant();
@@ -93,12 +93,7 @@ internal static class ManifestReader
             throw new InvalidDatasetException(manifest, $"not a valid CSV/TSV manifest ({FirstLine(e.Message)})", e.LineNumber > 0 ? e.LineNumber : line, e);
         }
 
-        var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int c = 0; c < classes.Count; c++) index[classes[c]] = c;
-        var files = new List<(string, int)>(rows.Count);
-        foreach ((string path, string label) in rows) files.Add((path, index[label]));
-        return (classes, files, excluded);
+        return (rows, excluded);
     }
 
     private static bool TryHeader(CsvReader reader, out int pathColumn, out int labelColumn)

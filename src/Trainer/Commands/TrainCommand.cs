@@ -25,11 +25,12 @@ internal static class TrainCommand
                 new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));
             result.Save(target);
             clock.Stop();
+            long modelBytes = new FileInfo(target).Length;
 
             MetricsText.Exclusions(writer, result.Excluded);
             writer.Text($"trained on {result.TrainingImages} images of {result.Classifier.Labels.Count} classes ({string.Join(", ", result.Classifier.Labels)}), validated on {result.ValidationImages}");
             if (result.ValidationMetrics is { } m) writer.Text(MetricsText.Summary("validation", m));
-            writer.Write($"saved {target} ({new FileInfo(target).Length / 1024.0:0.#} KiB) in {clock.Elapsed.TotalSeconds:0.0} s",
+            writer.Write($"saved {target} ({modelBytes / 1024.0:0.#} KiB) in {clock.Elapsed.TotalSeconds:0.0} s",
                 new
                 {
                     command = "train",
@@ -45,7 +46,7 @@ internal static class TrainCommand
                     excludedCount = result.Excluded.Count,
                     excluded = MetricsText.ExclusionRecords(result.Excluded),
                     featurization = result.Featurization,
-                    modelBytes = new FileInfo(target).Length,
+                    modelBytes,
                     elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
                 });
             return ExitCodes.Ok;
