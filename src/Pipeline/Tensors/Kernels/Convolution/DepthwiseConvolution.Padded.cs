@@ -93,9 +93,9 @@ internal sealed unsafe partial class DepthwiseConvolution
             if (p.SW == 2) SplitRow(line, target, p.Half);
         }
 
-        if (_isa == Isa.Avx512) ComputeAvx512(scratch, offsets, weights, bias, output, accumulate, p);
-        else if (_isa == Isa.Avx2) Compute256(scratch, offsets, weights, bias, output, accumulate, p);
-        else Compute128(scratch, offsets, weights, bias, output, accumulate, p);
+        if (_isa == Isa.Avx512) Compute<Lanes512>(scratch, offsets, weights, bias, output, accumulate, p);
+        else if (_isa == Isa.Avx2) Compute<Lanes256>(scratch, offsets, weights, bias, output, accumulate, p);
+        else Compute<Lanes128>(scratch, offsets, weights, bias, output, accumulate, p);
     }
 
     /// <summary>Padded column j holds input column j − pW, zeros outside the row.</summary>
@@ -142,87 +142,36 @@ internal sealed unsafe partial class DepthwiseConvolution
         }
     }
 
+    /// <summary>
+    /// The plane's output vectors, <typeparamref name="TLanes"/> wide, four at a time over the flattened (row, vector)
+    /// index; the JIT compiles one copy per vector width.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeAvx512(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
+    private static void Compute<TLanes>(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
+        where TLanes : struct, IFloatLanes<TLanes>
     {
-        int perRow = p.PaddedOutW / 16, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
+        int width = TLanes.Width, perRow = p.PaddedOutW / width, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
         long rowStep = (long)p.SH * p.RowStride;
         for (int v = 0; v < total; v += 4)
         {
             int n = Math.Min(4, total - v);
             int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
-            float* i0 = Source(v, 16, perRow, scratch, rowStep), i1 = Source(v1, 16, perRow, scratch, rowStep);
-            float* i2 = Source(v2, 16, perRow, scratch, rowStep), i3 = Source(v3, 16, perRow, scratch, rowStep);
-            Vector512<float> s0 = Vector512.Create(bias), s1 = s0, s2 = s0, s3 = s0;
+            float* i0 = Source(v, width, perRow, scratch, rowStep), i1 = Source(v1, width, perRow, scratch, rowStep);
+            float* i2 = Source(v2, width, perRow, scratch, rowStep), i3 = Source(v3, width, perRow, scratch, rowStep);
+            TLanes s0 = TLanes.Broadcast(bias), s1 = s0, s2 = s0, s3 = s0;
             for (int t = 0; t < taps; t++)
             {
-                Vector512<float> weight = Vector512.Create(weights[t]);
+                TLanes weight = TLanes.Broadcast(weights[t]);
                 int offset = offsets[t];
-                s0 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i0 + offset), s0);
-                s1 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i1 + offset), s1);
-                s2 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i2 + offset), s2);
-                s3 = Vector512.MultiplyAddEstimate(weight, Vector512.Load(i3 + offset), s3);
+                s0 = TLanes.MultiplyAdd(weight, TLanes.Load(i0 + offset), s0);
+                s1 = TLanes.MultiplyAdd(weight, TLanes.Load(i1 + offset), s1);
+                s2 = TLanes.MultiplyAdd(weight, TLanes.Load(i2 + offset), s2);
+                s3 = TLanes.MultiplyAdd(weight, TLanes.Load(i3 + offset), s3);
             }
-            StoreAvx512(v, s0, perRow, output, accumulate, outW);
-            if (n > 1) StoreAvx512(v1, s1, perRow, output, accumulate, outW);
-            if (n > 2) StoreAvx512(v2, s2, perRow, output, accumulate, outW);
-            if (n > 3) StoreAvx512(v3, s3, perRow, output, accumulate, outW);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute256(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
-    {
-        int perRow = p.PaddedOutW / 8, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
-        long rowStep = (long)p.SH * p.RowStride;
-        for (int v = 0; v < total; v += 4)
-        {
-            int n = Math.Min(4, total - v);
-            int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
-            float* i0 = Source(v, 8, perRow, scratch, rowStep), i1 = Source(v1, 8, perRow, scratch, rowStep);
-            float* i2 = Source(v2, 8, perRow, scratch, rowStep), i3 = Source(v3, 8, perRow, scratch, rowStep);
-            Vector256<float> s0 = Vector256.Create(bias), s1 = s0, s2 = s0, s3 = s0;
-            for (int t = 0; t < taps; t++)
-            {
-                Vector256<float> weight = Vector256.Create(weights[t]);
-                int offset = offsets[t];
-                s0 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i0 + offset), s0);
-                s1 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i1 + offset), s1);
-                s2 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i2 + offset), s2);
-                s3 = Vector256.MultiplyAddEstimate(weight, Vector256.Load(i3 + offset), s3);
-            }
-            Store256(v, s0, perRow, output, accumulate, outW);
-            if (n > 1) Store256(v1, s1, perRow, output, accumulate, outW);
-            if (n > 2) Store256(v2, s2, perRow, output, accumulate, outW);
-            if (n > 3) Store256(v3, s3, perRow, output, accumulate, outW);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute128(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
-    {
-        int perRow = p.PaddedOutW / 4, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
-        long rowStep = (long)p.SH * p.RowStride;
-        for (int v = 0; v < total; v += 4)
-        {
-            int n = Math.Min(4, total - v);
-            int v1 = v + Math.Min(1, n - 1), v2 = v + Math.Min(2, n - 1), v3 = v + Math.Min(3, n - 1);
-            float* i0 = Source(v, 4, perRow, scratch, rowStep), i1 = Source(v1, 4, perRow, scratch, rowStep);
-            float* i2 = Source(v2, 4, perRow, scratch, rowStep), i3 = Source(v3, 4, perRow, scratch, rowStep);
-            Vector128<float> s0 = Vector128.Create(bias), s1 = s0, s2 = s0, s3 = s0;
-            for (int t = 0; t < taps; t++)
-            {
-                Vector128<float> weight = Vector128.Create(weights[t]);
-                int offset = offsets[t];
-                s0 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i0 + offset), s0);
-                s1 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i1 + offset), s1);
-                s2 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i2 + offset), s2);
-                s3 = Vector128.MultiplyAddEstimate(weight, Vector128.Load(i3 + offset), s3);
-            }
-            Store128(v, s0, perRow, output, accumulate, outW);
-            if (n > 1) Store128(v1, s1, perRow, output, accumulate, outW);
-            if (n > 2) Store128(v2, s2, perRow, output, accumulate, outW);
-            if (n > 3) Store128(v3, s3, perRow, output, accumulate, outW);
+            Store(v, s0, width, perRow, output, accumulate, outW);
+            if (n > 1) Store(v1, s1, width, perRow, output, accumulate, outW);
+            if (n > 2) Store(v2, s2, width, perRow, output, accumulate, outW);
+            if (n > 3) Store(v3, s3, width, perRow, output, accumulate, outW);
         }
     }
 
@@ -231,44 +180,98 @@ internal sealed unsafe partial class DepthwiseConvolution
     private static float* Source(int index, int width, int perRow, float* scratch, long rowStep)
         => scratch + index / perRow * rowStep + index % perRow * width;
 
+    /// <summary>Writes (or adds) the columns of output vector <paramref name="index"/> that exist: a row's last vector may overhang it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreAvx512(int index, Vector512<float> sum, int perRow, float* output, bool accumulate, int outW)
+    private static void Store<TLanes>(int index, TLanes sum, int width, int perRow, float* output, bool accumulate, int outW)
+        where TLanes : struct, IFloatLanes<TLanes>
     {
-        int ow = index % perRow * 16;
-        float* destination = output + (long)(index / perRow) * outW + ow;
-        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle();
-        if (accumulate) sum += Avx512F.MaskLoad(destination, mask, Vector512<float>.Zero);
-        Avx512F.MaskStore(destination, mask, sum);
+        int ow = index % perRow * width;
+        sum.Store(output + (long)(index / perRow) * outW + ow, outW - ow, accumulate);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store256(int index, Vector256<float> sum, int perRow, float* output, bool accumulate, int outW)
+    /// <summary>A SIMD register of floats, as <see cref="Compute{TLanes}"/> uses it.</summary>
+    private interface IFloatLanes<TSelf> where TSelf : struct, IFloatLanes<TSelf>
     {
-        float* destination = output + (long)(index / perRow) * outW + index % perRow * 8;
-        int count = outW - index % perRow * 8;
-        if (count >= 8)
-        {
-            (accumulate ? sum + Vector256.Load(destination) : sum).Store(destination);
-            return;
-        }
-        float* sums = stackalloc float[8];
-        sum.Store(sums);
-        StoreColumns(destination, sums, count, accumulate);
+        static abstract int Width { get; }
+
+        static abstract TSelf Broadcast(float value);
+
+        static abstract TSelf Load(float* source);
+
+        static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf addend);
+
+        /// <summary>Writes the first min(<paramref name="count"/>, Width) lanes (count may be ≤ 0), adding to what is there when <paramref name="accumulate"/>.</summary>
+        void Store(float* destination, int count, bool accumulate);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store128(int index, Vector128<float> sum, int perRow, float* output, bool accumulate, int outW)
+    private readonly struct Lanes512(Vector512<float> value) : IFloatLanes<Lanes512>
     {
-        float* destination = output + (long)(index / perRow) * outW + index % perRow * 4;
-        int count = outW - index % perRow * 4;
-        if (count >= 4)
+        public static int Width => 16;
+
+        public static Lanes512 Broadcast(float value) => new(Vector512.Create(value));
+
+        public static Lanes512 Load(float* source) => new(Vector512.Load(source));
+
+        public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 addend) => new(Vector512.MultiplyAddEstimate(a.Value, b.Value, addend.Value));
+
+        public Vector512<float> Value { get; } = value;
+
+        public void Store(float* destination, int count, bool accumulate)
         {
-            (accumulate ? sum + Vector128.Load(destination) : sum).Store(destination);
-            return;
+            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+            Vector512<float> sum = accumulate ? Value + Avx512F.MaskLoad(destination, mask, Vector512<float>.Zero) : Value;
+            Avx512F.MaskStore(destination, mask, sum);
         }
-        float* sums = stackalloc float[4];
-        sum.Store(sums);
-        StoreColumns(destination, sums, count, accumulate);
+    }
+
+    private readonly struct Lanes256(Vector256<float> value) : IFloatLanes<Lanes256>
+    {
+        public static int Width => 8;
+
+        public static Lanes256 Broadcast(float value) => new(Vector256.Create(value));
+
+        public static Lanes256 Load(float* source) => new(Vector256.Load(source));
+
+        public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 addend) => new(Vector256.MultiplyAddEstimate(a.Value, b.Value, addend.Value));
+
+        public Vector256<float> Value { get; } = value;
+
+        public void Store(float* destination, int count, bool accumulate)
+        {
+            if (count >= 8)
+            {
+                (accumulate ? Value + Vector256.Load(destination) : Value).Store(destination);
+                return;
+            }
+            float* lanes = stackalloc float[8];
+            Value.Store(lanes);
+            StoreColumns(destination, lanes, count, accumulate);
+        }
+    }
+
+    private readonly struct Lanes128(Vector128<float> value) : IFloatLanes<Lanes128>
+    {
+        public static int Width => 4;
+
+        public static Lanes128 Broadcast(float value) => new(Vector128.Create(value));
+
+        public static Lanes128 Load(float* source) => new(Vector128.Load(source));
+
+        public static Lanes128 MultiplyAdd(Lanes128 a, Lanes128 b, Lanes128 addend) => new(Vector128.MultiplyAddEstimate(a.Value, b.Value, addend.Value));
+
+        public Vector128<float> Value { get; } = value;
+
+        public void Store(float* destination, int count, bool accumulate)
+        {
+            if (count >= 4)
+            {
+                (accumulate ? Value + Vector128.Load(destination) : Value).Store(destination);
+                return;
+            }
+            float* lanes = stackalloc float[4];
+            Value.Store(lanes);
+            StoreColumns(destination, lanes, count, accumulate);
+        }
     }
 
     /// <summary>The columns of a vector that overhangs its row (count may be ≤ 0 for a vector wholly past it).</summary>
