@@ -34,6 +34,29 @@ public sealed class PoolTests
         RandomWindows("max", 1, 10);
     }
 
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void StrideTwoRowsOfEveryWidthMatchNaive(string isa)
+    {
+        // SqueezeNet pools 27×27 to 13×13: rows narrower than one 16-lane vector of outputs, at stride 2.
+        using var scope = Use(isa);
+        using var pool = new WorkerPool(1);
+        var rng = new Random(5);
+        foreach (string kind in new[] { "max", "avg" })
+            for (int width = 3; width <= 40; width++)
+                foreach (int dilation in new[] { 1, 2 })
+                {
+                    int[] xShape = [1, 3, 5, width + 2 * dilation];
+                    float[] x = Random(rng, NaiveReference.Prod(xShape));
+                    var window = new WindowAttributes([3, 3], [2, 2], [dilation, dilation], [0, 0, 0, 0], AutoPad.NotSet);
+                    var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, true, false, 0, 2f);
+                    Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+                    int[] outSize = output.ShapeArray()[2..];
+                    var (values, _) = NaivePooling.Pool(kind, x, xShape, [3, 3], [2, 2], [dilation, dilation], [0, 0], [0, 0], outSize, false);
+                    AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{isa} {kind} width {xShape[3]} dilation {dilation}");
+                }
+    }
+
     private static void RandomWindows(string kind, int rank, int rounds)
     {
         var rng = new Random(rank * 31 + kind.Length + (KernelIsa.Override is { } o ? (int)o * 7 : 0));

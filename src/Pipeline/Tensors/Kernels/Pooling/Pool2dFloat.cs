@@ -60,6 +60,7 @@ internal static unsafe class Pool2dFloat
                 {
                     ow = InteriorStride2(rows, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor);
                     if (ow < hi && hi - lo >= 16) ow = InteriorStride2(rows, rowStep, validH, orow, hi - 16, hi, startW, kW, dW, average, divisor);
+                    else if (ow < hi) ow = NarrowStride2(rows, rowStep, validH, orow, ow, hi, startW, kW, dW, average, divisor);
                 }
             }
             for (; ow < outW; ow++) orow[ow] = Scalar(ow);
@@ -161,5 +162,34 @@ internal static unsafe class Pool2dFloat
             (average ? acc / divisor : acc).Store(orow + ow);
         }
         return ow;
+    }
+
+    /// <summary>
+    /// Fewer than 16 interior columns at stride 2 (a 13×13 map pooled from 27×27): one masked vector, reading only the
+    /// 2·count − 1 inputs the windows cover, so a small plane does not fall back to the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int NarrowStride2(float* rows, int rowStep, int validH, float* orow, int ow, int hi, int[] startW, int kW, int dW,
+        bool average, float divisor)
+    {
+        int count = hi - ow, span = 2 * count - 1;
+        Vector512<int> evens = Vector512<int>.Indices * 2;
+        Vector512<float> lowMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(span)).AsSingle();
+        Vector512<float> highMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(span - 16)).AsSingle();
+        Vector512<float> acc = average ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+        for (int th = 0; th < validH; th++)
+        {
+            float* src = rows + (long)th * rowStep + startW[ow];
+            for (int tw = 0; tw < kW; tw++)
+            {
+                float* tap = src + tw * dW;
+                Vector512<float> v = Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(tap, lowMask, Vector512<float>.Zero), evens,
+                    Avx512F.MaskLoad(tap + 16, highMask, Vector512<float>.Zero));
+                acc = average ? acc + v : Avx512F.Max(acc, v);
+            }
+        }
+        Vector512<float> outMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+        Avx512F.MaskStore(orow + ow, outMask, average ? acc / divisor : acc);
+        return hi;
     }
 }
