@@ -14,7 +14,7 @@ internal sealed class TrainingOptionsBinder
     public Option<string> Data { get; } = new("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true };
     public Option<string?> Backbone { get; } = new("--backbone") { Description = "A registry name (e.g. mobilenet_v2_1.0_224_quant; downloaded on first use) or an .onnx/.tflite file. Default: the built-in featurizer (no pretrained weights)." };
     public Option<string[]> Tap { get; } = new("--tap") { Description = "Backbone tensor(s) to pool (default: the last feature map before the classifier, found automatically).", AllowMultipleArgumentsPerToken = true };
-    public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat.", DefaultValueFactory = _ => "gap" };
+    public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat (default gem, p = 3).", DefaultValueFactory = _ => "gem" };
     public Option<bool> Mirror { get; } = new("--mirror") { Description = "Average each image's backbone features with its mirror image's." };
     public Option<string> Normalize { get; } = new("--normalize") { Description = "L2-normalize the pooled backbone features: none | per-tap | final | both.", DefaultValueFactory = _ => "none" };
     public Option<string> Head { get; } = new("--head") { Description = "logistic (L-BFGS, L2) or mlp (AdamW, dropout, early stopping).", DefaultValueFactory = _ => "logistic" };
@@ -81,7 +81,7 @@ internal sealed class TrainingOptionsBinder
         {
             Seed = parse.GetValue(Seed),
             Backbone = parse.GetValue(Backbone),
-            Pooling = parse.GetValue(Pooling) ?? "gap",
+            Pooling = parse.GetValue(Pooling) ?? "gem",
             Taps = taps.Length > 0 ? taps : null,
             MirrorAverage = parse.GetValue(Mirror),
             Normalization = normalization,

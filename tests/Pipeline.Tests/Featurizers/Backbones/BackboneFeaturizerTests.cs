@@ -50,7 +50,7 @@ public sealed class BackboneFeaturizerTests
     [Fact]
     public void Finds_the_tap_resolves_preprocessing_and_gap_equals_the_networks_own_pooling()
     {
-        using BackboneFeaturizer featurizer = Create(new BackboneSpec());
+        using BackboneFeaturizer featurizer = Create(new BackboneSpec { Pooling = "gap" });
         Assert.Equal(["relu"], ((BackboneSpec)featurizer.Spec).Taps);
         Assert.Equal(Channels, featurizer.Dimension);
         ImagePreprocessing p = featurizer.Preprocessing;
