@@ -58,7 +58,14 @@ internal sealed unsafe partial class DepthwiseConvolution
     /// <summary>Each tap's offset from an output vector's first input, in the padded plane; null when not padded.</summary>
     private readonly int[]? _tapOffsets;
 
-    private static (PaddedLayout Layout, int[] Offsets) PlanPadded(ConvGeometry g, Isa isa)
+    /// <summary>
+    /// Per output vector, in order: where its first tap reads in the padded plane, where it writes in the output plane,
+    /// and how many of its lanes exist (a row's last vector may overhang it). Planned once, so the loop neither divides
+    /// nor tracks rows.
+    /// </summary>
+    private readonly int[]? _vectors;
+
+    private static (PaddedLayout Layout, int[] Offsets, int[] Vectors) PlanPadded(ConvGeometry g, Isa isa)
     {
         bool is2d = g.Rank == 2;
         var p = new PaddedLayout(is2d ? g.InputSize[0] : 1, g.InputSize[^1], is2d ? g.OutputSize[0] : 1, g.OutputSize[^1],
@@ -71,16 +78,26 @@ internal sealed unsafe partial class DepthwiseConvolution
                 int column = kw * p.DW;
                 offsets[kh * p.KW + kw] = kh * p.DH * p.RowStride + (p.SW == 1 ? column : (column & 1) * p.Half + column / 2);
             }
-        return (p, offsets);
+        int width = isa == Isa.Avx512 ? 16 : isa == Isa.Avx2 ? 8 : 4, perRow = p.PaddedOutW / width;
+        int[] vectors = GC.AllocateArray<int>(3 * p.OutH * perRow, pinned: true);
+        for (int oh = 0, v = 0; oh < p.OutH; oh++)
+            for (int ow = 0; ow < p.PaddedOutW; ow += width, v += 3)
+            {
+                vectors[v] = checked(oh * p.SH * p.RowStride + ow);
+                vectors[v + 1] = checked(oh * p.OutW + ow);
+                vectors[v + 2] = p.OutW - ow;
+            }
+        return (p, offsets, vectors);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PlanePadded(float* input, float* weights, float bias, float* output, bool accumulate)
+    private void PlanePadded(float* input, float* weights, float bias, float* output, bool accumulate, float lo, float hi)
     {
         ref readonly PaddedLayout p = ref _padded;
         float* scratch = Scratch(p.ScratchFloats);
         float* line = scratch + (long)p.Rows * p.RowStride;
         int* offsets = (int*)Unsafe.AsPointer(ref _tapOffsets![0]);
+        int* vectors = (int*)Unsafe.AsPointer(ref _vectors![0]); // pinned
 
         for (int r = 0; r < p.Rows; r++)
         {
@@ -93,9 +110,9 @@ internal sealed unsafe partial class DepthwiseConvolution
             if (p.SW == 2) SplitRow(line, target, p.Half);
         }
 
-        if (_isa == Isa.Avx512) Compute<Lanes512>(scratch, offsets, weights, bias, output, accumulate, p);
-        else if (_isa == Isa.Avx2) Compute<Lanes256>(scratch, offsets, weights, bias, output, accumulate, p);
-        else Compute<Lanes128>(scratch, offsets, weights, bias, output, accumulate, p);
+        if (_isa == Isa.Avx512) Compute<Lanes512>(scratch, offsets, vectors, weights, bias, output, accumulate, lo, hi, p);
+        else if (_isa == Isa.Avx2) Compute<Lanes256>(scratch, offsets, vectors, weights, bias, output, accumulate, lo, hi, p);
+        else Compute<Lanes128>(scratch, offsets, vectors, weights, bias, output, accumulate, lo, hi, p);
     }
 
     /// <summary>Padded column j holds input column j − pW, zeros outside the row.</summary>
@@ -143,24 +160,20 @@ internal sealed unsafe partial class DepthwiseConvolution
     }
 
     /// <summary>
-    /// The plane's output vectors, <typeparamref name="TLanes"/> wide, four at a time over the flattened (row, vector)
-    /// index; the JIT compiles one copy per vector width. The four positions are stepped, not divided out of the index:
-    /// an integer division per vector cost more than its nine FMAs.
+    /// The plane's output vectors, <typeparamref name="TLanes"/> wide, four at a time in the planned order (rows of
+    /// narrow planes are combined); the JIT compiles one copy per vector width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute<TLanes>(float* scratch, int* offsets, float* weights, float bias, float* output, bool accumulate, in PaddedLayout p)
+    private static void Compute<TLanes>(float* scratch, int* offsets, int* vectors, float* weights, float bias, float* output, bool accumulate,
+        float lo, float hi, in PaddedLayout p)
         where TLanes : struct, IFloatLanes<TLanes>
     {
-        int width = TLanes.Width, perRow = p.PaddedOutW / width, total = p.OutH * perRow, taps = p.Taps, outW = p.OutW;
-        long rowStep = (long)p.SH * p.RowStride;
-        var at = new VectorPosition(perRow);
+        int total = p.OutH * (p.PaddedOutW / TLanes.Width), taps = p.Taps;
         for (int v = 0; v < total; v += 4)
         {
             int n = Math.Min(4, total - v);
-            VectorPosition a0 = at, a1 = n > 1 ? a0.Next() : a0, a2 = n > 2 ? a1.Next() : a1, a3 = n > 3 ? a2.Next() : a2;
-            at = a3.Next();
-            float* i0 = a0.Source(scratch, rowStep, width), i1 = a1.Source(scratch, rowStep, width);
-            float* i2 = a2.Source(scratch, rowStep, width), i3 = a3.Source(scratch, rowStep, width);
+            int* v0 = vectors + 3 * v, v1 = n > 1 ? v0 + 3 : v0, v2 = n > 2 ? v0 + 6 : v1, v3 = n > 3 ? v0 + 9 : v2;
+            float* i0 = scratch + v0[0], i1 = scratch + v1[0], i2 = scratch + v2[0], i3 = scratch + v3[0];
             TLanes s0 = TLanes.Broadcast(bias), s1 = s0, s2 = s0, s3 = s0;
             for (int t = 0; t < taps; t++)
             {
@@ -171,29 +184,10 @@ internal sealed unsafe partial class DepthwiseConvolution
                 s2 = TLanes.MultiplyAdd(weight, TLanes.Load(i2 + offset), s2);
                 s3 = TLanes.MultiplyAdd(weight, TLanes.Load(i3 + offset), s3);
             }
-            a0.Store(s0, width, output, accumulate, outW);
-            if (n > 1) a1.Store(s1, width, output, accumulate, outW);
-            if (n > 2) a2.Store(s2, width, output, accumulate, outW);
-            if (n > 3) a3.Store(s3, width, output, accumulate, outW);
-        }
-    }
-
-    /// <summary>An output vector's row and its index within the row.</summary>
-    private readonly struct VectorPosition(int perRow, int row = 0, int column = 0)
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public VectorPosition Next() => column + 1 < perRow ? new(perRow, row, column + 1) : new(perRow, row + 1, 0);
-
-        /// <summary>Where the vector reads its first tap.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float* Source(float* scratch, long rowStep, int width) => scratch + row * rowStep + column * width;
-
-        /// <summary>Writes (or adds) the columns that exist: a row's last vector may overhang it.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store<TLanes>(TLanes sum, int width, float* output, bool accumulate, int outW) where TLanes : struct, IFloatLanes<TLanes>
-        {
-            int ow = column * width;
-            sum.Store(output + (long)row * outW + ow, outW - ow, accumulate);
+            s0.Store(output + v0[1], v0[2], accumulate, lo, hi);
+            if (n > 1) s1.Store(output + v1[1], v1[2], accumulate, lo, hi);
+            if (n > 2) s2.Store(output + v2[1], v2[2], accumulate, lo, hi);
+            if (n > 3) s3.Store(output + v3[1], v3[2], accumulate, lo, hi);
         }
     }
 
@@ -208,8 +202,11 @@ internal sealed unsafe partial class DepthwiseConvolution
 
         static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf addend);
 
-        /// <summary>Writes the first min(<paramref name="count"/>, Width) lanes (count may be ≤ 0), adding to what is there when <paramref name="accumulate"/>.</summary>
-        void Store(float* destination, int count, bool accumulate);
+        /// <summary>
+        /// Writes the first min(<paramref name="count"/>, Width) lanes (count may be ≤ 0), adding to what is there when
+        /// <paramref name="accumulate"/>, then clamped to [<paramref name="lo"/>, <paramref name="hi"/>].
+        /// </summary>
+        void Store(float* destination, int count, bool accumulate, float lo, float hi);
     }
 
     private readonly struct Lanes512(Vector512<float> value) : IFloatLanes<Lanes512>
@@ -224,11 +221,11 @@ internal sealed unsafe partial class DepthwiseConvolution
 
         public Vector512<float> Value { get; } = value;
 
-        public void Store(float* destination, int count, bool accumulate)
+        public void Store(float* destination, int count, bool accumulate, float lo, float hi)
         {
             Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
             Vector512<float> sum = accumulate ? Value + Avx512F.MaskLoad(destination, mask, Vector512<float>.Zero) : Value;
-            Avx512F.MaskStore(destination, mask, sum);
+            Avx512F.MaskStore(destination, mask, Avx512F.Min(Avx512F.Max(sum, Vector512.Create(lo)), Vector512.Create(hi)));
         }
     }
 
@@ -244,16 +241,17 @@ internal sealed unsafe partial class DepthwiseConvolution
 
         public Vector256<float> Value { get; } = value;
 
-        public void Store(float* destination, int count, bool accumulate)
+        public void Store(float* destination, int count, bool accumulate, float lo, float hi)
         {
             if (count >= 8)
             {
-                (accumulate ? Value + Vector256.Load(destination) : Value).Store(destination);
+                Vector256<float> sum = accumulate ? Value + Vector256.Load(destination) : Value;
+                Vector256.Min(Vector256.Max(sum, Vector256.Create(lo)), Vector256.Create(hi)).Store(destination);
                 return;
             }
             float* lanes = stackalloc float[8];
             Value.Store(lanes);
-            StoreColumns(destination, lanes, count, accumulate);
+            StoreColumns(destination, lanes, count, accumulate, lo, hi);
         }
     }
 
@@ -269,23 +267,24 @@ internal sealed unsafe partial class DepthwiseConvolution
 
         public Vector128<float> Value { get; } = value;
 
-        public void Store(float* destination, int count, bool accumulate)
+        public void Store(float* destination, int count, bool accumulate, float lo, float hi)
         {
             if (count >= 4)
             {
-                (accumulate ? Value + Vector128.Load(destination) : Value).Store(destination);
+                Vector128<float> sum = accumulate ? Value + Vector128.Load(destination) : Value;
+                Vector128.Min(Vector128.Max(sum, Vector128.Create(lo)), Vector128.Create(hi)).Store(destination);
                 return;
             }
             float* lanes = stackalloc float[4];
             Value.Store(lanes);
-            StoreColumns(destination, lanes, count, accumulate);
+            StoreColumns(destination, lanes, count, accumulate, lo, hi);
         }
     }
 
     /// <summary>The columns of a vector that overhangs its row (count may be ≤ 0 for a vector wholly past it).</summary>
-    private static void StoreColumns(float* destination, float* sums, int count, bool accumulate)
+    private static void StoreColumns(float* destination, float* sums, int count, bool accumulate, float lo, float hi)
     {
-        for (int c = 0; c < count; c++) destination[c] = accumulate ? destination[c] + sums[c] : sums[c];
+        for (int c = 0; c < count; c++) destination[c] = Math.Min(Math.Max(accumulate ? destination[c] + sums[c] : sums[c], lo), hi);
     }
 
     /// <summary>This thread's scratch, at least <paramref name="floats"/> long (it only grows), 64-byte aligned.</summary>

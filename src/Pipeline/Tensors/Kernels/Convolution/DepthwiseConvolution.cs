@@ -19,7 +19,7 @@ internal sealed unsafe partial class DepthwiseConvolution
         if (!geometry.IsDepthwise || geometry.Rank > 2) throw new ArgumentException("not a 1-d/2-d depthwise convolution");
         Geometry = geometry;
         _isa = isa;
-        if (isa != Isa.Scalar && geometry.Strides[^1] <= 2) (_padded, _tapOffsets) = PlanPadded(geometry, isa);
+        if (isa != Isa.Scalar && geometry.Strides[^1] <= 2) (_padded, _tapOffsets, _vectors) = PlanPadded(geometry, isa);
     }
 
     /// <summary>The conv's shape.</summary>
@@ -78,8 +78,12 @@ internal sealed unsafe partial class DepthwiseConvolution
 
         if (_tapOffsets is not null)
         {
-            PlanePadded(input, w, bias, output, accumulate);
-            ActivationEpilogue.Apply(activation, new Span<float>(output, outH * outW));
+            // A clamp (ReLU, ReLU6, Clip) is applied as the vectors are stored; other activations take a pass of their own.
+            bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
+            float lo = !clamp ? float.NegativeInfinity : activation.Kind == ActivationKind.Relu ? 0f : activation.Min;
+            float hi = !clamp || activation.Kind == ActivationKind.Relu ? float.PositiveInfinity : activation.Max;
+            PlanePadded(input, w, bias, output, accumulate, lo, hi);
+            if (!clamp) ActivationEpilogue.Apply(activation, new Span<float>(output, outH * outW));
             return;
         }
 
