@@ -57,6 +57,28 @@ public sealed class PoolTests
                 }
     }
 
+    [Theory]
+    [InlineData("max")]
+    [InlineData("avg")]
+    public void A_window_over_the_whole_plane_matches_naive(string kind)
+    {
+        // MobileNet and ResNet end in a 7×7 AveragePool over a 7×7 map: it runs as a global pool.
+        using var pool = new WorkerPool(2);
+        var rng = new Random(11);
+        foreach (int[] size in new[] { new[] { 7, 7 }, new[] { 1, 13 }, new[] { 5, 3 }, new[] { 9 } })
+        {
+            int[] xShape = [2, 37, .. size];
+            float[] x = Random(rng, NaiveReference.Prod(xShape));
+            int[] ones = size.Select(_ => 1).ToArray(), zeros = size.Select(_ => 0).ToArray();
+            var window = new WindowAttributes(size, ones, ones, [.. zeros, .. zeros], AutoPad.NotSet);
+            var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, false, false, 0, 2f);
+            Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+            Assert.Equal([2, 37, .. ones], output.ShapeArray());
+            var (values, _) = NaivePooling.Pool(kind, x, xShape, size, ones, ones, zeros, zeros, ones, false);
+            AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{kind} {string.Join("x", size)}");
+        }
+    }
+
     private static void RandomWindows(string kind, int rank, int rounds)
     {
         var rng = new Random(rank * 31 + kind.Length + (KernelIsa.Override is { } o ? (int)o * 7 : 0));
