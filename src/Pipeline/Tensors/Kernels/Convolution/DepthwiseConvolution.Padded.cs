@@ -102,12 +102,16 @@ internal sealed unsafe partial class DepthwiseConvolution
         for (int r = 0; r < p.Rows; r++)
         {
             float* target = scratch + (long)r * p.RowStride;
-            float* padded = p.SW == 1 ? target : line;
             int ih = r - p.PH;
-            if ((uint)ih >= (uint)p.InH) new Span<float>(padded, p.RowStride).Clear();
-            else if (_isa == Isa.Avx512) PadRowAvx512(input + (long)ih * p.InW, padded, p);
-            else PadRow(input + (long)ih * p.InW, padded, p);
-            if (p.SW == 2) SplitRow(line, target, p.Half);
+            if ((uint)ih >= (uint)p.InH) new Span<float>(target, p.RowStride).Clear();
+            else if (p.SW == 1 && _isa == Isa.Avx512) PadRowAvx512(input + (long)ih * p.InW, target, p);
+            else if (p.SW == 1) PadRow(input + (long)ih * p.InW, target, p);
+            else if (_isa == Isa.Avx512) PadAndSplitRowAvx512(input + (long)ih * p.InW, target, p);
+            else
+            {
+                PadRow(input + (long)ih * p.InW, line, p);
+                SplitRow(line, target, p.Half);
+            }
         }
 
         if (_isa == Isa.Avx512) Compute<Lanes512>(scratch, offsets, vectors, weights, bias, output, accumulate, lo, hi, p);
@@ -134,6 +138,29 @@ internal sealed unsafe partial class DepthwiseConvolution
         {
             Vector512<float> inside = (Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, limit)).AsSingle();
             Avx512F.MaskLoad(source + j, inside, Vector512<float>.Zero).Store(padded + j);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PadRowAvx512"/> then <see cref="SplitRow"/> in one pass for stride 2: each 16 even and 16 odd padded
+    /// columns come from two masked loads of the input row, with no padded line in between.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PadAndSplitRowAvx512(float* source, float* target, in PaddedLayout p)
+    {
+        source -= p.PW;
+        int half = p.Half;
+        Vector512<int> evens = Vector512<int>.Indices * 2, odds = evens + Vector512<int>.One;
+        Vector512<int> column = Vector512<int>.Indices - Vector512.Create(p.PW), limit = Vector512.Create(p.InW), sixteen = Vector512.Create(16);
+        for (int j = 0; j < half; j += 16, column += sixteen + sixteen)
+        {
+            Vector512<int> next = column + sixteen;
+            Vector512<float> lowInside = (Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, limit)).AsSingle();
+            Vector512<float> highInside = (Vector512.GreaterThanOrEqual(next, Vector512<int>.Zero) & Vector512.LessThan(next, limit)).AsSingle();
+            Vector512<float> a = Avx512F.MaskLoad(source + 2 * j, lowInside, Vector512<float>.Zero);
+            Vector512<float> b = Avx512F.MaskLoad(source + 2 * j + 16, highInside, Vector512<float>.Zero);
+            Avx512F.PermuteVar16x32x2(a, evens, b).Store(target + j);
+            Avx512F.PermuteVar16x32x2(a, odds, b).Store(target + half + j);
         }
     }
 
