@@ -159,6 +159,38 @@ public sealed class Network : IDisposable
     /// </summary>
     internal IReadOnlyList<Tensor> RunOnCallingThread(Tensor input, string[] outputNames) => RunSingleInput(input, outputNames, WorkerPool.Inline);
 
+    /// <summary>
+    /// Runs the single-input network into <paramref name="outputs"/>: tensors the caller keeps and reuses, each of the
+    /// named value's type and shape for this input. On the network's threads, or on the calling thread alone. After the
+    /// first call for a shape nothing is allocated but the pins, so a featurizer's per-image buffers stay off the large
+    /// object heap. Same results as <see cref="Run(Tensor, string[])"/>.
+    /// </summary>
+    internal void RunInto(Tensor input, string[] outputNames, Tensor[] outputs, bool onCallingThread)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (TensorInputs.Count != 1 || outputs.Length != outputNames.Length)
+            throw new ArgumentException("RunInto takes a single-input network and one output tensor per name.", nameof(outputs));
+        CheckInput(TensorInputs[0], input.Type, input.Shape);
+        PlanEntry entry = _plans.GetOrCompile([input], outputNames);
+        for (int o = 0; o < outputs.Length; o++)
+            if (outputs[o].Type != entry.Plan.OutputInfos[o].Type || !outputs[o].Shape.SequenceEqual(entry.OutputShape(o)))
+                throw new ArgumentException($"Output '{outputNames[o]}' is {entry.Plan.OutputInfos[o].Type} [{string.Join(",", entry.OutputShape(o))}], not {outputs[o].Type} [{string.Join(",", outputs[o].Shape.ToArray())}].", nameof(outputs));
+
+        var handles = new GCHandle[1 + outputs.Length];
+        try
+        {
+            Span<nint> inPointers = [Pin(input, ref handles[0])];
+            Span<nint> outPointers = stackalloc nint[outputs.Length];
+            for (int o = 0; o < outputs.Length; o++) outPointers[o] = Pin(outputs[o], ref handles[1 + o]);
+            entry.Execute(inPointers, outPointers, onCallingThread ? WorkerPool.Inline : _pool);
+        }
+        finally
+        {
+            foreach (GCHandle h in handles)
+                if (h.IsAllocated) h.Free();
+        }
+    }
+
     private IReadOnlyList<Tensor> RunSingleInput(Tensor input, string[] outputNames, WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -82,6 +82,24 @@ public sealed class NetworkTests
     }
 
     [Fact]
+    public void RunInto_overwrites_the_callers_tensors_with_what_Run_returns()
+    {
+        using Network network = Load(Chain(2, 5), new NetworkOptions { Threads = 2 });
+        Tensor[] outputs = [Tensor.Create(Ramp(10, 7f, 100f), 2, 5), Tensor.Zeros(DataType.Float32, 2, 5)];
+        foreach (float offset in new[] { -3f, 4f })
+            foreach (bool onCallingThread in new[] { false, true })
+            {
+                Tensor x = Tensor.Create(Ramp(10, 0.5f, offset), 2, 5);
+                network.RunInto(x, ["y", "a"], outputs, onCallingThread);
+                IReadOnlyList<Tensor> expected = network.Run(x, "y", "a");
+                Assert.Equal(expected[0].AsSpan<float>().ToArray(), outputs[0].AsSpan<float>().ToArray());
+                Assert.Equal(expected[1].AsSpan<float>().ToArray(), outputs[1].AsSpan<float>().ToArray());
+            }
+        var e = Assert.Throws<ArgumentException>(() => network.RunInto(Tensor.Create(Ramp(10), 2, 5), ["y"], [Tensor.Zeros(DataType.Float32, 1, 10)], false));
+        Assert.Contains("'y'", e.Message);
+    }
+
+    [Fact]
     public void RejectsUnknownOutputNamesAndMismatchedInputs()
     {
         using Network network = Load(Chain(1, 3));
