@@ -96,8 +96,11 @@ internal static class BenchCommand
         foreach (int k in Enumerable.Range(0, steps.Count).OrderByDescending(k => ms[k]).Take(12))
         {
             string shape = steps[k].Node.Outputs.Length > 0 && shapes.TryGetValue(steps[k].Node.Outputs[0], out IReadOnlyList<int>? s) ? string.Join("x", s) : "?";
-            output.Write(string.Create(CultureInfo.InvariantCulture, $"  {ms[k],9:0.###} ms {100 * ms[k] / total,5:0.0}%  {steps[k].Node.Operator.Name} -> [{shape}] {steps[k].Node.Identity.Name}"),
-                new { node = steps[k].Node.Identity.Name, op = steps[k].Node.Operator.Name, output = shape, ms = Math.Round(ms[k], 4) });
+            // GFLOP/s says how far a compute-bound node is from the machine's peak (about 227 per core on the test machine).
+            double? gflops = steps[k].Flops > 0 && ms[k] > 0 ? steps[k].Flops / (ms[k] * 1e6) : null;
+            string rate = gflops is { } g ? string.Create(CultureInfo.InvariantCulture, $"{g,6:0} GFLOP/s") : new string(' ', 13);
+            output.Write(string.Create(CultureInfo.InvariantCulture, $"  {ms[k],9:0.###} ms {100 * ms[k] / total,5:0.0}% {rate}  {steps[k].Node.Operator.Name} {steps[k].Node.Operator.Describe()} -> [{shape}] {steps[k].Node.Identity.Name}"),
+                new { node = steps[k].Node.Identity.Name, op = steps[k].Node.Operator.Name, output = shape, ms = Math.Round(ms[k], 4), gflops = gflops is { } r ? Math.Round(r, 1) : (double?)null });
         }
     }
     // The output buffer is reused, so a run allocates nothing.

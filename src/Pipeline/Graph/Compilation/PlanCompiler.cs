@@ -322,7 +322,7 @@ internal sealed class PlanCompiler
 
         var steps = new List<PlanStep>(stepCount);
         long scratch = 0;
-        foreach (var (n, inputInfos, outputInfos, _) in _live)
+        foreach (var (n, inputInfos, outputInfos, flops) in _live)
         {
             GraphNode node = _graph.Nodes[n];
             if (node.Operator.AliasedInput >= 0) continue;
@@ -344,7 +344,7 @@ internal sealed class PlanCompiler
             }
             Kernel kernel = OperatorCalls.CreateKernel(node, new KernelContext(node.Identity, inputInfos, constants, kernelOutputs, threads));
             scratch = Math.Max(scratch, kernel.ScratchBytes);
-            steps.Add(new PlanStep(node, kernel, inputs, outputs));
+            steps.Add(new PlanStep(node, kernel, inputs, outputs, flops));
         }
 
         if (arena + scratch > MemoryBudget.WorkspaceBytes)

@@ -3,9 +3,12 @@ using Pipeline.Tensors.Parallelism;
 namespace Pipeline.Graph.Execution;
 
 /// <summary>One kernel call of a plan: the node it came from (for errors and profiles) and where its buffers live.</summary>
-internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs, BufferRef[] outputs)
+internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs, BufferRef[] outputs, long flops = 0)
 {
     public GraphNode Node { get; } = node;
+
+    /// <summary>The floating-point operations one run of the step does, as the operator counts them (0 when it does not).</summary>
+    public long Flops { get; } = flops;
     public Kernel Kernel { get; } = kernel;
     public BufferRef[] Inputs { get; } = inputs;
     public BufferRef[] Outputs { get; } = outputs;
