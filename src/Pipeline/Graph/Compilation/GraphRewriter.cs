@@ -1,3 +1,5 @@
+using Pipeline.Graph.Ops.Elementwise;
+using Pipeline.Graph.Ops.Convolution;
 using Pipeline.Tensors;
 using Pipeline.Tensors.Kernels;
 
@@ -9,6 +11,9 @@ namespace Pipeline.Graph.Compilation;
 /// <item>Conv → BatchNormalization (inference mode, constant parameters, the conv's only consumer): the batch norm is
 /// folded into new constant conv weights and bias, W'[m] = W[m]·s[m], B'[m] = (B[m] − mean[m])·s[m] + β[m] with
 /// s = γ / √(var + ε).</item>
+/// <item>Conv (no activation) → Add or two-input Sum with another value, the conv's only consumer: the Add becomes
+/// the conv with that value as a residual input, accumulated as the output is stored. The fused node sits where the Add
+/// was, after both operands exist. When the shapes turn out to broadcast, planning falls back to the original graph.</item>
 /// <item>A compute node that fuses activations (<see cref="IFusesActivation"/>: Conv, Gemm, MatMul) → an activation
 /// (<see cref="IActivationOperator"/>) that is its only consumer: the activation moves into the kernel's epilogue.</item>
 /// </list>
@@ -23,6 +28,7 @@ internal static class GraphRewriter
         var graphOutputs = new HashSet<string>(outputs.Select(o => o.Name), StringComparer.Ordinal);
         List<GraphNode> list = [.. nodes];
         list = FoldBatchNormIntoConv(list, constants, graphOutputs);
+        list = FuseResidualAdds(list, graphOutputs);
         list = FuseActivations(list, constants, graphOutputs);
         return [.. list];
     }
@@ -76,6 +82,38 @@ internal static class GraphRewriter
             constants[biasName] = foldedBias;
             nodes[c] = conv with { Inputs = [conv.Inputs[0], weightName, biasName], Outputs = [bn.Outputs[0]] };
             removed[b] = true;
+        }
+        return nodes.Where((_, i) => !removed[i]).ToList();
+    }
+
+    private static List<GraphNode> FuseResidualAdds(List<GraphNode> nodes, HashSet<string> graphOutputs)
+    {
+        var removed = new bool[nodes.Count];
+        var producers = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int n = 0; n < nodes.Count; n++)
+            foreach (string output in nodes[n].Outputs)
+                if (output.Length > 0) producers.TryAdd(output, n);
+        for (int a = 0; a < nodes.Count; a++)
+        {
+            GraphNode add = nodes[a];
+            bool isAdd = add.Operator is ArithmeticOperator { Kind: ArithmeticKind.Add, Activation.Kind: ActivationKind.None, IsLegacyBroadcast: false }
+                || add.Operator is VariadicOperator { IsMean: false, Activation.Kind: ActivationKind.None };
+            if (!isAdd || add.Inputs.Length != 2 || add.Outputs.Length != 1 || add.Inputs[0] == add.Inputs[1]) continue;
+            for (int side = 0; side < 2; side++)
+            {
+                if (!producers.TryGetValue(add.Inputs[side], out int c) || c >= a || removed[c]) continue;
+                GraphNode conv = nodes[c];
+                if (conv.Operator is not ConvOperator { Residual: false, Activation.Kind: ActivationKind.None } op) continue;
+                if (conv.Outputs.Length != 1 || graphOutputs.Contains(conv.Outputs[0]) || SoleConsumer(nodes, conv.Outputs[0], c) != a) continue;
+                string residual = add.Inputs[1 - side];
+                // Add(Conv(x), x) stays as it is: the planner may run a node in place on a value it also reads under the
+                // same name (right for elementwise ops), and the conv would overwrite x while it still reads it.
+                if (residual.Length == 0 || conv.Inputs.Contains(residual)) continue;
+                string bias = conv.HasInput(2) ? conv.Inputs[2] : "";
+                nodes[a] = conv with { Operator = op.WithResidual(), Inputs = [conv.Inputs[0], conv.Inputs[1], bias, residual], Outputs = [add.Outputs[0]] };
+                removed[c] = true;
+                break;
+            }
         }
         return nodes.Where((_, i) => !removed[i]).ToList();
     }

@@ -52,5 +52,5 @@ internal static class OperatorCalls
         }
     }
 
-    private static bool ShouldWrap(Exception e) => e is not (InvalidModelException or ValueNotKnownException or OutOfMemoryException);
+    private static bool ShouldWrap(Exception e) => e is not (InvalidModelException or ValueNotKnownException or RewriteNotApplicableException or OutOfMemoryException);
 }

@@ -68,6 +68,10 @@ internal sealed class PlanCache(PreparedGraph graph, PreparedGraph? optimized, i
                     Volatile.Write(ref _plans, plans);
                     return entry;
                 }
+                catch (RewriteNotApplicableException) when (graph != _graph)
+                {
+                    graph = _graph;
+                }
                 catch (PlanNeedsInputValuesException e)
                 {
                     bool learned = false;

@@ -137,4 +137,50 @@ public sealed class GraphRewriterTests
         var x = Tensor.Create(Values(2 * C * 25, 12), 2, C, 5, 5);
         AssertClose(plain.Run(x)[0].AsSpan<float>().ToArray(), optimized.Run(x)[0].AsSpan<float>().ToArray());
     }
+    /// <summary>
+    /// Conv → Add/Sum(conv, r) → Relu with real operators: "plain" is the usual residual block; "input" adds the conv's
+    /// own input (not fused: the output must not overwrite the conv's input); "shared" reads r again later (no in-place); "broadcast" adds a [1, M, 1, 1] r, which
+    /// the fused conv cannot take, so planning falls back; "depthwise" and "small" (a 7×7 map with 64 channels, the
+    /// transposed GEMM) cover the other conv kernels; "sum" puts the conv second in a Sum.
+    /// </summary>
+    [Theory]
+    [InlineData("plain", 1)]
+    [InlineData("plain", 2)]
+    [InlineData("input", 2)]
+    [InlineData("shared", 1)]
+    [InlineData("broadcast", 2)]
+    [InlineData("depthwise", 2)]
+    [InlineData("small", 2)]
+    [InlineData("sum", 1)]
+    public void A_residual_add_fuses_into_the_conv_and_computes_the_same(string shape, int threads)
+    {
+        int c = shape == "small" ? 32 : 6, m = shape is "small" ? 64 : 6, size = shape == "small" ? 7 : 9;
+        int group = shape == "depthwise" ? c : 1;
+        var builder = new OnnxBuilder().Input("x", DataType.Float32, 1, c, size, size)
+            .Initializer("w", Values(m * c / group * 9, 21), m, c / group, 3, 3)
+            .Initializer("b", Values(m, 22), m);
+        int[] rShape = shape == "broadcast" ? [1, m, 1, 1] : [1, m, size, size];
+        string r = shape == "input" ? "x" : "r";
+        if (shape != "input") builder.Input("r", DataType.Float32, rShape);
+        builder.Node("Conv", ["x", "w", "b"], ["conv"], "conv", OnnxBuilder.Ints("pads", 1, 1, 1, 1), OnnxBuilder.Int("group", group));
+        if (shape == "sum") builder.Node("Sum", [r, "conv"], ["added"], "add");
+        else builder.Node("Add", ["conv", r], ["added"], "add");
+        builder.Node("Relu", ["added"], ["y"], "relu");
+        if (shape == "shared") builder.Node("Add", ["y", r], ["z"], "again").Output("z");
+        else builder.Output("y");
+
+        using Network optimized = Network.Load(builder.Build(), new NetworkOptions { Threads = threads });
+        using Network plain = Network.Load(builder.Build(), new NetworkOptions { Threads = threads, OptimizeGraph = false });
+        GraphNode first = optimized.RunGraph.Nodes[0];
+        Assert.Equal(shape is "shared" or "input" ? 2 : 1, optimized.RunGraph.Nodes.Length);
+        if (shape == "input") Assert.DoesNotContain("+residual", first.Operator.Describe());
+        else Assert.Contains("+residual", first.Operator.Describe());
+        Assert.Equal(ActivationKind.Relu, ((IFusesActivation)optimized.RunGraph.Nodes[shape == "input" ? 1 : 0].Operator).Activation.Kind);
+
+        var inputs = new Dictionary<string, Tensor> { ["x"] = Tensor.Create(Values(c * size * size, 23), 1, c, size, size) };
+        if (shape != "input") inputs["r"] = Tensor.Create(Values(rShape.Aggregate(1, (a, b) => a * b), 24), rShape);
+        float[] expected = plain.Run(inputs)[plain.Outputs[0].Name].AsSpan<float>().ToArray();
+        AssertClose(expected, optimized.Run(inputs)[optimized.Outputs[0].Name].AsSpan<float>().ToArray());
+        if (shape != "shared") Assert.Contains(expected, v => v == 0); // the relu did clip something
+    }
 }

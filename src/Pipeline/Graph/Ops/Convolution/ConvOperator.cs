@@ -1,3 +1,4 @@
+using Pipeline.Graph.Compilation;
 using Pipeline.Tensors;
 using Pipeline.Tensors.Kernels;
 using Pipeline.Tensors.Kernels.Convolution;
@@ -7,10 +8,15 @@ namespace Pipeline.Graph.Ops.Convolution;
 
 /// <summary>
 /// ONNX Conv (opsets 1–22) on float32: Y = conv(X, W) + B, X [N, C, d...], W [M, C/group, k...], optional B [M];
-/// 1-d, 2-d and 3-d, groups, depthwise, pads, strides, dilations and auto_pad. An activation may be fused into it.
+/// 1-d, 2-d and 3-d, groups, depthwise, pads, strides, dilations and auto_pad. An activation may be fused into it, and
+/// a residual: the compiler rewrites Add(Conv(…), R) into one Conv with R as a fourth input, accumulated as the
+/// output is stored (before the activation), which saves a pass over the sum.
 /// </summary>
-internal sealed class ConvOperator(WindowAttributes window, int group, FusedActivation activation = default) : Operator, IFusesActivation
+internal sealed class ConvOperator(WindowAttributes window, int group, FusedActivation activation = default, bool residual = false) : Operator, IFusesActivation
 {
+    /// <summary>The input that carries a fused residual.</summary>
+    public const int ResidualInput = 3;
+
     /// <inheritdoc />
     public override string Name => "Conv";
 
@@ -24,13 +30,23 @@ internal sealed class ConvOperator(WindowAttributes window, int group, FusedActi
     public FusedActivation Activation { get; } = activation;
 
     /// <inheritdoc />
-    public Operator WithActivation(FusedActivation fused) => new ConvOperator(Window, Group, fused);
+    public Operator WithActivation(FusedActivation fused) => new ConvOperator(Window, Group, fused, Residual);
+
+    /// <summary>True when input 3 is a residual added to the output (a rewritten Add).</summary>
+    public bool Residual { get; } = residual;
+
+    /// <summary>This conv with a residual input.</summary>
+    public ConvOperator WithResidual() => new(Window, Group, Activation, residual: true);
+
+    /// <inheritdoc />
+    public override bool CanRunInPlace(int input) => Residual && input == ResidualInput;
 
     /// <inheritdoc />
     public override string Describe()
     {
         string text = Window.Describe();
         if (Group != 1) text += $" g={Group}";
+        if (Residual) text += " +residual";
         if (Activation.Kind != ActivationKind.None) text += $" +{Activation}";
         return text.Trim();
     }
@@ -39,7 +55,10 @@ internal sealed class ConvOperator(WindowAttributes window, int group, FusedActi
     public override void InferOutputs(ShapeContext context)
     {
         ConvGeometry geometry = Resolve(context.Node, context.Input(0), context.Input(1), context.HasInput(2) ? context.Input(2) : null);
-        context.SetOutput(0, DataType.Float32, geometry.OutputShape());
+        int[] shape = geometry.OutputShape();
+        if (Residual && (!context.HasInput(ResidualInput) || context.Input(ResidualInput) is not { Type: DataType.Float32 } r || !r.Shape.AsSpan().SequenceEqual(shape)))
+            throw new RewriteNotApplicableException($"{context.Node}: the residual does not have the conv's shape (the Add broadcasts)");
+        context.SetOutput(0, DataType.Float32, shape);
         context.Flops = 2 * geometry.MultiplyAdds;
     }
 
@@ -47,7 +66,7 @@ internal sealed class ConvOperator(WindowAttributes window, int group, FusedActi
     public override Kernel CreateKernel(KernelContext context)
     {
         ConvGeometry geometry = Resolve(context.Node, context.Input(0), context.Input(1), context.HasInput(2) ? context.Input(2) : null);
-        return new ConvKernel(geometry, context.Constant(1), context.HasInput(2), context.Constant(2), Activation, context.ThreadCount);
+        return new ConvKernel(geometry, context.Constant(1), context.HasInput(2), context.Constant(2), Activation, context.ThreadCount, Residual);
     }
 
     /// <summary>Checks the shapes against the attributes and resolves the geometry, failing with the node's name.</summary>
@@ -101,11 +120,13 @@ internal sealed unsafe class ConvKernel : Kernel
     private readonly float[]? _constantBias;    // pinned
     private readonly bool _hasBias;
     private readonly FusedActivation _activation;
+    private readonly bool _residual;
 
     /// <summary>Builds the kernel, packing constant weights once.</summary>
-    public ConvKernel(ConvGeometry geometry, Tensor? weights, bool hasBias, Tensor? bias, FusedActivation activation, int threadCount)
+    public ConvKernel(ConvGeometry geometry, Tensor? weights, bool hasBias, Tensor? bias, FusedActivation activation, int threadCount, bool residual = false)
     {
         Geometry = geometry;
+        _residual = residual;
         _hasBias = hasBias;
         _activation = activation;
         if (bias is not null) _constantBias = Pinned(bias.AsSpan<float>());
@@ -136,8 +157,15 @@ internal sealed unsafe class ConvKernel : Kernel
         {
             float* w = constantWeights != null ? constantWeights : io.InputPointer<float>(1);
             float* b = !_hasBias ? null : constantBias != null ? constantBias : io.InputPointer<float>(2);
-            if (_depthwise is not null) _depthwise.Run(x, w, b, y, _activation, false, io.Pool);
-            else _gemm!.Run(x, w, b, y, _activation, false, io.Pool, (float*)io.ScratchPointer);
+            if (_residual)
+            {
+                // In place the output already is the residual; otherwise it starts as a copy of it.
+                float* r = io.InputPointer<float>(ConvOperator.ResidualInput);
+                long count = (long)Geometry.Batch * Geometry.OutChannels * Geometry.OutputPlane;
+                if (r != y) Buffer.MemoryCopy(r, y, count * sizeof(float), count * sizeof(float));
+            }
+            if (_depthwise is not null) _depthwise.Run(x, w, b, y, _activation, _residual, io.Pool);
+            else _gemm!.Run(x, w, b, y, _activation, _residual, io.Pool, (float*)io.ScratchPointer);
         }
     }
 

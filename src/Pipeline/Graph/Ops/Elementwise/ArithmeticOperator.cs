@@ -28,6 +28,9 @@ internal sealed class ArithmeticOperator(ArithmeticKind kind, LegacyBroadcast? l
     /// <summary>Which operation.</summary>
     public ArithmeticKind Kind { get; } = kind;
 
+    /// <summary>True for an opset 1–6 node with broadcast=1 (B aligned at an axis, not by numpy rules).</summary>
+    public bool IsLegacyBroadcast => legacy is { Enabled: true };
+
     /// <inheritdoc />
     public FusedActivation Activation { get; } = activation;
 
