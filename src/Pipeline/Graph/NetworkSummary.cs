@@ -42,7 +42,14 @@ internal sealed record NetworkSummary(
         try
         {
             TensorInfo[] inputs = network.DeclaredInputs(batch);
-            flops = PlanCompiler.InferAll(network.RunGraph, inputs, new Tensor?[inputs.Length]).Flops;
+            try
+            {
+                flops = PlanCompiler.InferAll(network.RunGraph, inputs, new Tensor?[inputs.Length]).Flops;
+            }
+            catch (RewriteNotApplicableException)
+            {
+                flops = PlanCompiler.InferAll(graph, inputs, new Tensor?[inputs.Length]).Flops;
+            }
         }
         catch (PlanNeedsInputValuesException e)
         {

@@ -159,11 +159,16 @@ internal sealed class PlanCache(PreparedGraph graph, PreparedGraph? optimized, i
     public ExecutionPlan CompileDeclared(TensorInfo[] infos, string[] outputs)
     {
         var keyed = new Tensor?[infos.Length];
+        PreparedGraph graph = _optimized ?? _graph;
         while (true)
         {
             try
             {
-                return Compile(_optimized ?? _graph, infos, keyed, outputs);
+                return Compile(graph, infos, keyed, outputs);
+            }
+            catch (RewriteNotApplicableException) when (graph != _graph)
+            {
+                graph = _graph;
             }
             catch (PlanNeedsInputValuesException e)
             {

@@ -182,5 +182,7 @@ public sealed class GraphRewriterTests
         float[] expected = plain.Run(inputs)[plain.Outputs[0].Name].AsSpan<float>().ToArray();
         AssertClose(expected, optimized.Run(inputs)[optimized.Outputs[0].Name].AsSpan<float>().ToArray());
         if (shape != "shared") Assert.Contains(expected, v => v == 0); // the relu did clip something
+        using (optimized.CompileDeclared(1)) { } // the other planning paths fall back too
+        Assert.True(NetworkSummary.Create(optimized, 1).Flops > 0);
     }
 }
