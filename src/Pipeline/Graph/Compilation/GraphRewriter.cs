@@ -28,7 +28,7 @@ internal static class GraphRewriter
         var graphOutputs = new HashSet<string>(outputs.Select(o => o.Name), StringComparer.Ordinal);
         List<GraphNode> list = [.. nodes];
         list = FoldBatchNormIntoConv(list, constants, graphOutputs);
-        list = FuseResidualAdds(list, graphOutputs);
+        list = FuseResidualAdds(list, constants, graphOutputs);
         list = FuseActivations(list, constants, graphOutputs);
         return [.. list];
     }
@@ -86,7 +86,7 @@ internal static class GraphRewriter
         return nodes.Where((_, i) => !removed[i]).ToList();
     }
 
-    private static List<GraphNode> FuseResidualAdds(List<GraphNode> nodes, HashSet<string> graphOutputs)
+    private static List<GraphNode> FuseResidualAdds(List<GraphNode> nodes, Dictionary<string, Tensor> constants, HashSet<string> graphOutputs)
     {
         var removed = new bool[nodes.Count];
         var producers = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -108,7 +108,9 @@ internal static class GraphRewriter
                 string residual = add.Inputs[1 - side];
                 // Add(Conv(x), x) stays as it is: the planner may run a node in place on a value it also reads under the
                 // same name (right for elementwise ops), and the conv would overwrite x while it still reads it.
-                if (residual.Length == 0 || conv.Inputs.Contains(residual)) continue;
+                // A constant is almost always a broadcast bias ([M, 1, 1]); fused, it would send the whole plan back to
+                // the unrewritten graph, so it stays a separate Add.
+                if (residual.Length == 0 || conv.Inputs.Contains(residual) || constants.ContainsKey(residual)) continue;
                 string bias = conv.HasInput(2) ? conv.Inputs[2] : "";
                 nodes[a] = conv with { Operator = op.WithResidual(), Inputs = [conv.Inputs[0], conv.Inputs[1], bias, residual], Outputs = [add.Outputs[0]] };
                 removed[c] = true;

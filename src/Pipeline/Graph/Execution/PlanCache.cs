@@ -127,7 +127,16 @@ internal sealed class PlanCache(PreparedGraph graph, PreparedGraph? optimized, i
         var single = new TensorInfo[infos.Length];
         for (int i = 0; i < single.Length; i++)
             single[i] = split[i] ? new TensorInfo(infos[i].Type, [1, .. infos[i].Shape.AsSpan(1)]) : infos[i];
-        ExecutionPlan one = Compile(graph, single, keyed, outputs);
+        ExecutionPlan one;
+        try
+        {
+            one = Compile(graph, single, keyed, outputs);
+        }
+        catch
+        {
+            batched?.Dispose(); // e.g. a rewrite that does not fit: the caller compiles again with the original graph
+            throw;
+        }
 
         bool perImageWorks = true, scales = batched is not null;
         for (int o = 0; o < outputs.Length; o++)

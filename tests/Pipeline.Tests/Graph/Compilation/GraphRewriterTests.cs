@@ -143,6 +143,26 @@ public sealed class GraphRewriterTests
     /// the fused conv cannot take, so planning falls back; "depthwise" and "small" (a 7×7 map with 64 channels, the
     /// transposed GEMM) cover the other conv kernels; "sum" puts the conv second in a Sum.
     /// </summary>
+    [Fact]
+    public void A_constant_added_to_a_conv_stays_an_add()
+    {
+        // A constant after a conv is a bias that broadcasts ([M, 1, 1]): fusing it would send every plan back to the
+        // unrewritten graph, so the conv and the add stay apart, and the ReLU still fuses into the add.
+        var builder = new OnnxBuilder().Input("x", DataType.Float32, 1, C, 5, 5)
+            .Initializer("w", Values(M * C * 9, 31), M, C, 3, 3)
+            .Initializer("shift", Values(M, 32), M, 1, 1)
+            .Node("Conv", ["x", "w"], ["conv"], "conv", OnnxBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("Add", ["conv", "shift"], ["added"], "add")
+            .Node("Relu", ["added"], ["y"], "relu")
+            .Output("y");
+        using Network optimized = Network.Load(builder.Build(), new NetworkOptions { Threads = 1 });
+        using Network plain = Network.Load(builder.Build(), new NetworkOptions { Threads = 1, OptimizeGraph = false });
+        Assert.Equal(2, optimized.RunGraph.Nodes.Length);
+        Assert.DoesNotContain(optimized.RunGraph.Nodes, n => n.Operator.Describe().Contains("+residual"));
+        var x = Tensor.Create(Values(C * 25, 33), 1, C, 5, 5);
+        AssertClose(plain.Run(x)[0].AsSpan<float>().ToArray(), optimized.Run(x)[0].AsSpan<float>().ToArray());
+    }
+
     [Theory]
     [InlineData("plain", 1)]
     [InlineData("plain", 2)]

@@ -88,6 +88,29 @@ public sealed class ConvTests
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void A_NaN_input_gives_NaN_depthwise_outputs_on_every_isa(string isa)
+    {
+        // The clamp is fused into the depthwise store; without an activation (and with ReLU6) a NaN must come out NaN.
+        using var scope = Use(isa);
+        using var pool = new WorkerPool(1);
+        foreach (FusedActivation act in new[] { FusedActivation.None, FusedActivation.Relu6 })
+            foreach (int stride in new[] { 1, 2 })
+            {
+                float[] x = Enumerable.Range(0, 2 * 20 * 20).Select(i => (i % 7) * 0.25f).ToArray();
+                x[9 * 20 + 9] = float.NaN; // channel 0, row 9, column 9
+                var window = new WindowAttributes(null, [stride, stride], [1, 1], [1, 1, 1, 1], AutoPad.NotSet);
+                Operator op = new ConvOperator(window, 2);
+                if (act.Kind != ActivationKind.None) op = ((IFusesActivation)op).WithActivation(act);
+                Tensor?[] inputs = [Tensor.Create(x, 1, 2, 20, 20), Tensor.Create(Enumerable.Repeat(0.5f, 18).ToArray(), 2, 1, 3, 3), null];
+                float[] y = OperatorEvaluator.Evaluate(op, inputs, pool: pool)[0]!.AsSpan<float>().ToArray();
+                int side = stride == 1 ? 20 : 10, row = 9 / stride;
+                Assert.True(float.IsNaN(y[row * side + row]), $"{isa} {act} stride {stride}: {y[row * side + row]}");
+                Assert.DoesNotContain(y.Skip(side * side), float.IsNaN); // channel 1 has no NaN
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void Conv1dAnd3dMatchNaive(string isa)
     {
         using var scope = Use(isa);

@@ -252,7 +252,9 @@ internal sealed unsafe partial class DepthwiseConvolution
         {
             Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
             Vector512<float> sum = accumulate ? Value + Avx512F.MaskLoad(destination, mask, Vector512<float>.Zero) : Value;
-            Avx512F.MaskStore(destination, mask, Avx512F.Min(Avx512F.Max(sum, Vector512.Create(lo)), Vector512.Create(hi)));
+            // The bound goes first: vmaxps/vminps return their second operand when one is NaN, so a NaN sum stays NaN,
+            // as it does without a clamp and on the narrower paths.
+            Avx512F.MaskStore(destination, mask, Avx512F.Min(Vector512.Create(hi), Avx512F.Max(Vector512.Create(lo), sum)));
         }
     }
 
