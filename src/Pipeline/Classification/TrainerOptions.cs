@@ -26,7 +26,7 @@ public sealed record TrainerOptions
 
     /// <summary>With a backbone: how its feature map is pooled, e.g. <c>gem</c> (default, p = 3), <c>gap</c>, <c>gmp</c>,
     /// <c>gem:4</c>, <c>spp:1,2,4:max</c> or <c>concat</c>.</summary>
-    public string Pooling { get; init; } = "gem";
+    public string Pooling { get; init; } = BackboneSpec.DefaultPooling;
 
     /// <summary>With a backbone: the names of the tensors to pool (null: the last spatial feature map before the classifier, found automatically).</summary>
     public IReadOnlyList<string>? Taps { get; init; }

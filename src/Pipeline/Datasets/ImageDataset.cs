@@ -160,7 +160,6 @@ public sealed class ImageDataset
         return new ImageDataset(Source, Classes, Array.AsReadOnly(samples), Excluded);
     }
 
-    /// <summary>Sniffs every file, drops the classes left without images (listing them) and fixes the order.</summary>
     /// <summary>Labelled rows as class indices, the classes in ordinal order of their names.</summary>
     private static (List<string> Classes, List<(string Path, int Label)> Files) Number(List<(string Path, string Label)> rows)
     {
@@ -172,6 +171,7 @@ public sealed class ImageDataset
         return (classes, files);
     }
 
+    /// <summary>Sniffs every file, drops the classes left without images (listing them) and fixes the order.</summary>
     private static ImageDataset Build(string source, List<string> classes, List<(string Path, int Label)> files, List<ExcludedFile> excluded)
     {
         var formats = new ImageFormat?[files.Count];

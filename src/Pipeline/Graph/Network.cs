@@ -154,35 +154,43 @@ public sealed class Network : IDisposable
     public IReadOnlyList<Tensor> Run(Tensor input, params string[] outputNames) => RunSingleInput(input, outputNames, _pool);
 
     /// <summary>
-    /// <see cref="Run(Tensor, string[])"/> on the calling thread alone, for callers that run several inputs at once,
-    /// one per thread, instead of spreading one input's kernels over the network's threads. Same results.
+    /// Runs the single-input network into <paramref name="outputs"/>, tensors the caller keeps and reuses (each of the
+    /// named value's type and shape for this input), or into new ones when it is null; returns them. On the network's
+    /// threads, or on the calling thread alone for callers that run several inputs at once, one per thread. Reused
+    /// outputs keep a featurizer's per-image buffers off the large object heap. Same results as
+    /// <see cref="Run(Tensor, string[])"/>.
     /// </summary>
-    internal IReadOnlyList<Tensor> RunOnCallingThread(Tensor input, string[] outputNames) => RunSingleInput(input, outputNames, WorkerPool.Inline);
-
-    /// <summary>
-    /// Runs the single-input network into <paramref name="outputs"/>: tensors the caller keeps and reuses, each of the
-    /// named value's type and shape for this input. On the network's threads, or on the calling thread alone. After the
-    /// first call for a shape nothing is allocated but the pins, so a featurizer's per-image buffers stay off the large
-    /// object heap. Same results as <see cref="Run(Tensor, string[])"/>.
-    /// </summary>
-    internal void RunInto(Tensor input, string[] outputNames, Tensor[] outputs, bool onCallingThread)
+    internal Tensor[] RunInto(Tensor input, string[] outputNames, Tensor[]? outputs, bool onCallingThread)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (TensorInputs.Count != 1 || outputs.Length != outputNames.Length)
+        if (TensorInputs.Count != 1 || (outputs is not null && outputs.Length != outputNames.Length))
             throw new ArgumentException("RunInto takes a single-input network and one output tensor per name.", nameof(outputs));
         CheckInput(TensorInputs[0], input.Type, input.Shape);
-        PlanEntry entry = _plans.GetOrCompile([input], outputNames);
+        // The names are checked on the first call (no outputs yet); reuse then passes the same names again.
+        PlanEntry entry = _plans.GetOrCompile([input], outputs is null ? CheckOutputs(outputNames) : outputNames);
+        if (outputs is null)
+        {
+            outputs = new Tensor[outputNames.Length];
+            for (int o = 0; o < outputs.Length; o++) outputs[o] = Tensor.Zeros(entry.Plan.OutputInfos[o].Type, entry.OutputShape(o));
+        }
         for (int o = 0; o < outputs.Length; o++)
             if (outputs[o].Type != entry.Plan.OutputInfos[o].Type || !outputs[o].Shape.SequenceEqual(entry.OutputShape(o)))
                 throw new ArgumentException($"Output '{outputNames[o]}' is {entry.Plan.OutputInfos[o].Type} [{string.Join(",", entry.OutputShape(o))}], not {outputs[o].Type} [{string.Join(",", outputs[o].Shape.ToArray())}].", nameof(outputs));
+        Execute(entry, [input], outputs, onCallingThread ? WorkerPool.Inline : _pool);
+        return outputs;
+    }
 
-        var handles = new GCHandle[1 + outputs.Length];
+    /// <summary>Runs <paramref name="entry"/> with every input and output tensor pinned for the call.</summary>
+    private static void Execute(PlanEntry entry, Tensor[] inputs, Tensor[] outputs, WorkerPool pool)
+    {
+        var handles = new GCHandle[inputs.Length + outputs.Length];
         try
         {
-            Span<nint> inPointers = [Pin(input, ref handles[0])];
+            Span<nint> inPointers = stackalloc nint[inputs.Length];
             Span<nint> outPointers = stackalloc nint[outputs.Length];
-            for (int o = 0; o < outputs.Length; o++) outPointers[o] = Pin(outputs[o], ref handles[1 + o]);
-            entry.Execute(inPointers, outPointers, onCallingThread ? WorkerPool.Inline : _pool);
+            for (int i = 0; i < inputs.Length; i++) inPointers[i] = Pin(inputs[i], ref handles[i]);
+            for (int o = 0; o < outputs.Length; o++) outPointers[o] = Pin(outputs[o], ref handles[inputs.Length + o]);
+            entry.Execute(inPointers, outPointers, pool);
         }
         finally
         {
@@ -235,20 +243,7 @@ public sealed class Network : IDisposable
         for (int o = 0; o < results.Length; o++)
             results[o] = Tensor.Zeros(entry.Plan.OutputInfos[o].Type, entry.OutputShape(o));
 
-        var handles = new GCHandle[ordered.Length + results.Length];
-        try
-        {
-            Span<nint> inPointers = stackalloc nint[ordered.Length];
-            Span<nint> outPointers = stackalloc nint[results.Length];
-            for (int i = 0; i < ordered.Length; i++) inPointers[i] = Pin(ordered[i], ref handles[i]);
-            for (int o = 0; o < results.Length; o++) outPointers[o] = Pin(results[o], ref handles[ordered.Length + o]);
-            entry.Execute(inPointers, outPointers, pool);
-        }
-        finally
-        {
-            foreach (GCHandle h in handles)
-                if (h.IsAllocated) h.Free();
-        }
+        Execute(entry, ordered, results, pool);
 
         var map = new Dictionary<string, Tensor>(results.Length, StringComparer.Ordinal);
         for (int o = 0; o < results.Length; o++) map[outputs[o]] = results[o];

@@ -14,7 +14,7 @@ internal sealed class TrainingOptionsBinder
     public Option<string> Data { get; } = new("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true };
     public Option<string?> Backbone { get; } = new("--backbone") { Description = "A registry name (e.g. mobilenet_v2_1.0_224_quant; downloaded on first use) or an .onnx/.tflite file. Default: the built-in featurizer (no pretrained weights)." };
     public Option<string[]> Tap { get; } = new("--tap") { Description = "Backbone tensor(s) to pool (default: the last feature map before the classifier, found automatically).", AllowMultipleArgumentsPerToken = true };
-    public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat (default gem, p = 3).", DefaultValueFactory = _ => "gem" };
+    public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat (default gem, p = 3).", DefaultValueFactory = _ => TrainerDefaults.Pooling };
     public Option<bool> Mirror { get; } = new("--mirror") { Description = "Average each image's backbone features with its mirror image's." };
     public Option<string> Normalize { get; } = new("--normalize") { Description = "L2-normalize the pooled backbone features: none | per-tap | final | both.", DefaultValueFactory = _ => "none" };
     public Option<string> Head { get; } = new("--head") { Description = "logistic (L-BFGS, L2) or mlp (AdamW, dropout, early stopping).", DefaultValueFactory = _ => "logistic" };
@@ -35,6 +35,7 @@ internal sealed class TrainingOptionsBinder
     public Option<string?> BackboneCache { get; } = new("--backbone-cache") { Description = "Where downloaded backbones are kept (default: the user's cache folder)." };
 
     private static readonly HeadOptions Defaults = new();
+    private static readonly TrainerOptions TrainerDefaults = new();
 
     /// <summary>The options that shape the head (<c>retrain</c> takes these but not the featurizer's).</summary>
     public IEnumerable<Option> HeadOptions => [Head, .. HeadSettings];
@@ -81,7 +82,7 @@ internal sealed class TrainingOptionsBinder
         {
             Seed = parse.GetValue(Seed),
             Backbone = parse.GetValue(Backbone),
-            Pooling = parse.GetValue(Pooling) ?? "gem",
+            Pooling = parse.GetValue(Pooling) ?? TrainerDefaults.Pooling,
             Taps = taps.Length > 0 ? taps : null,
             MirrorAverage = parse.GetValue(Mirror),
             Normalization = normalization,

@@ -52,7 +52,10 @@ public sealed record BackboneSpec : FeaturizerSpec
     /// The pooling, as <see cref="PoolingSpec.Parse"/> reads it. The default, <c>gem</c> (p = 3), measured at or above
     /// <c>gap</c> in every head and feature setting on flowers-small (README).
     /// </summary>
-    public string Pooling { get; init; } = "gem";
+    public string Pooling { get; init; } = DefaultPooling;
+
+    /// <summary>The default <see cref="Pooling"/>, also the trainer's.</summary>
+    internal const string DefaultPooling = "gem";
 
     /// <summary>Where to L2-normalize (default none).</summary>
     public L2Normalization Normalization { get; init; } = L2Normalization.None;
