@@ -47,9 +47,17 @@ public sealed class PredictionTests
     {
         var p = new float[6];
         for (int i = 0; i < 10; i++) Head.PredictProbabilities(Data.Row(i), p); // warm the pool and the JIT
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++) Head.PredictProbabilities(Data.Row(i % Data.Count), p);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        // A per-call allocation shows in every attempt. The runtime itself (tiering, a GC started by a test running in
+        // parallel) can add a few bytes to this thread's count now and then: in the full suite this failed 2 runs in 4
+        // with a single attempt. So take the best of three.
+        long allocated = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && allocated != 0; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++) Head.PredictProbabilities(Data.Row(i % Data.Count), p);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
