@@ -53,7 +53,9 @@ internal static class BenchCommand
             {
                 long start = Stopwatch.GetTimestamp();
                 run();
-                times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                // A run shorter than the clock's resolution counts as one tick, so images/s stays a finite number
+                // (a zero median made it Infinity, which JSON writes as a string).
+                times[i] = Math.Max(Stopwatch.GetTimestamp() - start, 1) * 1000.0 / Stopwatch.Frequency;
             }
             Array.Sort(times);
             double min = times[0], median = times[n / 2], perSecond = 1000.0 * b / median;
