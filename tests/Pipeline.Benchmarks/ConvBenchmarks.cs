@@ -18,7 +18,7 @@ public unsafe class ConvBenchmarks : IDisposable
     private float[] _x = null!, _y = null!, _scratch = null!;
 
     /// <summary>Shape: name C-M-size-kernel-stride-pad.</summary>
-    [Params("conv1 3-64-224-7-2-3", "l1 64-64-56-3-1-1", "l1 256-64-56-1-1-0", "l2 128-128-28-3-1-1", "l3 256-1024-14-1-1-0", "l4 512-512-7-3-1-1")]
+    [Params("conv1 3-64-224-7-2-3", "l1 64-64-56-3-1-1", "l1 256-64-56-1-1-0", "l2 128-128-28-3-1-1", "l3 256-1024-14-1-1-0", "l3 256-256-14-3-1-1", "l4 512-512-7-3-1-1")]
     public string Shape { get; set; } = "";
 
     /// <summary>Threads.</summary>

@@ -168,7 +168,8 @@ internal static unsafe class Sgemm
                             if ((store & SgemmStore.Accumulate) != 0)
                                 for (int i = 0; i < rows; i++)
                                     new ReadOnlySpan<float>(ct + i * ldc, cols).CopyTo(new Span<float>(tempTile + i * nr, cols));
-                            kernel.Run(kc, ap, bp, tempTile, nr, rows, store, &epilogue);
+                            if (cols <= kernel.NarrowColumns) kernel.RunNarrow(kc, ap, bp, tempTile, nr, rows, cols, store, &epilogue);
+                            else kernel.Run(kc, ap, bp, tempTile, nr, rows, store, &epilogue);
                             for (int i = 0; i < rows; i++)
                                 new ReadOnlySpan<float>(tempTile + i * nr, cols).CopyTo(new Span<float>(ct + i * ldc, cols));
                         }

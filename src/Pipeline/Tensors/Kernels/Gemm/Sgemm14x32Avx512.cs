@@ -97,7 +97,7 @@ internal static unsafe class Sgemm14x32Avx512
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* row, Vector512<float> v0, Vector512<float> v1, int i, SgemmStore store, SgemmEpilogue* epilogue)
+    public static void StoreRow(float* row, Vector512<float> v0, Vector512<float> v1, int i, SgemmStore store, SgemmEpilogue* epilogue)
     {
         if ((store & SgemmStore.Accumulate) != 0)
         {

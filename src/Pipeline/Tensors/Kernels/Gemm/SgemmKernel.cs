@@ -10,16 +10,23 @@ namespace Pipeline.Tensors.Kernels.Gemm;
 /// element with row stride <c>ldc</c>; then applies the <see cref="SgemmEpilogue"/> as <see cref="SgemmStore"/> says.
 /// Partial columns are the driver's job (it passes a temporary tile); partial rows are the kernel's (rows ≤ MR).
 /// </para>
+/// <para>
+/// A kernel may also have a narrow variant for a partial column panel of at most <see cref="NarrowColumns"/> columns:
+/// the same contract plus the column count, computing those columns with the same bits as the full kernel would.
+/// </para>
 /// </summary>
 internal sealed unsafe class SgemmKernel
 {
-    private SgemmKernel(string name, Isa isa, int mr, int nr, delegate*<int, float*, float*, float*, nint, int, SgemmStore, SgemmEpilogue*, void> run)
+    private SgemmKernel(string name, Isa isa, int mr, int nr, delegate*<int, float*, float*, float*, nint, int, SgemmStore, SgemmEpilogue*, void> run,
+        int narrowColumns = 0, delegate*<int, float*, float*, float*, nint, int, int, SgemmStore, SgemmEpilogue*, void> runNarrow = null)
     {
         Name = name;
         Isa = isa;
         MR = mr;
         NR = nr;
         Run = run;
+        NarrowColumns = narrowColumns;
+        RunNarrow = runNarrow;
     }
 
     /// <summary>The kernel's name, with its tile and ISA.</summary>
@@ -37,7 +44,14 @@ internal sealed unsafe class SgemmKernel
     /// <summary>The microkernel.</summary>
     public delegate*<int, float*, float*, float*, nint, int, SgemmStore, SgemmEpilogue*, void> Run { get; }
 
-    private static readonly SgemmKernel Avx512 = new(nameof(Sgemm14x32Avx512), Isa.Avx512, Sgemm14x32Avx512.MR, Sgemm14x32Avx512.NR, &Sgemm14x32Avx512.Run);
+    /// <summary>The widest partial column panel <see cref="RunNarrow"/> takes; 0 when the kernel has no narrow variant.</summary>
+    public int NarrowColumns { get; }
+
+    /// <summary>The narrow variant: <c>RunNarrow(kc, a, b, c, ldc, rows, columns, store, epilogue)</c>, or null.</summary>
+    public delegate*<int, float*, float*, float*, nint, int, int, SgemmStore, SgemmEpilogue*, void> RunNarrow { get; }
+
+    private static readonly SgemmKernel Avx512 = new(nameof(Sgemm14x32Avx512), Isa.Avx512, Sgemm14x32Avx512.MR, Sgemm14x32Avx512.NR, &Sgemm14x32Avx512.Run,
+        SgemmNarrow14Avx512.MaxColumns, &SgemmNarrow14Avx512.Run);
     private static readonly SgemmKernel Avx2 = new(nameof(Sgemm6x16Avx2), Isa.Avx2, Sgemm6x16Avx2.MR, Sgemm6x16Avx2.NR, &Sgemm6x16Avx2.Run);
     private static readonly SgemmKernel Vector128 = new(nameof(Sgemm6x8Vector128), Isa.Vector128, Sgemm6x8Vector128.MR, Sgemm6x8Vector128.NR, &Sgemm6x8Vector128.Run);
     private static readonly SgemmKernel Scalar = new(nameof(Sgemm4x8Scalar), Isa.Scalar, Sgemm4x8Scalar.MR, Sgemm4x8Scalar.NR, &Sgemm4x8Scalar.Run);
