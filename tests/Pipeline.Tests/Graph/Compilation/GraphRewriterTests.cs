@@ -140,7 +140,7 @@ public sealed class GraphRewriterTests
     /// <summary>
     /// Conv → Add/Sum(conv, r) → Relu with real operators: "plain" is the usual residual block; "input" adds the conv's
     /// own input (not fused: the output must not overwrite the conv's input); "shared" reads r again later (no in-place); "broadcast" adds a [1, M, 1, 1] r, which
-    /// the fused conv cannot take, so planning falls back; "depthwise" and "small" (a 7×7 map with 64 channels, the
+    /// the fused conv cannot take, so planning falls back; "depthwise" and "small" (a 7×7 map with 384 channels, the
     /// transposed GEMM) cover the other conv kernels; "sum" puts the conv second in a Sum.
     /// </summary>
     [Fact]
@@ -174,7 +174,7 @@ public sealed class GraphRewriterTests
     [InlineData("sum", 1)]
     public void A_residual_add_fuses_into_the_conv_and_computes_the_same(string shape, int threads)
     {
-        int c = shape == "small" ? 32 : 6, m = shape is "small" ? 64 : 6, size = shape == "small" ? 7 : 9;
+        int c = shape == "small" ? 32 : 6, m = shape is "small" ? 384 : 6, size = shape == "small" ? 7 : 9;
         int group = shape == "depthwise" ? c : 1;
         var builder = new OnnxBuilder().Input("x", DataType.Float32, 1, c, size, size)
             .Initializer("w", Values(m * c / group * 9, 21), m, c / group, 3, 3)

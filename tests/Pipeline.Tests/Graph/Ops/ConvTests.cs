@@ -142,10 +142,12 @@ public sealed class ConvTests
     public unsafe void TransposedConvAccumulatesOntoTheResidual()
     {
         var rng = new Random(12);
-        int width = SgemmKernel.Current.NR + 1; // a plane of NR + 1 positions half-fills its two tiles: the transposed form
-        var geometry = new ConvGeometry(2, 9, 96, 1, [1, width], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
+        // A plane of NR + 1 positions half-fills its two tiles, and 400 channels fill theirs: the transposed form.
+        const int channels = 400;
+        int width = SgemmKernel.Current.NR + 1;
+        var geometry = new ConvGeometry(2, 9, channels, 1, [1, width], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
         int plane = width;
-        float[] x = Random(rng, 2 * 9 * plane), w = Random(rng, 96 * 9 * 9), b = Random(rng, 96), residual = Random(rng, 2 * 96 * plane);
+        float[] x = Random(rng, 2 * 9 * plane), w = Random(rng, channels * 9 * 9), b = Random(rng, channels), residual = Random(rng, 2 * channels * plane);
         var conv = new GemmConvolution(geometry, w, true, SgemmKernel.Current, 2);
         Assert.True(conv.Transposed);
         float[] y = (float[])residual.Clone();
@@ -153,7 +155,7 @@ public sealed class ConvTests
         using var pool = new WorkerPool(2);
         fixed (float* px = x, pb = b, py = y, ps = scratch)
             conv.Run(px, null, pb, py, FusedActivation.Relu, true, pool, (float*)(((nint)ps + 63) & ~(nint)63));
-        double[] plain = NaiveReference.Conv(x, [2, 9, 1, width], w, [96, 9, 3, 3], b, 1, [1, 1], [1, 1], [1, 1], [1, width], default);
+        double[] plain = NaiveReference.Conv(x, [2, 9, 1, width], w, [channels, 9, 3, 3], b, 1, [1, 1], [1, 1], [1, 1], [1, width], default);
         double[] expected = plain.Select((v, i) => Math.Max(0, v + residual[i])).ToArray();
         AssertClose(expected, y, 1e-4, 1e-3);
     }
