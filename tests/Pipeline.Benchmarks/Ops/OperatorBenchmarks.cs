@@ -20,7 +20,8 @@ public class OperatorBenchmarks
     [Params("Add 1x256x56x56", "Add bias 1x64x112x112", "Relu 1x64x112x112", "BatchNormalization 1x64x112x112",
         "Transpose NCHW>NHWC 1x64x112x112", "Transpose NHWC>NCHW 1x112x112x64", "Transpose shuffle 1x2x116x28x28",
         "Concat 4x1x64x28x28", "Softmax 1x1000", "LRN 1x64x56x56", "Resize nearest x2 1x64x56x56", "Resize linear x2 1x64x56x56",
-        "QuantizeLinear 1x3x224x224", "ReduceMean HW 1x512x7x7", "MaxPool 3x3 s2 1x64x111x111")]
+        "QuantizeLinear 1x3x224x224", "ReduceMean HW 1x512x7x7", "MaxPool 3x3 s2 1x64x111x111",
+        "MaxPool 3x3 s1 p1 1x512x13x13")]
     public string Case { get; set; } = "";
 
     /// <summary>Threads in the pool (the caller included).</summary>
@@ -139,6 +140,11 @@ internal sealed unsafe class OperatorHarness : IDisposable
         "ReduceMean HW 1x512x7x7" => new(Import("ReduceMean", 13, new() { ["axes"] = new long[] { 2, 3 } }), [Floats(1, 512, 7, 7)], threads),
         "MaxPool 3x3 s2 1x64x111x111" => new(Import("MaxPool", 12, new() { ["kernel_shape"] = new long[] { 3, 3 }, ["strides"] = new long[] { 2, 2 } }),
             [Floats(1, 64, 111, 111)], threads),
+        "MaxPool 3x3 s1 p1 1x512x13x13" => new(Import("MaxPool", 12, new()
+        {
+            ["kernel_shape"] = new long[] { 3, 3 },
+            ["pads"] = new long[] { 1, 1, 1, 1 },
+        }), [Floats(1, 512, 13, 13)], threads),
         _ => throw new ArgumentException(name),
     };
 }

@@ -58,6 +58,32 @@ public sealed class PoolTests
     }
 
     [Theory]
+    [MemberData(nameof(Isas))]
+    public void StrideOneRowsWithPaddingMatchNaive(string isa)
+    {
+        // Inception's modules pool 13×13, 27×27 and 6×6 maps with a padded 3×3 window at stride 1: rows of every width,
+        // every kernel width and every split of the padding, so both edges of a row fall inside and outside a vector.
+        using var scope = Use(isa);
+        using var pool = new WorkerPool(1);
+        var rng = new Random(9);
+        foreach (string kind in new[] { "max", "avg" })
+            for (int width = 1; width <= 40; width++)
+                for (int k = 1; k <= 4; k++)
+                    for (int padLeft = 0; padLeft < k; padLeft++)
+                    {
+                        int padRight = Math.Max(rng.Next(k), k - width - padLeft), padTop = k / 2;
+                        int[] xShape = [1, 2, 4, width];
+                        float[] x = Random(rng, NaiveReference.Prod(xShape));
+                        var window = new WindowAttributes([k, k], [1, 1], [1, 1], [padTop, padLeft, k - 1 - padTop, padRight], AutoPad.NotSet);
+                        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, true, false, 0, 2f);
+                        Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+                        int[] outSize = output.ShapeArray()[2..];
+                        var (values, _) = NaivePooling.Pool(kind, x, xShape, [k, k], [1, 1], [1, 1], [padTop, padLeft], [k - 1 - padTop, padRight], outSize, false);
+                        AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{isa} {kind} width {width} k {k} pads {padLeft},{padRight}");
+                    }
+    }
+
+    [Theory]
     [InlineData("max")]
     [InlineData("avg")]
     public void A_window_over_the_whole_plane_matches_naive(string kind)

@@ -33,6 +33,10 @@ internal static unsafe class Pool2dFloat
         int hi = lo;
         while (hi < outW && firstW[hi] == 0 && endW[hi] == kW) hi++;
 
+        // Max at stride 1 on AVX-512: whole rows, borders included, as masked vectors (lanes outside the row read −∞), so a
+        // 13×13 or 7×7 map with padding (every Inception module) does not leave most of its columns to the scalar loop.
+        bool maskedMax = isa == Isa.Avx512 && !average && sW == 1 && dW == 1;
+
         for (int oh = 0; oh < outH; oh++)
         {
             int startH = is2d ? windows.Start[0][oh] : 0, firstH = is2d ? windows.First[0][oh] : 0;
@@ -41,6 +45,13 @@ internal static unsafe class Pool2dFloat
             float* rowBase = input + (long)startH * inW;
             int rowStep = dH * inW;
             int validH = endH - firstH;
+
+            if (maskedMax)
+            {
+                // validH > 0: ONNX pads are smaller than the kernel, so every window has a row inside.
+                MaxRowStride1Masked(rowBase + (long)firstH * rowStep, rowStep, validH, orow, outW, inW, startW[0], kW);
+                continue;
+            }
 
             int ow = 0;
             for (; ow < lo; ow++) orow[ow] = Scalar(ow);
@@ -162,6 +173,33 @@ internal static unsafe class Pool2dFloat
             (average ? acc / divisor : acc).Store(orow + ow);
         }
         return ow;
+    }
+
+    /// <summary>
+    /// One output row of a max pool at stride 1 and dilation 1: output column o takes input columns
+    /// [start + o, start + o + kW) of each valid row, where <paramref name="start"/> may be negative (left padding).
+    /// Each tap is one masked load per 16 outputs; lanes left or right of the row, or past the output, read −∞.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxRowStride1Masked(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW)
+    {
+        Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        for (int ow = 0; ow < outW; ow += 16)
+        {
+            Vector512<int> outputs = Vector512<int>.Indices + Vector512.Create(ow);
+            Vector512<int> inRange = Vector512.LessThan(outputs, Vector512.Create(outW));
+            Vector512<float> acc = negativeInfinity;
+            for (int tw = 0; tw < kW; tw++)
+            {
+                int column = start + ow + tw;
+                Vector512<int> columns = Vector512<int>.Indices + Vector512.Create(column);
+                Vector512<float> mask = (inRange & Vector512.GreaterThanOrEqual(columns, Vector512<int>.Zero)
+                    & Vector512.LessThan(columns, Vector512.Create(inW))).AsSingle();
+                for (int th = 0; th < validH; th++)
+                    acc = Avx512F.Max(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + column, mask, negativeInfinity));
+            }
+            Avx512F.MaskStore(orow + ow, inRange.AsSingle(), acc);
+        }
     }
 
     /// <summary>
