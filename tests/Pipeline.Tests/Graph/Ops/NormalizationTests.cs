@@ -71,6 +71,7 @@ public sealed class NormalizationTests
     [InlineData(5, 0.0001f, 0.75f, 1f)]
     [InlineData(4, 0.001f, 0.6f, 1.5f)]
     [InlineData(1, 0.01f, 0.75f, 1f)]
+    [InlineData(5, 2f, 0.75f, 0.5f)]
     public void LrnSumsSquaresOverTheChannelWindow(int size, float alpha, float beta, float bias)
     {
         var random = new Random(size);

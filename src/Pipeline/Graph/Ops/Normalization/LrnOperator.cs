@@ -7,7 +7,8 @@ namespace Pipeline.Graph.Ops.Normalization;
 /// <summary>
 /// LRN (local response normalization across channels) on float32 [N, C, …]:
 /// y = x / (bias + alpha/size · Σ x²)^beta, the sum over channels [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉] clipped to [0, C).
-/// The power is computed as exp(−beta · log t), vectorized.
+/// The power is computed as exp(−beta · log t), vectorized; for beta = 0.75 (AlexNet's and GoogLeNet's value) as
+/// 1 / (√t · √√t), which is several times cheaper and as accurate.
 /// </summary>
 internal sealed class LrnOperator(float alpha, float beta, float bias, int size) : Operator
 {
@@ -69,6 +70,7 @@ internal sealed class LrnOperator(float alpha, float beta, float bias, int size)
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> vScale = Vector256.Create(scale), vBias = Vector256.Create(bias), vBeta = Vector256.Create(-beta);
+                bool threeQuarters = beta == 0.75f;
                 for (; s + 8 <= spatial; s += 8)
                 {
                     Vector256<float> sum = Vector256<float>.Zero;
@@ -78,7 +80,13 @@ internal sealed class LrnOperator(float alpha, float beta, float bias, int size)
                         sum += v * v;
                     }
                     Vector256<float> t = vBias + vScale * sum;
-                    Vector256<float> factor = Vector256.Exp(vBeta * Vector256.Log(t));
+                    Vector256<float> factor;
+                    if (threeQuarters)
+                    {
+                        Vector256<float> root = Vector256.Sqrt(t);
+                        factor = Vector256<float>.One / (root * Vector256.Sqrt(root));
+                    }
+                    else factor = Vector256.Exp(vBeta * Vector256.Log(t));
                     (Vector256.Load(center + s) * factor).Store(output + s);
                 }
             }
