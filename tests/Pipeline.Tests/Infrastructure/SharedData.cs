@@ -35,6 +35,33 @@ internal static class SharedData
         return found;
     }
 
+    /// <summary>
+    /// Returns ImageMagick's <c>convert</c>, or skips the test. Some machines put a stand-in named <c>convert</c> on PATH
+    /// that converts one format only, so the tool must also say it is ImageMagick.
+    /// </summary>
+    public static string RequireImageMagick()
+    {
+        string convert = RequireTool("convert", "imagemagick");
+        string banner;
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(convert, ["-version"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            banner = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            banner = e.Message;
+        }
+        if (!banner.Contains("ImageMagick", StringComparison.Ordinal) || banner.Contains("not installed", StringComparison.Ordinal))
+            Assert.Skip($"'{convert}' is not ImageMagick (its -version says: {banner.Trim().Split('\n')[0]}); install the Debian package imagemagick.");
+        return convert;
+    }
+
     /// <summary>The full path of an executable on PATH, or null.</summary>
     public static string? FindOnPath(string name)
     {

@@ -209,7 +209,7 @@ public sealed class ResamplerTests(ITestOutputHelper output)
     {
         // ImageMagick's -filter Triangle -resize WxH! is the same antialiased tent; it computes in 16 bits, so equality is
         // not expected. The difference is reported, and only a gross error fails the test.
-        string convert = SharedData.RequireTool("convert", "imagemagick");
+        string convert = SharedData.RequireImageMagick();
         string dir = Directory.CreateTempSubdirectory("imageproc-").FullName;
         try
         {
