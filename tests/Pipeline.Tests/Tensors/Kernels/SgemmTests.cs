@@ -116,20 +116,25 @@ public sealed unsafe class SgemmTests
         using var scope = Use(isa);
         SgemmKernel kernel = SgemmKernel.Current;
         var rng = new Random(7 + isa.Length);
-        int m = 2 * kernel.MR + 2, k = 700, wide = 2 * kernel.NR;
+        int k = 700, wide = 2 * kernel.NR;
         for (int tail = 1; tail < kernel.NR; tail++)
         {
-            int n = kernel.NR + tail;
-            float[] a = Random(rng, m * k), bWide = Random(rng, k * wide), rowBias = Random(rng, m), colWide = Random(rng, wide), cWide = Random(rng, m * wide);
-            float[] bNarrow = Columns(bWide, k, wide, n), colNarrow = colWide[..n], cNarrow = Columns(cWide, m, wide, n);
+            // Any row count (whole tiles and a remainder), any thread count, each epilogue input present or not.
+            int m = 1 + rng.Next(3 * kernel.MR), n = kernel.NR + tail, threads = 1 + rng.Next(3);
+            float[] a = Random(rng, m * k), bWide = Random(rng, k * wide);
+            float[]? rowBias = rng.Next(2) == 0 ? Random(rng, m) : null;
+            float[]? colWide = rng.Next(2) == 0 ? Random(rng, wide) : null;
+            float[]? cWide = rng.Next(2) == 0 ? Random(rng, m * wide) : null;
+            float[] bNarrow = Columns(bWide, k, wide, n);
+            float[]? colNarrow = colWide?[..n], cNarrow = cWide is null ? null : Columns(cWide, m, wide, n);
             foreach (FusedActivation act in new[] { FusedActivation.None, FusedActivation.Relu6 })
             {
                 float[] full = RunSgemm(a, bWide, m, wide, k, false, false, false, rowBias, colWide, cWide, act, 1);
-                float[] narrow = RunSgemm(a, bNarrow, m, n, k, false, false, false, rowBias, colNarrow, cNarrow, act, 1);
+                float[] narrow = RunSgemm(a, bNarrow, m, n, k, false, false, false, rowBias, colNarrow, cNarrow, act, threads);
                 for (int i = 0; i < m; i++)
                     for (int j = 0; j < n; j++)
                         Assert.True(BitConverter.SingleToInt32Bits(full[i * wide + j]) == BitConverter.SingleToInt32Bits(narrow[i * n + j]),
-                            $"{isa} n={n} act={act}: C[{i},{j}] is {narrow[i * n + j]:R} in a narrow panel, {full[i * wide + j]:R} in a full one");
+                            $"{isa} m={m} n={n} threads={threads} act={act}: C[{i},{j}] is {narrow[i * n + j]:R} in a narrow panel, {full[i * wide + j]:R} in a full one");
             }
         }
     }
