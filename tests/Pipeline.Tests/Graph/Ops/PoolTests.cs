@@ -84,6 +84,31 @@ public sealed class PoolTests
     }
 
     [Theory]
+    [MemberData(nameof(Isas))]
+    public void StrideTwoMaxWithPaddingAndCeilModeMatchesNaive(string isa)
+    {
+        // ResNet's stem pools 112×112 with a padded 3×3 window at stride 2, Inception's in ceil mode: every row width,
+        // kernel width and split of the padding, so the row and its windows end anywhere in a vector.
+        using var scope = Use(isa);
+        using var pool = new WorkerPool(1);
+        var rng = new Random(13);
+        foreach (bool ceil in new[] { false, true })
+            for (int width = 1; width <= 70; width++)
+                for (int k = 1; k <= 4; k++)
+                    for (int padLeft = 0; padLeft < k; padLeft++)
+                    {
+                        int padRight = Math.Max(rng.Next(k), k - width - padLeft), padTop = rng.Next(k);
+                        int[] xShape = [1, 2, 5, width];
+                        float[] x = Random(rng, NaiveReference.Prod(xShape));
+                        var window = new WindowAttributes([k, k], [2, 2], [1, 1], [padTop, padLeft, k - 1 - padTop, padRight], AutoPad.NotSet);
+                        Tensor output = OperatorEvaluator.Evaluate(new PoolOperator(PoolKind.Max, window, ceil), [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+                        int[] outSize = output.ShapeArray()[2..];
+                        var (values, _) = NaivePooling.Pool("max", x, xShape, [k, k], [2, 2], [1, 1], [padTop, padLeft], [k - 1 - padTop, padRight], outSize, false);
+                        AssertClose(values, output.AsSpan<float>(), 0, 0, $"{isa} width {width} k {k} pads {padLeft},{padRight} ceil {ceil}");
+                    }
+    }
+
+    [Theory]
     [InlineData("max")]
     [InlineData("avg")]
     public void A_window_over_the_whole_plane_matches_naive(string kind)

@@ -36,6 +36,15 @@ internal static unsafe class Pool2dFloat
         // Max at stride 1 on AVX-512: whole rows, borders included, as masked vectors (lanes outside the row read −∞), so a
         // 13×13 or 7×7 map with padding (every Inception module) does not leave most of its columns to the scalar loop.
         bool maskedMax = isa == Isa.Avx512 && !average && sW == 1 && dW == 1;
+        // Max at stride 2 on AVX-512 (the stem pools of SqueezeNet, ResNet, Inception, ShuffleNet): the window's rows are
+        // reduced once per output row into a buffer padded with −∞, then every output column, borders included, is a
+        // stride-2 pass over the buffer with plain loads: 2 loads, a permute and a max per tap per 16 outputs, instead of
+        // the same per tap per row.
+        int bufferLength = StridedMaxBufferLength(outW, kW);
+        bool separableMax = isa == Isa.Avx512 && !average && sW == 2 && dW == 1 && bufferLength <= MaxBufferLength;
+        float* buffer = stackalloc float[separableMax ? bufferLength : 0];
+        // Only the row's own columns change from one output row to the next; the padding stays −∞.
+        new Span<float>(buffer, separableMax ? bufferLength : 0).Fill(float.NegativeInfinity);
 
         for (int oh = 0; oh < outH; oh++)
         {
@@ -45,6 +54,12 @@ internal static unsafe class Pool2dFloat
             float* rowBase = input + (long)startH * inW;
             int rowStep = dH * inW;
             int validH = endH - firstH;
+
+            if (separableMax)
+            {
+                MaxRowStride2Separable(rowBase + (long)firstH * rowStep, rowStep, validH, orow, outW, inW, startW[0], kW, buffer, bufferLength);
+                continue;
+            }
 
             if (maskedMax)
             {
@@ -173,6 +188,64 @@ internal static unsafe class Pool2dFloat
             (average ? acc / divisor : acc).Store(orow + ow);
         }
         return ow;
+    }
+
+    /// <summary>The largest row buffer (floats) <see cref="MaxRowStride2Separable"/> takes on the stack; wider rows use the tap loop.</summary>
+    private const int MaxBufferLength = 4096;
+
+    /// <summary>
+    /// Buffer floats for a stride-2 row of <paramref name="outW"/> outputs: 16 outputs at a time read two vectors at each
+    /// of the <paramref name="kW"/> taps, so the last group reads up to 2·(16·groups − 1) + kW − 1 + 16.
+    /// </summary>
+    private static int StridedMaxBufferLength(int outW, int kW) => 32 * ((outW + 15) / 16) + kW + 16;
+
+    /// <summary>
+    /// One output row of a max pool at stride 2 and dilation 1: output column o takes input columns
+    /// [start + 2o, start + 2o + kW) of each valid row, where <paramref name="start"/> may be negative (left padding).
+    /// The valid rows are first reduced column by column into <paramref name="buffer"/>, whose column j holds input
+    /// column start + j; the caller fills it with −∞ once, so columns outside the row (padding, ceil mode, vector
+    /// slack) stay −∞ and the window pass needs no masks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxRowStride2Separable(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW,
+        float* buffer, int bufferLength)
+    {
+        Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        // Columns past the buffer are in no window.
+        int offset = -start, columns = Math.Min(offset + inW, bufferLength) - offset;
+        float* reduced = buffer + offset;
+        int c = 0;
+        for (; c + 16 <= columns; c += 16)
+        {
+            Vector512<float> acc = Vector512.Load(rows + c);
+            for (int th = 1; th < validH; th++) acc = Avx512F.Max(acc, Vector512.Load(rows + (long)th * rowStep + c));
+            acc.Store(reduced + c);
+        }
+        if (c < columns)
+        {
+            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - c)).AsSingle();
+            Vector512<float> acc = Avx512F.MaskLoad(rows + c, mask, negativeInfinity);
+            for (int th = 1; th < validH; th++) acc = Avx512F.Max(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + c, mask, negativeInfinity));
+            Avx512F.MaskStore(reduced + c, mask, acc);
+        }
+
+        Vector512<int> evens = Vector512<int>.Indices * 2;
+        int ow = 0;
+        for (; ow + 16 <= outW; ow += 16)
+            WindowMax(buffer + 2 * ow, kW, evens, negativeInfinity).Store(orow + ow);
+        if (ow < outW)
+        {
+            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle();
+            Avx512F.MaskStore(orow + ow, mask, WindowMax(buffer + 2 * ow, kW, evens, negativeInfinity));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> WindowMax(float* first, int kW, Vector512<int> evens, Vector512<float> acc)
+        {
+            for (int tw = 0; tw < kW; tw++)
+                acc = Avx512F.Max(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
+            return acc;
+        }
     }
 
     /// <summary>
