@@ -37,8 +37,13 @@ public sealed record FilterBankSpec : FeaturizerSpec
     /// <summary>k-means iterations (default 10).</summary>
     public int Iterations { get; init; } = 10;
 
-    /// <summary>ZCA whitening's regularization ε, added to every eigenvalue (default 0.1).</summary>
-    public double WhiteningEpsilon { get; init; } = 0.1;
+    /// <summary>
+    /// ZCA whitening's regularization ε, added to every eigenvalue of the contrast-normalized patches' covariance
+    /// (default 0.03). Smaller keeps more of the weak, high-frequency directions (edges, corners). 5-fold accuracy with
+    /// ε = 0.1 / 0.03 / 0.01: data/shapes 0.570 / 0.657 / 0.680, flowers-small 0.655 / 0.670 / 0.660; with only 100
+    /// centroids and 40 training images (the 2-fold smoke test) 0.51 / 0.48 / 0.43, so the middle value.
+    /// </summary>
+    public double WhiteningEpsilon { get; init; } = 0.03;
 
     /// <summary>The pyramid: level n averages the activations over n × n cells (default 1 and 2: the whole image and its quadrants).</summary>
     public int[] PyramidLevels { get; init; } = [1, 2];
