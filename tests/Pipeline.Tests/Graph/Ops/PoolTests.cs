@@ -47,13 +47,8 @@ public sealed class PoolTests
                 foreach (int dilation in new[] { 1, 2 })
                 {
                     int[] xShape = [1, 3, 5, width + 2 * dilation];
-                    float[] x = Random(rng, NaiveReference.Prod(xShape));
-                    var window = new WindowAttributes([3, 3], [2, 2], [dilation, dilation], [0, 0, 0, 0], AutoPad.NotSet);
-                    var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, true, false, 0, 2f);
-                    Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
-                    int[] outSize = output.ShapeArray()[2..];
-                    var (values, _) = NaivePooling.Pool(kind, x, xShape, [3, 3], [2, 2], [dilation, dilation], [0, 0], [0, 0], outSize, false);
-                    AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{isa} {kind} width {xShape[3]} dilation {dilation}");
+                    AssertPlaneMatchesNaive(kind, Random(rng, NaiveReference.Prod(xShape)), xShape, 3, 2, dilation, [0, 0], [0, 0], ceil: true, pool,
+                        $"{isa} {kind} width {xShape[3]} dilation {dilation}");
                 }
     }
 
@@ -73,13 +68,8 @@ public sealed class PoolTests
                     {
                         int padRight = Math.Max(rng.Next(k), k - width - padLeft), padTop = k / 2;
                         int[] xShape = [1, 2, 4, width];
-                        float[] x = Random(rng, NaiveReference.Prod(xShape));
-                        var window = new WindowAttributes([k, k], [1, 1], [1, 1], [padTop, padLeft, k - 1 - padTop, padRight], AutoPad.NotSet);
-                        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, true, false, 0, 2f);
-                        Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
-                        int[] outSize = output.ShapeArray()[2..];
-                        var (values, _) = NaivePooling.Pool(kind, x, xShape, [k, k], [1, 1], [1, 1], [padTop, padLeft], [k - 1 - padTop, padRight], outSize, false);
-                        AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{isa} {kind} width {width} k {k} pads {padLeft},{padRight}");
+                        AssertPlaneMatchesNaive(kind, Random(rng, NaiveReference.Prod(xShape)), xShape, k, 1, 1, [padTop, padLeft], [k - 1 - padTop, padRight],
+                            ceil: true, pool, $"{isa} {kind} width {width} k {k} pads {padLeft},{padRight}");
                     }
     }
 
@@ -99,12 +89,8 @@ public sealed class PoolTests
                     {
                         int padRight = Math.Max(rng.Next(k), k - width - padLeft), padTop = rng.Next(k);
                         int[] xShape = [1, 2, 5, width];
-                        float[] x = Random(rng, NaiveReference.Prod(xShape));
-                        var window = new WindowAttributes([k, k], [2, 2], [1, 1], [padTop, padLeft, k - 1 - padTop, padRight], AutoPad.NotSet);
-                        Tensor output = OperatorEvaluator.Evaluate(new PoolOperator(PoolKind.Max, window, ceil), [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
-                        int[] outSize = output.ShapeArray()[2..];
-                        var (values, _) = NaivePooling.Pool("max", x, xShape, [k, k], [2, 2], [1, 1], [padTop, padLeft], [k - 1 - padTop, padRight], outSize, false);
-                        AssertClose(values, output.AsSpan<float>(), 0, 0, $"{isa} width {width} k {k} pads {padLeft},{padRight} ceil {ceil}");
+                        AssertPlaneMatchesNaive("max", Random(rng, NaiveReference.Prod(xShape)), xShape, k, 2, 1, [padTop, padLeft], [k - 1 - padTop, padRight],
+                            ceil, pool, $"{isa} width {width} k {k} pads {padLeft},{padRight} ceil {ceil}");
                     }
     }
 
@@ -128,6 +114,18 @@ public sealed class PoolTests
             var (values, _) = NaivePooling.Pool(kind, x, xShape, size, ones, ones, zeros, zeros, ones, false);
             AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{kind} {string.Join("x", size)}");
         }
+    }
+
+    /// <summary>A square k×k window at the given stride and dilation over 2-d planes, against the naive reference (max exactly).</summary>
+    private static void AssertPlaneMatchesNaive(string kind, float[] x, int[] xShape, int k, int stride, int dilation, int[] padsBegin, int[] padsEnd,
+        bool ceil, WorkerPool pool, string what)
+    {
+        var window = new WindowAttributes([k, k], [stride, stride], [dilation, dilation], [.. padsBegin, .. padsEnd], AutoPad.NotSet);
+        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, ceil);
+        Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+        var (values, _) = NaivePooling.Pool(kind, x, xShape, [k, k], [stride, stride], [dilation, dilation], padsBegin, padsEnd, output.ShapeArray()[2..], false);
+        double tolerance = kind == "max" ? 0 : 1e-5;
+        AssertClose(values, output.AsSpan<float>(), tolerance, tolerance, what);
     }
 
     private static void RandomWindows(string kind, int rank, int rounds)
