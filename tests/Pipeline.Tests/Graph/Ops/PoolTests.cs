@@ -95,6 +95,26 @@ public sealed class PoolTests
     }
 
     [Theory]
+    [MemberData(nameof(Isas))]
+    public void A_max_window_wholly_in_the_padding_gives_minus_infinity(string isa)
+    {
+        // Dilation 2 in height over one row padded by one on each side: both taps of the window's column fall in the
+        // padding, so there is no row to reduce (the vector paths once read the rows before the plane here).
+        using var scope = Use(isa);
+        using var pool = new WorkerPool(1);
+        foreach (int stride in new[] { 1, 2 })
+        {
+            int[] xShape = [1, 2, 1, 4];
+            float[] x = [1, 2, 3, 4, 5, 6, 7, 8];
+            var window = new WindowAttributes([2, 3], [1, stride], [2, 1], [1, 1, 1, 1], AutoPad.NotSet);
+            Tensor output = OperatorEvaluator.Evaluate(new PoolOperator(PoolKind.Max, window, false), [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+            var (values, _) = NaivePooling.Pool("max", x, xShape, [2, 3], [1, stride], [2, 1], [1, 1], [1, 1], output.ShapeArray()[2..], false);
+            Assert.All(values, v => Assert.Equal(double.NegativeInfinity, v));
+            Assert.All(output.AsSpan<float>().ToArray(), v => Assert.Equal(float.NegativeInfinity, v));
+        }
+    }
+
+    [Theory]
     [InlineData("max")]
     [InlineData("avg")]
     public void A_window_over_the_whole_plane_matches_naive(string kind)

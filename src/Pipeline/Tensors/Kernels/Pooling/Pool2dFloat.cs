@@ -33,15 +33,12 @@ internal static unsafe class Pool2dFloat
         int hi = lo;
         while (hi < outW && firstW[hi] == 0 && endW[hi] == kW) hi++;
 
-        // Max at stride 1 on AVX-512: whole rows, borders included, as masked vectors (lanes outside the row read −∞), so a
-        // 13×13 or 7×7 map with padding (every Inception module) does not leave most of its columns to the scalar loop.
-        bool maskedMax = isa == Isa.Avx512 && !average && sW == 1 && dW == 1;
-        // Max at stride 2 on AVX-512 (the stem pools of SqueezeNet, ResNet, Inception, ShuffleNet): the window's rows are
-        // reduced once per output row into a buffer padded with −∞, then every output column, borders included, is a
-        // stride-2 pass over the buffer with plain loads: 2 loads, a permute and a max per tap per 16 outputs, instead of
-        // the same per tap per row.
-        int bufferLength = StridedMaxBufferLength(outW, kW);
-        bool separableMax = isa == Isa.Avx512 && !average && sW == 2 && dW == 1 && bufferLength <= MaxBufferLength;
+        // Max at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet, ResNet, Inception,
+        // ShuffleNet): the window's rows are reduced once per output row into a buffer padded with −∞, then every output
+        // column, borders included, is a pass over the buffer with plain loads (and at stride 2 a permute to the even
+        // lanes), so no column is left to the scalar loop and no tap needs a mask.
+        int bufferLength = SeparableMaxBufferLength(outW, kW, sW);
+        bool separableMax = isa == Isa.Avx512 && !average && sW <= 2 && dW == 1 && bufferLength <= MaxBufferLength;
         float* buffer = stackalloc float[separableMax ? bufferLength : 0];
         // Only the row's own columns change from one output row to the next; the padding stays −∞.
         new Span<float>(buffer, separableMax ? bufferLength : 0).Fill(float.NegativeInfinity);
@@ -57,14 +54,9 @@ internal static unsafe class Pool2dFloat
 
             if (separableMax)
             {
-                MaxRowStride2Separable(rowBase + (long)firstH * rowStep, rowStep, validH, orow, outW, inW, startW[0], kW, buffer, bufferLength);
-                continue;
-            }
-
-            if (maskedMax)
-            {
-                // validH > 0: ONNX pads are smaller than the kernel, so every window has a row inside.
-                MaxRowStride1Masked(rowBase + (long)firstH * rowStep, rowStep, validH, orow, outW, inW, startW[0], kW);
+                // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
+                if (validH == 0) new Span<float>(orow, outW).Fill(float.NegativeInfinity);
+                else MaxRowSeparable(rowBase + (long)firstH * rowStep, rowStep, validH, orow, outW, inW, startW[0], kW, sW, buffer, bufferLength);
                 continue;
             }
 
@@ -190,24 +182,29 @@ internal static unsafe class Pool2dFloat
         return ow;
     }
 
-    /// <summary>The largest row buffer (floats) <see cref="MaxRowStride2Separable"/> takes on the stack; wider rows use the tap loop.</summary>
+    /// <summary>The largest row buffer (floats) <see cref="MaxRowSeparable"/> takes on the stack; wider rows use the tap loop.</summary>
     private const int MaxBufferLength = 4096;
 
     /// <summary>
-    /// Buffer floats for a stride-2 row of <paramref name="outW"/> outputs: 16 outputs at a time read two vectors at each
-    /// of the <paramref name="kW"/> taps, so the last group reads up to 2·(16·groups − 1) + kW − 1 + 16.
+    /// Buffer floats for a row of <paramref name="outW"/> outputs: 16 outputs at a time read, at each of the
+    /// <paramref name="kW"/> taps, one vector (stride 1) or two (stride 2) from column stride·16·group + tap on, so the
+    /// last of g groups reads up to column 16g + kW − 2 (stride 1) or 32g + kW − 2 (stride 2).
     /// </summary>
-    private static int StridedMaxBufferLength(int outW, int kW) => 32 * ((outW + 15) / 16) + kW + 16;
+    private static int SeparableMaxBufferLength(int outW, int kW, int stride)
+    {
+        int groups = (outW + 15) / 16;
+        return stride == 1 ? 16 * groups + kW : 32 * groups + kW;
+    }
 
     /// <summary>
-    /// One output row of a max pool at stride 2 and dilation 1: output column o takes input columns
-    /// [start + 2o, start + 2o + kW) of each valid row, where <paramref name="start"/> may be negative (left padding).
-    /// The valid rows are first reduced column by column into <paramref name="buffer"/>, whose column j holds input
-    /// column start + j; the caller fills it with −∞ once, so columns outside the row (padding, ceil mode, vector
+    /// One output row of a max pool at stride 1 or 2 and dilation 1: output column o takes input columns
+    /// [start + stride·o, start + stride·o + kW) of each valid row, where <paramref name="start"/> may be negative (left
+    /// padding). The valid rows are first reduced column by column into <paramref name="buffer"/>, whose column j holds
+    /// input column start + j; the caller fills it with −∞ once, so columns outside the row (padding, ceil mode, vector
     /// slack) stay −∞ and the window pass needs no masks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxRowStride2Separable(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW,
+    private static void MaxRowSeparable(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW, int stride,
         float* buffer, int bufferLength)
     {
         Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
@@ -232,46 +229,22 @@ internal static unsafe class Pool2dFloat
         Vector512<int> evens = Vector512<int>.Indices * 2;
         int ow = 0;
         for (; ow + 16 <= outW; ow += 16)
-            WindowMax(buffer + 2 * ow, kW, evens, negativeInfinity).Store(orow + ow);
+            WindowMax(buffer + stride * ow, kW, stride, evens, negativeInfinity).Store(orow + ow);
         if (ow < outW)
         {
             Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle();
-            Avx512F.MaskStore(orow + ow, mask, WindowMax(buffer + 2 * ow, kW, evens, negativeInfinity));
+            Avx512F.MaskStore(orow + ow, mask, WindowMax(buffer + stride * ow, kW, stride, evens, negativeInfinity));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector512<float> WindowMax(float* first, int kW, Vector512<int> evens, Vector512<float> acc)
+        static Vector512<float> WindowMax(float* first, int kW, int stride, Vector512<int> evens, Vector512<float> acc)
         {
-            for (int tw = 0; tw < kW; tw++)
-                acc = Avx512F.Max(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
+            if (stride == 1)
+                for (int tw = 0; tw < kW; tw++) acc = Avx512F.Max(acc, Vector512.Load(first + tw));
+            else
+                for (int tw = 0; tw < kW; tw++)
+                    acc = Avx512F.Max(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
             return acc;
-        }
-    }
-
-    /// <summary>
-    /// One output row of a max pool at stride 1 and dilation 1: output column o takes input columns
-    /// [start + o, start + o + kW) of each valid row, where <paramref name="start"/> may be negative (left padding).
-    /// Each tap is one masked load per 16 outputs; lanes left or right of the row, or past the output, read −∞.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxRowStride1Masked(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW)
-    {
-        Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
-        for (int ow = 0; ow < outW; ow += 16)
-        {
-            Vector512<int> outputs = Vector512<int>.Indices + Vector512.Create(ow);
-            Vector512<int> inRange = Vector512.LessThan(outputs, Vector512.Create(outW));
-            Vector512<float> acc = negativeInfinity;
-            for (int tw = 0; tw < kW; tw++)
-            {
-                int column = start + ow + tw;
-                Vector512<int> columns = Vector512<int>.Indices + Vector512.Create(column);
-                Vector512<float> mask = (inRange & Vector512.GreaterThanOrEqual(columns, Vector512<int>.Zero)
-                    & Vector512.LessThan(columns, Vector512.Create(inW))).AsSingle();
-                for (int th = 0; th < validH; th++)
-                    acc = Avx512F.Max(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + column, mask, negativeInfinity));
-            }
-            Avx512F.MaskStore(orow + ow, inRange.AsSingle(), acc);
         }
     }
 
