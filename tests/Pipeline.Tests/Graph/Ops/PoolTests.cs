@@ -61,7 +61,7 @@ public sealed class PoolTests
         using var scope = Use(isa);
         using var pool = new WorkerPool(1);
         var rng = new Random(9);
-        foreach (string kind in new[] { "max", "avg" })
+        foreach ((string kind, bool includePad) in new[] { ("max", false), ("avg", false), ("avg", true) })
             for (int width = 1; width <= 40; width++)
                 for (int k = 1; k <= 4; k++)
                     for (int padLeft = 0; padLeft < k; padLeft++)
@@ -69,19 +69,21 @@ public sealed class PoolTests
                         int padRight = Math.Max(rng.Next(k), k - width - padLeft), padTop = k / 2;
                         int[] xShape = [1, 2, 4, width];
                         AssertPlaneMatchesNaive(kind, Random(rng, NaiveReference.Prod(xShape)), xShape, k, 1, 1, [padTop, padLeft], [k - 1 - padTop, padRight],
-                            ceil: true, pool, $"{isa} {kind} width {width} k {k} pads {padLeft},{padRight}");
+                            ceil: true, pool, $"{isa} {kind} include pad {includePad} width {width} k {k} pads {padLeft},{padRight}", includePad);
                     }
     }
 
     [Theory]
     [MemberData(nameof(Isas))]
-    public void StrideTwoMaxWithPaddingAndCeilModeMatchesNaive(string isa)
+    public void StrideTwoWithPaddingAndCeilModeMatchesNaive(string isa)
     {
-        // ResNet's stem pools 112×112 with a padded 3×3 window at stride 2, Inception's in ceil mode: every row width,
+        // ResNet's stem pools 112×112 with a padded 3×3 window at stride 2, Inception's in ceil mode, ShuffleNet averages
+        // with padding: every row width,
         // kernel width and split of the padding, so the row and its windows end anywhere in a vector.
         using var scope = Use(isa);
         using var pool = new WorkerPool(1);
         var rng = new Random(13);
+        foreach ((string kind, bool includePad) in new[] { ("max", false), ("avg", false), ("avg", true) })
         foreach (bool ceil in new[] { false, true })
             for (int width = 1; width <= 70; width++)
                 for (int k = 1; k <= 4; k++)
@@ -89,29 +91,30 @@ public sealed class PoolTests
                     {
                         int padRight = Math.Max(rng.Next(k), k - width - padLeft), padTop = rng.Next(k);
                         int[] xShape = [1, 2, 5, width];
-                        AssertPlaneMatchesNaive("max", Random(rng, NaiveReference.Prod(xShape)), xShape, k, 2, 1, [padTop, padLeft], [k - 1 - padTop, padRight],
-                            ceil, pool, $"{isa} width {width} k {k} pads {padLeft},{padRight} ceil {ceil}");
+                        AssertPlaneMatchesNaive(kind, Random(rng, NaiveReference.Prod(xShape)), xShape, k, 2, 1, [padTop, padLeft], [k - 1 - padTop, padRight],
+                            ceil, pool, $"{isa} {kind} include pad {includePad} width {width} k {k} pads {padLeft},{padRight} ceil {ceil}", includePad);
                     }
     }
 
     [Theory]
     [MemberData(nameof(Isas))]
-    public void A_max_window_wholly_in_the_padding_gives_minus_infinity(string isa)
+    public void A_window_wholly_in_the_padding_gives_the_reductions_empty_value(string isa)
     {
         // Dilation 2 in height over one row padded by one on each side: both taps of the window's column fall in the
-        // padding, so there is no row to reduce (the vector paths once read the rows before the plane here).
+        // padding, so there is no row to reduce (the vector paths once read the rows before the plane here). Max gives
+        // −∞ and average 0, as the scalar reference does.
         using var scope = Use(isa);
         using var pool = new WorkerPool(1);
-        foreach (int stride in new[] { 1, 2 })
-        {
-            int[] xShape = [1, 2, 1, 4];
-            float[] x = [1, 2, 3, 4, 5, 6, 7, 8];
-            var window = new WindowAttributes([2, 3], [1, stride], [2, 1], [1, 1, 1, 1], AutoPad.NotSet);
-            Tensor output = OperatorEvaluator.Evaluate(new PoolOperator(PoolKind.Max, window, false), [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
-            var (values, _) = NaivePooling.Pool("max", x, xShape, [2, 3], [1, stride], [2, 1], [1, 1], [1, 1], output.ShapeArray()[2..], false);
-            Assert.All(values, v => Assert.Equal(double.NegativeInfinity, v));
-            Assert.All(output.AsSpan<float>().ToArray(), v => Assert.Equal(float.NegativeInfinity, v));
-        }
+        foreach ((PoolKind kind, bool includePad, float empty) in new[] { (PoolKind.Max, false, float.NegativeInfinity), (PoolKind.Average, false, 0f), (PoolKind.Average, true, 0f) })
+            foreach (int stride in new[] { 1, 2 })
+            {
+                int[] xShape = [1, 2, 1, 4];
+                float[] x = [1, 2, 3, 4, 5, 6, 7, 8];
+                var window = new WindowAttributes([2, 3], [1, stride], [2, 1], [1, 1, 1, 1], AutoPad.NotSet);
+                Tensor output = OperatorEvaluator.Evaluate(new PoolOperator(kind, window, false, includePad), [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+                Assert.Equal([1, 2, 1, stride == 1 ? 4 : 2], output.ShapeArray());
+                Assert.All(output.AsSpan<float>().ToArray(), v => Assert.Equal(empty, v));
+            }
     }
 
     [Theory]
@@ -138,12 +141,12 @@ public sealed class PoolTests
 
     /// <summary>A square k×k window at the given stride and dilation over 2-d planes, against the naive reference (max exactly).</summary>
     private static void AssertPlaneMatchesNaive(string kind, float[] x, int[] xShape, int k, int stride, int dilation, int[] padsBegin, int[] padsEnd,
-        bool ceil, WorkerPool pool, string what)
+        bool ceil, WorkerPool pool, string what, bool countIncludePad = false)
     {
         var window = new WindowAttributes([k, k], [stride, stride], [dilation, dilation], [.. padsBegin, .. padsEnd], AutoPad.NotSet);
-        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, ceil);
+        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, ceil, countIncludePad);
         Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
-        var (values, _) = NaivePooling.Pool(kind, x, xShape, [k, k], [stride, stride], [dilation, dilation], padsBegin, padsEnd, output.ShapeArray()[2..], false);
+        var (values, _) = NaivePooling.Pool(kind, x, xShape, [k, k], [stride, stride], [dilation, dilation], padsBegin, padsEnd, output.ShapeArray()[2..], countIncludePad);
         double tolerance = kind == "max" ? 0 : 1e-5;
         AssertClose(values, output.AsSpan<float>(), tolerance, tolerance, what);
     }

@@ -33,15 +33,21 @@ internal static unsafe class Pool2dFloat
         int hi = lo;
         while (hi < outW && firstW[hi] == 0 && endW[hi] == kW) hi++;
 
-        // Max at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet, ResNet, Inception,
-        // ShuffleNet): the window's rows are reduced once per output row into a buffer padded with −∞, then every output
-        // column, borders included, is a pass over the buffer with plain loads (and at stride 2 a permute to the even
-        // lanes), so no column is left to the scalar loop and no tap needs a mask.
-        int bufferLength = SeparableMaxBufferLength(outW, kW, sW);
-        bool separableMax = isa == Isa.Avx512 && !average && sW <= 2 && dW == 1 && bufferLength <= MaxBufferLength;
-        float* buffer = stackalloc float[separableMax ? bufferLength : 0];
-        // Only the row's own columns change from one output row to the next; the padding stays −∞.
-        new Span<float>(buffer, separableMax ? bufferLength : 0).Fill(float.NegativeInfinity);
+        // Max and average at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet,
+        // ResNet, Inception, ShuffleNet): the window's rows are reduced once per output row into a buffer padded with the
+        // reduction's identity (−∞ or 0), then every output column, borders and ceil mode included, is a pass over the
+        // buffer with plain loads (and at stride 2 a permute to the even lanes): no column is left to the scalar loop and
+        // no tap needs a mask.
+        int bufferLength = SeparableBufferLength(outW, kW, sW);
+        bool separable = isa == Isa.Avx512 && sW <= 2 && dW == 1 && bufferLength <= MaxBufferLength;
+        float* buffer = stackalloc float[separable ? bufferLength : 0];
+        // Only the row's own columns change from one output row to the next; the padding keeps the identity.
+        new Span<float>(buffer, separable ? bufferLength : 0).Fill(average ? 0f : float.NegativeInfinity);
+        // An average divides by its window's taps along the row (padding counted or not) times those along the column.
+        int countLength = separable && average ? 16 * ((outW + 15) / 16) : 0;
+        float* columnCounts = stackalloc float[countLength];
+        for (int ow = 0; ow < countLength; ow++)
+            columnCounts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
 
         for (int oh = 0; oh < outH; oh++)
         {
@@ -52,11 +58,15 @@ internal static unsafe class Pool2dFloat
             int rowStep = dH * inW;
             int validH = endH - firstH;
 
-            if (separableMax)
+            if (separable)
             {
                 // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
-                if (validH == 0) new Span<float>(orow, outW).Fill(float.NegativeInfinity);
-                else MaxRowSeparable(rowBase + (long)firstH * rowStep, rowStep, validH, orow, outW, inW, startW[0], kW, sW, buffer, bufferLength);
+                float* rows = rowBase + (long)firstH * rowStep;
+                if (validH == 0) new Span<float>(orow, outW).Fill(average ? 0f : float.NegativeInfinity);
+                else if (average)
+                    RowSeparable<SumReduction>(rows, rowStep, validH, orow, outW, inW, startW[0], kW, sW, buffer, bufferLength,
+                        countIncludePad ? paddedH : validH, columnCounts);
+                else RowSeparable<MaxReduction>(rows, rowStep, validH, orow, outW, inW, startW[0], kW, sW, buffer, bufferLength, 1, null);
                 continue;
             }
 
@@ -182,7 +192,7 @@ internal static unsafe class Pool2dFloat
         return ow;
     }
 
-    /// <summary>The largest row buffer (floats) <see cref="MaxRowSeparable"/> takes on the stack; wider rows use the tap loop.</summary>
+    /// <summary>The largest row buffer (floats) <see cref="RowSeparable"/> takes on the stack; wider rows use the tap loop.</summary>
     private const int MaxBufferLength = 4096;
 
     /// <summary>
@@ -190,24 +200,47 @@ internal static unsafe class Pool2dFloat
     /// <paramref name="kW"/> taps, one vector (stride 1) or two (stride 2) from column stride·16·group + tap on, so the
     /// last of g groups reads up to column 16g + kW − 2 (stride 1) or 32g + kW − 2 (stride 2).
     /// </summary>
-    private static int SeparableMaxBufferLength(int outW, int kW, int stride)
+    private static int SeparableBufferLength(int outW, int kW, int stride)
     {
         int groups = (outW + 15) / 16;
         return stride == 1 ? 16 * groups + kW : 32 * groups + kW;
     }
 
+    /// <summary>A reduction a separable row pass can use: associative, with an identity that padding reads as.</summary>
+    private interface ISeparableReduction
+    {
+        static abstract Vector512<float> Identity { get; }
+
+        static abstract Vector512<float> Combine(Vector512<float> a, Vector512<float> b);
+    }
+
+    private readonly struct MaxReduction : ISeparableReduction
+    {
+        public static Vector512<float> Identity => Vector512.Create(float.NegativeInfinity);
+
+        public static Vector512<float> Combine(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
+    }
+
+    private readonly struct SumReduction : ISeparableReduction
+    {
+        public static Vector512<float> Identity => Vector512<float>.Zero;
+
+        public static Vector512<float> Combine(Vector512<float> a, Vector512<float> b) => a + b;
+    }
+
     /// <summary>
-    /// One output row of a max pool at stride 1 or 2 and dilation 1: output column o takes input columns
+    /// One output row of a max or sum pool at stride 1 or 2 and dilation 1: output column o takes input columns
     /// [start + stride·o, start + stride·o + kW) of each valid row, where <paramref name="start"/> may be negative (left
     /// padding). The valid rows are first reduced column by column into <paramref name="buffer"/>, whose column j holds
-    /// input column start + j; the caller fills it with −∞ once, so columns outside the row (padding, ceil mode, vector
-    /// slack) stay −∞ and the window pass needs no masks.
+    /// input column start + j; the caller fills it with the identity once, so columns outside the row (padding, ceil
+    /// mode, vector slack) keep it and the window pass needs no masks. With <paramref name="columnCounts"/> (an average)
+    /// output o is divided by <paramref name="rowCount"/> × columnCounts[o].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxRowSeparable(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW, int stride,
-        float* buffer, int bufferLength)
+    private static void RowSeparable<TReduction>(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW,
+        int stride, float* buffer, int bufferLength, float rowCount, float* columnCounts)
+        where TReduction : struct, ISeparableReduction
     {
-        Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
         // Columns past the buffer are in no window.
         int offset = -start, columns = Math.Min(offset + inW, bufferLength) - offset;
         float* reduced = buffer + offset;
@@ -215,36 +248,35 @@ internal static unsafe class Pool2dFloat
         for (; c + 16 <= columns; c += 16)
         {
             Vector512<float> acc = Vector512.Load(rows + c);
-            for (int th = 1; th < validH; th++) acc = Avx512F.Max(acc, Vector512.Load(rows + (long)th * rowStep + c));
+            for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Vector512.Load(rows + (long)th * rowStep + c));
             acc.Store(reduced + c);
         }
         if (c < columns)
         {
             Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - c)).AsSingle();
-            Vector512<float> acc = Avx512F.MaskLoad(rows + c, mask, negativeInfinity);
-            for (int th = 1; th < validH; th++) acc = Avx512F.Max(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + c, mask, negativeInfinity));
+            Vector512<float> acc = Avx512F.MaskLoad(rows + c, mask, TReduction.Identity);
+            for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + c, mask, TReduction.Identity));
             Avx512F.MaskStore(reduced + c, mask, acc);
         }
 
         Vector512<int> evens = Vector512<int>.Indices * 2;
+        Vector512<float> rows16 = Vector512.Create(rowCount);
         int ow = 0;
-        for (; ow + 16 <= outW; ow += 16)
-            WindowMax(buffer + stride * ow, kW, stride, evens, negativeInfinity).Store(orow + ow);
+        for (; ow + 16 <= outW; ow += 16) Window(ow).Store(orow + ow);
         if (ow < outW)
-        {
-            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle();
-            Avx512F.MaskStore(orow + ow, mask, WindowMax(buffer + stride * ow, kW, stride, evens, negativeInfinity));
-        }
+            Avx512F.MaskStore(orow + ow, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle(), Window(ow));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector512<float> WindowMax(float* first, int kW, int stride, Vector512<int> evens, Vector512<float> acc)
+        Vector512<float> Window(int ow)
         {
+            float* first = buffer + stride * ow;
+            Vector512<float> acc = TReduction.Identity;
             if (stride == 1)
-                for (int tw = 0; tw < kW; tw++) acc = Avx512F.Max(acc, Vector512.Load(first + tw));
+                for (int tw = 0; tw < kW; tw++) acc = TReduction.Combine(acc, Vector512.Load(first + tw));
             else
                 for (int tw = 0; tw < kW; tw++)
-                    acc = Avx512F.Max(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
-            return acc;
+                    acc = TReduction.Combine(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
+            return columnCounts == null ? acc : acc / (rows16 * Vector512.Load(columnCounts + ow));
         }
     }
 
