@@ -5,9 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Pipeline.Tensors.Kernels.Pooling;
 
 /// <summary>
-/// The fast path of float max and average pooling on 1-d/2-d planes: columns whose whole window lies inside the input
-/// row are computed 16, 8 or 4 at a time (stride 1 loads; stride 2 loads two vectors and keeps the even lanes), the
-/// border columns one by one. Same results as <see cref="PoolingKernel"/>'s reducers (the sum is in float here).
+/// The fast path of float max and average pooling on 1-d/2-d planes. On AVX-512, at stride 1 or 2 and width dilation 1,
+/// each output row is separable: its window's rows are reduced into a padded buffer, then all its columns are one
+/// vector pass over it. Otherwise columns whose whole window lies inside the input row are computed 16, 8 or 4 at a
+/// time (stride 1 loads; stride 2 loads two vectors and keeps the even lanes), the border columns one by one. Same
+/// results as <see cref="PoolingKernel"/>'s reducers (max exactly; the sum is in float here, in another order).
 /// </summary>
 internal static unsafe class Pool2dFloat
 {
