@@ -29,27 +29,20 @@ internal static unsafe class Pool2dFloat
         int wAxis = g.Rank - 1;
         int[] startW = windows.Start[wAxis], firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
 
+        // Max and average at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet,
+        // ResNet, Inception, ShuffleNet): every output row is separable, see PlaneSeparable.
+        if (isa == Isa.Avx512 && sW <= 2 && dW == 1 && SeparableBufferLength(outW, kW, sW) <= MaxBufferLength)
+        {
+            if (average) PlaneSeparable<SumReduction>(windows, input, output, countIncludePad);
+            else PlaneSeparable<MaxReduction>(windows, input, output, countIncludePad);
+            return;
+        }
+
         // Interior columns: every tap inside the row. They form one contiguous range.
         int lo = 0;
         while (lo < outW && !(firstW[lo] == 0 && endW[lo] == kW)) lo++;
         int hi = lo;
         while (hi < outW && firstW[hi] == 0 && endW[hi] == kW) hi++;
-
-        // Max and average at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet,
-        // ResNet, Inception, ShuffleNet): the window's rows are reduced once per output row into a buffer padded with the
-        // reduction's identity (−∞ or 0), then every output column, borders and ceil mode included, is a pass over the
-        // buffer with plain loads (and at stride 2 a permute to the even lanes): no column is left to the scalar loop and
-        // no tap needs a mask.
-        int bufferLength = SeparableBufferLength(outW, kW, sW);
-        bool separable = isa == Isa.Avx512 && sW <= 2 && dW == 1 && bufferLength <= MaxBufferLength;
-        float* buffer = stackalloc float[separable ? bufferLength : 0];
-        // Only the row's own columns change from one output row to the next; the padding keeps the identity.
-        new Span<float>(buffer, separable ? bufferLength : 0).Fill(average ? 0f : float.NegativeInfinity);
-        // An average divides by its window's taps along the row (padding counted or not) times those along the column.
-        int countLength = separable && average ? 16 * ((outW + 15) / 16) : 0;
-        float* columnCounts = stackalloc float[countLength];
-        for (int ow = 0; ow < countLength; ow++)
-            columnCounts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
 
         for (int oh = 0; oh < outH; oh++)
         {
@@ -59,18 +52,6 @@ internal static unsafe class Pool2dFloat
             float* rowBase = input + (long)startH * inW;
             int rowStep = dH * inW;
             int validH = endH - firstH;
-
-            if (separable)
-            {
-                // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
-                float* rows = rowBase + (long)firstH * rowStep;
-                if (validH == 0) new Span<float>(orow, outW).Fill(average ? 0f : float.NegativeInfinity);
-                else if (average)
-                    RowSeparable<SumReduction>(rows, rowStep, validH, orow, outW, inW, startW[0], kW, sW, buffer, bufferLength,
-                        countIncludePad ? paddedH : validH, columnCounts);
-                else RowSeparable<MaxReduction>(rows, rowStep, validH, orow, outW, inW, startW[0], kW, sW, buffer, bufferLength, 1, null);
-                continue;
-            }
 
             int ow = 0;
             for (; ow < lo; ow++) orow[ow] = Scalar(ow);
@@ -194,7 +175,7 @@ internal static unsafe class Pool2dFloat
         return ow;
     }
 
-    /// <summary>The largest row buffer (floats) <see cref="RowSeparable"/> takes on the stack; wider rows use the tap loop.</summary>
+    /// <summary>The largest row buffer (floats) <see cref="PlaneSeparable"/> takes on the stack; wider rows use the tap loop.</summary>
     private const int MaxBufferLength = 4096;
 
     /// <summary>
@@ -231,45 +212,74 @@ internal static unsafe class Pool2dFloat
     }
 
     /// <summary>
-    /// One output row of a max or sum pool at stride 1 or 2 and dilation 1: output column o takes input columns
-    /// [start + stride·o, start + stride·o + kW) of each valid row, where <paramref name="start"/> may be negative (left
-    /// padding). The valid rows are first reduced column by column into <paramref name="buffer"/>, whose column j holds
-    /// input column start + j; the caller fills it with the identity once, so columns outside the row (padding, ceil
-    /// mode, vector slack) keep it and the window pass needs no masks. With <paramref name="columnCounts"/> (an average)
-    /// output o is divided by <paramref name="rowCount"/> × columnCounts[o].
+    /// One plane of a max or sum-then-divide pool at stride 1 or 2 and dilation 1 in width: output column o of a row
+    /// takes input columns [start + stride·o, start + stride·o + kW) of each of its window's valid rows, where start may be
+    /// negative (left padding). Per output row, the valid rows are first reduced column by column into a buffer whose
+    /// column j holds input column start + j; the buffer is filled with the reduction's identity once, so columns
+    /// outside the row (padding, ceil mode, vector slack) keep it and the window pass needs no masks. An average divides
+    /// each output by its window's taps along the column times those along the row (padding counted or not).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowSeparable<TReduction>(float* rows, int rowStep, int validH, float* orow, int outW, int inW, int start, int kW,
-        int stride, float* buffer, int bufferLength, float rowCount, float* columnCounts)
+    private static void PlaneSeparable<TReduction>(PoolWindows windows, float* input, float* output, bool countIncludePad)
         where TReduction : struct, ISeparableReduction
     {
+        PoolGeometry g = windows.Geometry;
+        bool is2d = g.Rank == 2, average = typeof(TReduction) == typeof(SumReduction);
+        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1], inW = g.InputSize[^1];
+        int rowStep = (is2d ? g.Dilations[0] : 1) * inW;
+        int kW = g.KernelSize[^1], stride = g.Strides[^1];
+        int wAxis = g.Rank - 1;
+        int[] firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
+        int start = windows.Start[wAxis][0];
+
+        int bufferLength = SeparableBufferLength(outW, kW, stride);
+        float* buffer = stackalloc float[bufferLength];
+        new Span<float>(buffer, bufferLength).Fill(average ? 0f : float.NegativeInfinity);
+        int countLength = average ? 16 * ((outW + 15) / 16) : 0;
+        float* columnCounts = stackalloc float[countLength];
+        for (int ow = 0; ow < countLength; ow++)
+            columnCounts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
+
         // Columns past the buffer are in no window.
         int offset = -start, columns = Math.Min(offset + inW, bufferLength) - offset;
         float* reduced = buffer + offset;
-        int c = 0;
-        for (; c + 16 <= columns; c += 16)
-        {
-            Vector512<float> acc = Vector512.Load(rows + c);
-            for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Vector512.Load(rows + (long)th * rowStep + c));
-            acc.Store(reduced + c);
-        }
-        if (c < columns)
-        {
-            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - c)).AsSingle();
-            Vector512<float> acc = Avx512F.MaskLoad(rows + c, mask, TReduction.Identity);
-            for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + c, mask, TReduction.Identity));
-            Avx512F.MaskStore(reduced + c, mask, acc);
-        }
-
+        int wholeColumns = columns & ~15, wholeOutputs = outW & ~15;
+        Vector512<float> columnTail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - wholeColumns)).AsSingle();
+        Vector512<float> outputTail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - wholeOutputs)).AsSingle();
         Vector512<int> evens = Vector512<int>.Indices * 2;
-        Vector512<float> rows16 = Vector512.Create(rowCount);
-        int ow = 0;
-        for (; ow + 16 <= outW; ow += 16) Window(ow).Store(orow + ow);
-        if (ow < outW)
-            Avx512F.MaskStore(orow + ow, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle(), Window(ow));
+
+        for (int oh = 0; oh < outH; oh++)
+        {
+            int firstH = is2d ? windows.First[0][oh] : 0, validH = (is2d ? windows.End[0][oh] : 1) - firstH;
+            float* orow = output + (long)oh * outW;
+            if (validH == 0)
+            {
+                // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
+                new Span<float>(orow, outW).Fill(average ? 0f : float.NegativeInfinity);
+                continue;
+            }
+            float* rows = input + (long)(is2d ? windows.Start[0][oh] : 0) * inW + (long)firstH * rowStep;
+            for (int c = 0; c < wholeColumns; c += 16)
+            {
+                Vector512<float> acc = Vector512.Load(rows + c);
+                for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Vector512.Load(rows + (long)th * rowStep + c));
+                acc.Store(reduced + c);
+            }
+            if (wholeColumns < columns)
+            {
+                Vector512<float> acc = Avx512F.MaskLoad(rows + wholeColumns, columnTail, TReduction.Identity);
+                for (int th = 1; th < validH; th++)
+                    acc = TReduction.Combine(acc, Avx512F.MaskLoad(rows + (long)th * rowStep + wholeColumns, columnTail, TReduction.Identity));
+                Avx512F.MaskStore(reduced + wholeColumns, columnTail, acc);
+            }
+
+            Vector512<float> rowCount = Vector512.Create((float)(is2d && countIncludePad ? windows.PaddedCount[0][oh] : validH));
+            for (int ow = 0; ow < wholeOutputs; ow += 16) Window(ow, rowCount).Store(orow + ow);
+            if (wholeOutputs < outW) Avx512F.MaskStore(orow + wholeOutputs, outputTail, Window(wholeOutputs, rowCount));
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector512<float> Window(int ow)
+        Vector512<float> Window(int ow, Vector512<float> rowCount)
         {
             float* first = buffer + stride * ow;
             Vector512<float> acc = TReduction.Identity;
@@ -278,7 +288,7 @@ internal static unsafe class Pool2dFloat
             else
                 for (int tw = 0; tw < kW; tw++)
                     acc = TReduction.Combine(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
-            return columnCounts == null ? acc : acc / (rows16 * Vector512.Load(columnCounts + ow));
+            return average ? acc / (rowCount * Vector512.Load(columnCounts + ow)) : acc;
         }
     }
 
