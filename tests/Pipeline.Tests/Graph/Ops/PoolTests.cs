@@ -32,6 +32,7 @@ public sealed class PoolTests
         RandomWindows("max", 2, 25);
         RandomWindows("avg", 2, 25);
         RandomWindows("max", 1, 10);
+        RandomWindows("avg", 1, 10);
     }
 
     [Theory]

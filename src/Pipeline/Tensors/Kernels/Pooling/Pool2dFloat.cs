@@ -31,7 +31,7 @@ internal static unsafe class Pool2dFloat
 
         // Max and average at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet,
         // ResNet, Inception, ShuffleNet): every output row is separable, see PlaneSeparable.
-        if (isa == Isa.Avx512 && sW <= 2 && dW == 1 && SeparableBufferLength(outW, kW, sW) <= MaxBufferLength)
+        if (isa == Isa.Avx512 && sW <= 2 && dW == 1 && kW <= MaxBufferLength && SeparableBufferLength(outW, kW, sW) <= MaxBufferLength)
         {
             if (average) PlaneSeparable<SumReduction>(windows, input, output, countIncludePad);
             else PlaneSeparable<MaxReduction>(windows, input, output, countIncludePad);
