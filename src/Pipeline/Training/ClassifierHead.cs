@@ -1,4 +1,5 @@
 using Pipeline.Tensors.Parallelism;
+using Pipeline.Training.Data;
 using Pipeline.Training.Heads;
 using Pipeline.Training.Metrics;
 using Pipeline.Training.Numerics;
@@ -82,10 +83,43 @@ public sealed class ClassifierHead
         context ??= TrainingContext.Default;
         int threads = context.MaxThreads > 0 ? context.MaxThreads : Environment.ProcessorCount;
         using var pool = new WorkerPool(threads);
-        (HeadModel model, TrainingSummary summary) = options.Kind == HeadKind.Logistic
+        (HeadModel model, TrainingSummary summary) = Fit(train, validation, options, previous, pool, context);
+        if (!options.Calibrate) return new ClassifierHead(model, summary);
+        if (TemperatureScaling.Unsupported(train) is { } reason)
+            return new ClassifierHead(model, summary with { Calibration = $"skipped: {reason}" });
+        double beta = FitInverseTemperature(train, options, previous, pool, context);
+        return new ClassifierHead(TemperatureScaling.Scale(model, beta), summary with
+        {
+            Calibration = $"temperature scaling ({TemperatureScaling.Folds}-fold)",
+            Temperature = 1 / beta,
+        });
+    }
+
+    private static (HeadModel, TrainingSummary) Fit(FeatureSet train, FeatureSet? validation, HeadOptions options, HeadModel? previous, WorkerPool pool, TrainingContext context)
+        => options.Kind == HeadKind.Logistic
             ? LogisticTrainer.Train(train, validation, options, previous, pool, context, VectorWidths.Best)
             : MlpTrainer.Train(train, validation, options, previous, pool, context, VectorWidths.Best);
-        return new ClassifierHead(model, summary);
+
+    /// <summary>
+    /// Fits the head again on each fold's other rows (same options and warm start, no progress reports), collects the
+    /// logits of the rows it did not see, and fits the temperature to them.
+    /// </summary>
+    private static double FitInverseTemperature(FeatureSet train, HeadOptions options, HeadModel? previous, WorkerPool pool, TrainingContext context)
+    {
+        int k = train.ClassCount;
+        var logits = new float[(long)train.Count * k];
+        TrainingContext quiet = context with { Progress = null };
+        foreach (DataSplit split in StratifiedSplits.KFold(train.Labels.Span, k, TemperatureScaling.Folds, options.Seed))
+        {
+            (HeadModel fold, _) = Fit(train.Subset(split.Train), null, options, previous, pool, quiet);
+            FeatureSet held = train.Subset(split.Validation);
+            var heldLogits = new float[(long)held.Count * k];
+            fold.Forward(held.Features.Span, held.Count, heldLogits, probabilities: false, pool, VectorWidths.Best);
+            for (int i = 0; i < split.Validation.Length; i++)
+                heldLogits.AsSpan(i * k, k).CopyTo(logits.AsSpan(split.Validation[i] * k, k));
+        }
+        float[] rowWeights = ClassWeights.PerRow(ClassWeights.Resolve(options, train), train);
+        return TemperatureScaling.FitInverseTemperature(logits, train.Labels.Span, rowWeights, k);
     }
 
     /// <summary>Writes the class probabilities of one feature vector into <paramref name="probabilities"/> (length ≥ <see cref="ClassCount"/>).</summary>

@@ -34,4 +34,16 @@ public sealed record TrainingSummary
 
     /// <summary>The validation loss after each epoch (MLP with a validation set), else empty.</summary>
     [JsonPropertyName("validationLossHistory")] public double[] ValidationLossHistory { get; init; } = [];
+
+    /// <summary>
+    /// How the probabilities were calibrated: <c>off</c>, <c>temperature scaling (3-fold)</c>, or <c>skipped: </c> and
+    /// the reason (<see cref="HeadOptions.Calibrate"/>).
+    /// </summary>
+    [JsonPropertyName("calibration")] public string Calibration { get; init; } = "off";
+
+    /// <summary>
+    /// The temperature every logit of the head is divided by (below 1 sharpens, above 1 softens), or null when not
+    /// calibrated. The losses above are those of the fit, before the temperature.
+    /// </summary>
+    [JsonPropertyName("temperature")] public double? Temperature { get; init; }
 }

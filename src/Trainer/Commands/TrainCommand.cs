@@ -29,6 +29,8 @@ internal static class TrainCommand
 
             MetricsText.Exclusions(writer, result.Excluded);
             writer.Text($"trained on {result.TrainingImages} images of {result.Classifier.Labels.Count} classes ({string.Join(", ", result.Classifier.Labels)}), validated on {result.ValidationImages}");
+            if (result.HeadSummary is { Temperature: { } temperature }) writer.Text($"probabilities calibrated: logits divided by a temperature of {temperature:0.###}");
+            else if (result.HeadSummary is { } summary && summary.Calibration.StartsWith("skipped", StringComparison.Ordinal)) writer.Text($"probabilities not calibrated: {summary.Calibration}");
             if (result.ValidationMetrics is { } m) writer.Text(MetricsText.Summary("validation", m));
             writer.Write($"saved {target} ({modelBytes / 1024.0:0.#} KiB) in {clock.Elapsed.TotalSeconds:0.0} s",
                 new
@@ -46,6 +48,7 @@ internal static class TrainCommand
                     excludedCount = result.Excluded.Count,
                     excluded = MetricsText.ExclusionRecords(result.Excluded),
                     featurization = result.Featurization,
+                    head = result.HeadSummary,
                     modelBytes,
                     elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
                 });

@@ -20,6 +20,7 @@ internal sealed class TrainingOptionsBinder
     public Option<string> Head { get; } = new("--head") { Description = "logistic (L-BFGS, L2) or mlp (AdamW, dropout, early stopping).", DefaultValueFactory = _ => "logistic" };
     public Option<string> ClassWeights { get; } = new("--class-weights") { Description = "none, or balanced: each class weighs in inversely to its share of the training images.", DefaultValueFactory = _ => "none" };
     public Option<bool> NoStandardize { get; } = new("--no-standardize") { Description = "Train the head on the raw features instead of standardizing each one to zero mean and unit variance." };
+    public Option<bool> NoCalibration { get; } = new("--no-calibration") { Description = "Keep the head's raw probabilities instead of calibrating them by temperature scaling on 3 held-out folds (3 extra head fits; never changes a prediction's class)." };
     public Option<double?> L2 { get; } = new("--l2") { Description = $"L2 regularization strength of the head. [default: {Defaults.L2Regularization}]" };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = $"mlp: hidden layer sizes, comma-separated (at most two). [default: {string.Join(",", Defaults.HiddenSizes)}]" };
     public Option<int?> Epochs { get; } = new("--epochs") { Description = $"mlp: the most epochs to train. [default: {Defaults.Epochs}]" };
@@ -41,7 +42,7 @@ internal sealed class TrainingOptionsBinder
     public IEnumerable<Option> HeadOptions => [Head, .. HeadSettings];
 
     /// <summary>The head's settings without its kind (<c>retrain</c> keeps the old model's kind).</summary>
-    public IEnumerable<Option> HeadSettings => [ClassWeights, NoStandardize, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
+    public IEnumerable<Option> HeadSettings => [ClassWeights, NoStandardize, NoCalibration, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
 
     /// <summary>Adds every option, <c>--data</c> included when <paramref name="withData"/>.</summary>
     public void AddTo(Command command, bool withData = true)
@@ -131,6 +132,7 @@ internal sealed class TrainingOptionsBinder
             Kind = kind,
             ClassWeighting = weighting,
             Standardize = !parse.GetValue(NoStandardize),
+            Calibrate = !parse.GetValue(NoCalibration),
             L2Regularization = parse.GetValue(L2) ?? Defaults.L2Regularization,
             HiddenSizes = parse.GetValue(Hidden) is { } hidden ? ParseSizes(hidden) : Defaults.HiddenSizes,
             Epochs = parse.GetValue(Epochs) ?? Defaults.Epochs,

@@ -91,7 +91,7 @@ public sealed class TrainingCommandTests : IDisposable
     {
         string model = Path.Combine(_dir, "mlp.zip");
         (int exit, _, string error) = Run("train", "--data", Shapes, "--out", model, "--no-cache", "--json", "--head", "mlp", "--hidden", "16,8",
-            "--epochs", "3", "--learning-rate", "0.01", "--dropout", "0.1", "--weight-decay", "0.001", "--patience", "0", "--class-weights", "balanced", "--no-standardize");
+            "--epochs", "3", "--learning-rate", "0.01", "--dropout", "0.1", "--weight-decay", "0.001", "--patience", "0", "--class-weights", "balanced", "--no-standardize", "--no-calibration");
         Assert.True(exit == 0, error);
         using var zip = System.IO.Compression.ZipFile.OpenRead(model);
         using var manifest = JsonDocument.Parse(zip.GetEntry("manifest.json")!.Open());
@@ -105,13 +105,21 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Equal(0, head.GetProperty("patience").GetInt32());
         Assert.Equal("Balanced", head.GetProperty("classWeighting").GetString(), ignoreCase: true);
         Assert.False(head.GetProperty("standardize").GetBoolean());
+        Assert.False(head.GetProperty("calibrate").GetBoolean());
 
         string logistic = Path.Combine(_dir, "logistic.zip");
-        (exit, _, error) = Run("train", "--data", Shapes, "--out", logistic, "--no-cache", "--l2", "0.5");
+        string output;
+        (exit, output, error) = Run("train", "--data", Shapes, "--out", logistic, "--no-cache", "--l2", "0.5", "--json");
         Assert.True(exit == 0, error);
         using var zip2 = System.IO.Compression.ZipFile.OpenRead(logistic);
         using var manifest2 = JsonDocument.Parse(zip2.GetEntry("manifest.json")!.Open());
-        Assert.Equal(0.5, manifest2.RootElement.GetProperty("trainingOptions").GetProperty("head").GetProperty("l2Regularization").GetDouble());
+        JsonElement head2 = manifest2.RootElement.GetProperty("trainingOptions").GetProperty("head");
+        Assert.Equal(0.5, head2.GetProperty("l2Regularization").GetDouble());
+        Assert.True(head2.GetProperty("calibrate").GetBoolean());
+        // Calibration is on by default, and the run reports the temperature it fitted.
+        JsonElement summary = Last(output).GetProperty("head");
+        Assert.StartsWith("temperature scaling", summary.GetProperty("calibration").GetString(), StringComparison.Ordinal);
+        Assert.True(summary.GetProperty("temperature").GetDouble() > 0);
     }
 
     [Theory]

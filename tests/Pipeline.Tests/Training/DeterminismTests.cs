@@ -38,5 +38,7 @@ public sealed class DeterminismTests
         TrainingSummary b = ClassifierHead.Train(small, options, context: new TrainingContext { MaxThreads = 2 }).Summary!;
         Assert.Equal(a.LossHistory, b.LossHistory);
         Assert.Equal(a.ValidationLossHistory, b.ValidationLossHistory);
+        Assert.NotNull(a.Temperature);
+        Assert.Equal(a.Temperature, b.Temperature);
     }
 }

@@ -2,6 +2,7 @@ using Pipeline.Training;
 
 namespace Pipeline.Tests.Training.Heads;
 
+/// <summary>The fit itself, against its objective: calibration, which rescales the fitted weights, is off throughout.</summary>
 public sealed class LogisticRegressionTests
 {
     /// <summary>
@@ -79,7 +80,7 @@ public sealed class LogisticRegressionTests
     public void ConvergesToTheSameOptimumAsSlowGradientDescent()
     {
         FeatureSet data = Synthetic.Blobs(n: 60, d: 4, k: 3, seed: 11, separation: 1.5);
-        var options = new HeadOptions { Standardize = false, L2Regularization = 0.05 };
+        var options = new HeadOptions { Calibrate = false, Standardize = false, L2Regularization = 0.05 };
         AssertMatchesReference(data, options, Enumerable.Repeat(1f, data.Count).ToArray());
     }
 
@@ -92,7 +93,7 @@ public sealed class LogisticRegressionTests
         FeatureSet data = blobs.Subset(keep);
         int[] counts = new int[3];
         foreach (int y in data.Labels.Span) counts[y]++;
-        var options = new HeadOptions { Standardize = false, L2Regularization = 0.02, ClassWeighting = ClassWeighting.Balanced };
+        var options = new HeadOptions { Calibrate = false, Standardize = false, L2Regularization = 0.02, ClassWeighting = ClassWeighting.Balanced };
         // balanced: n / (k · n_c)
         float[] rowWeights = data.Labels.ToArray().Select(y => (float)(data.Count / (3.0 * counts[y]))).ToArray();
         AssertMatchesReference(data, options, rowWeights);
@@ -116,7 +117,7 @@ public sealed class LogisticRegressionTests
             double std = Math.Sqrt(sq / n);
             for (int i = 0; i < n; i++) standardized[i * d + j] = (float)((x[i * d + j] - mean) / std);
         }
-        var options = new HeadOptions { Standardize = true, L2Regularization = 0.05, Tolerance = 1e-10 };
+        var options = new HeadOptions { Calibrate = false, Standardize = true, L2Regularization = 0.05, Tolerance = 1e-10 };
         ClassifierHead head = ClassifierHead.Train(raw, options);
         (double[] w, double[] b) = GradientDescentReference(new FeatureSet(standardized, d, raw.Labels, 3), 0.05, Enumerable.Repeat(1f, n).ToArray());
         float[] parameters = head.Model.Parameters;
@@ -128,7 +129,7 @@ public sealed class LogisticRegressionTests
     public void SeparableDataIsLearnedPerfectly()
     {
         FeatureSet data = Synthetic.Blobs(n: 400, d: 64, k: 5, seed: 3, separation: 12);
-        ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { L2Regularization = 1e-4 });
+        ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { Calibrate = false, L2Regularization = 1e-4 });
         Assert.Equal(1.0, head.Evaluate(data).MicroAccuracy);
         Assert.NotEqual("maxIterations", head.Summary!.StopReason);
         FeatureSet test = Synthetic.Blobs(n: 400, d: 64, k: 5, seed: 3, separation: 12); // same centres, same draw: sanity
@@ -142,7 +143,7 @@ public sealed class LogisticRegressionTests
         double previous = double.PositiveInfinity;
         foreach (double lambda in new[] { 1e-4, 1e-2, 1, 100 })
         {
-            ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { L2Regularization = lambda });
+            ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { Calibrate = false, L2Regularization = lambda });
             float[] p = head.Model.Parameters;
             double norm = 0;
             for (int i = 0; i < 16 * 4; i++) norm += p[i] * p[i];
@@ -158,7 +159,7 @@ public sealed class LogisticRegressionTests
         FeatureSet blobs = Synthetic.Blobs(n: 150, d: 8, k: 3, seed: 6, separation: 2);
         FeatureSet data = blobs.Subset(Enumerable.Range(0, 150).Where(i => i % 3 == 0 || i % 5 == 1).ToArray());
         int[] counts = data.ClassCounts();
-        ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { L2Regularization = 1e6, Tolerance = 1e-12 });
+        ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { Calibrate = false, L2Regularization = 1e6, Tolerance = 1e-12 });
         var p = new float[3];
         head.PredictProbabilities(data.Row(0), p);
         for (int c = 0; c < 3; c++) Assert.Equal((double)counts[c] / data.Count, p[c], 3);
