@@ -176,7 +176,7 @@ public sealed class ImageClassificationTrainer
         };
         ImageClassifier classifier = ImageClassifier.Open(package, new ImageClassifierOptions { Threads = _options.Threads, BackboneCacheFolder = _options.BackboneCacheFolder }, file: null);
         string[] added = [.. mapped.Classes.Skip(model.Labels.Count)];
-        return new RetrainingResult(classifier, previous, metrics, added, train.Count, validation?.Count ?? 0, excluded.ToList(), report);
+        return new RetrainingResult(classifier, previous, metrics, added, train.Count, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Pipeline.Datasets;
 using Pipeline.Prediction;
+using Pipeline.Training;
 using Pipeline.Training.Metrics;
 
 namespace Pipeline.Classification;
@@ -8,7 +9,7 @@ namespace Pipeline.Classification;
 public sealed class RetrainingResult : IDisposable
 {
     internal RetrainingResult(ImageClassifier classifier, MulticlassMetrics? previous, MulticlassMetrics? metrics, IReadOnlyList<string> newClasses,
-        int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, FeaturizationReport featurization)
+        int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, TrainingSummary? head, FeaturizationReport featurization)
     {
         Classifier = classifier;
         PreviousMetrics = previous;
@@ -17,6 +18,7 @@ public sealed class RetrainingResult : IDisposable
         TrainingImages = trainingImages;
         ValidationImages = validationImages;
         Excluded = excluded;
+        HeadSummary = head;
         Featurization = featurization;
     }
 
@@ -40,6 +42,9 @@ public sealed class RetrainingResult : IDisposable
 
     /// <summary>Every file left out, with the reason.</summary>
     public IReadOnlyList<ExcludedFile> Excluded { get; }
+
+    /// <summary>What happened while the head trained (its calibration included).</summary>
+    public TrainingSummary? HeadSummary { get; }
 
     /// <summary>How featurizing went (a retrain reuses the feature cache of the original training).</summary>
     public FeaturizationReport Featurization { get; }

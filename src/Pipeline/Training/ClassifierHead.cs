@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Pipeline.Tensors.Parallelism;
 using Pipeline.Training.Data;
 using Pipeline.Training.Heads;
@@ -85,9 +86,13 @@ public sealed class ClassifierHead
         using var pool = new WorkerPool(threads);
         (HeadModel model, TrainingSummary summary) = Fit(train, validation, options, previous, pool, context);
         if (!options.Calibrate) return new ClassifierHead(model, summary);
-        if (TemperatureScaling.Unsupported(train) is { } reason)
+        float[] classWeights = ClassWeights.Resolve(options, train);
+        if (TemperatureScaling.Unsupported(train, classWeights) is { } reason)
             return new ClassifierHead(model, summary with { Calibration = $"skipped: {reason}" });
-        double beta = FitInverseTemperature(train, options, previous, pool, context);
+        float[] logits = HeldOutLogits(train, options, previous, pool, context);
+        if (!float.IsFinite(TensorPrimitives.Sum(logits)))
+            return new ClassifierHead(model, summary with { Calibration = "skipped: the held-out logits are not all finite" });
+        double beta = TemperatureScaling.FitInverseTemperature(logits, train.Labels.Span, ClassWeights.PerRow(classWeights, train), train.ClassCount);
         return new ClassifierHead(TemperatureScaling.Scale(model, beta), summary with
         {
             Calibration = $"temperature scaling ({TemperatureScaling.Folds}-fold)",
@@ -101,25 +106,27 @@ public sealed class ClassifierHead
             : MlpTrainer.Train(train, validation, options, previous, pool, context, VectorWidths.Best);
 
     /// <summary>
-    /// Fits the head again on each fold's other rows (same options and warm start, no progress reports), collects the
-    /// logits of the rows it did not see, and fits the temperature to them.
+    /// Fits the head again on each fold's other rows (no progress reports) and returns, for every row, the logits of
+    /// the fold fit that did not see it. Every fold fit starts from scratch, even when retraining: the old head has
+    /// usually seen the rows a fold holds out, so a warm start from it would make their logits look too good and the
+    /// temperature too low. The MLP folds hold out their own early-stopping rows, as a fit without a validation set does.
     /// </summary>
-    private static double FitInverseTemperature(FeatureSet train, HeadOptions options, HeadModel? previous, WorkerPool pool, TrainingContext context)
+    private static float[] HeldOutLogits(FeatureSet train, HeadOptions options, HeadModel? previous, WorkerPool pool, TrainingContext context)
     {
         int k = train.ClassCount;
         var logits = new float[(long)train.Count * k];
         TrainingContext quiet = context with { Progress = null };
+        HeadOptions foldOptions = previous is null ? options : options with { Standardize = previous.Standardized };
         foreach (DataSplit split in StratifiedSplits.KFold(train.Labels.Span, k, TemperatureScaling.Folds, options.Seed))
         {
-            (HeadModel fold, _) = Fit(train.Subset(split.Train), null, options, previous, pool, quiet);
+            (HeadModel fold, _) = Fit(train.Subset(split.Train), null, foldOptions, previous: null, pool, quiet);
             FeatureSet held = train.Subset(split.Validation);
             var heldLogits = new float[(long)held.Count * k];
             fold.Forward(held.Features.Span, held.Count, heldLogits, probabilities: false, pool, VectorWidths.Best);
             for (int i = 0; i < split.Validation.Length; i++)
                 heldLogits.AsSpan(i * k, k).CopyTo(logits.AsSpan(split.Validation[i] * k, k));
         }
-        float[] rowWeights = ClassWeights.PerRow(ClassWeights.Resolve(options, train), train);
-        return TemperatureScaling.FitInverseTemperature(logits, train.Labels.Span, rowWeights, k);
+        return logits;
     }
 
     /// <summary>Writes the class probabilities of one feature vector into <paramref name="probabilities"/> (length ≥ <see cref="ClassCount"/>).</summary>

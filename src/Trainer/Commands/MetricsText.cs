@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pipeline.Datasets;
+using Pipeline.Training;
 using Pipeline.Training.Metrics;
 
 namespace Trainer.Commands;
@@ -20,6 +21,15 @@ internal static class MetricsText
         output.Text($"excluded {excluded.Count} file(s) that could not be used:");
         for (int i = 0; i < excluded.Count && i < ListedExclusions; i++) output.Text($"  {excluded[i].Path}: {excluded[i].Reason}");
         if (excluded.Count > ListedExclusions) output.Text($"  ... and {excluded.Count - ListedExclusions} more");
+    }
+
+    /// <summary>Says how the head's probabilities were calibrated: the temperature, or why calibration was skipped.</summary>
+    public static void Calibration(CommandOutput output, TrainingSummary? head)
+    {
+        if (head?.Temperature is { } temperature)
+            output.Text(string.Create(CultureInfo.InvariantCulture, $"probabilities calibrated: logits divided by a temperature of {temperature:0.###}"));
+        else if (head is not null && head.Calibration.StartsWith("skipped", StringComparison.Ordinal))
+            output.Text($"probabilities not calibrated: {head.Calibration}");
     }
 
     /// <summary>The excluded files as JSON records (all of them: machine readers want the whole list).</summary>

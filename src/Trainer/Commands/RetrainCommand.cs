@@ -38,6 +38,7 @@ internal static class RetrainCommand
             result.Save(target);
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
+            MetricsText.Calibration(writer, result.HeadSummary);
             if (result.PreviousMetrics is { } before) writer.Text(MetricsText.Summary("old model on the validation images", before));
             if (result.ValidationMetrics is { } after) writer.Text(MetricsText.Summary("new model on the validation images", after));
             writer.Write($"saved {target} in {clock.Elapsed.TotalSeconds:0.0} s", new
@@ -55,6 +56,7 @@ internal static class RetrainCommand
                 logLossReduction = result.ValidationMetrics?.LogLossReduction,
                 metrics = result.ValidationMetrics,
                 previousMetrics = result.PreviousMetrics,
+                head = result.HeadSummary,
                 excludedCount = result.Excluded.Count,
                 excluded = MetricsText.ExclusionRecords(result.Excluded),
                 elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),

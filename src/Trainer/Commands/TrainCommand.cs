@@ -29,8 +29,7 @@ internal static class TrainCommand
 
             MetricsText.Exclusions(writer, result.Excluded);
             writer.Text($"trained on {result.TrainingImages} images of {result.Classifier.Labels.Count} classes ({string.Join(", ", result.Classifier.Labels)}), validated on {result.ValidationImages}");
-            if (result.HeadSummary is { Temperature: { } temperature }) writer.Text($"probabilities calibrated: logits divided by a temperature of {temperature:0.###}");
-            else if (result.HeadSummary is { } summary && summary.Calibration.StartsWith("skipped", StringComparison.Ordinal)) writer.Text($"probabilities not calibrated: {summary.Calibration}");
+            MetricsText.Calibration(writer, result.HeadSummary);
             if (result.ValidationMetrics is { } m) writer.Text(MetricsText.Summary("validation", m));
             writer.Write($"saved {target} ({modelBytes / 1024.0:0.#} KiB) in {clock.Elapsed.TotalSeconds:0.0} s",
                 new

@@ -58,6 +58,7 @@ public sealed class TrainingCommandTests : IDisposable
         JsonElement re = Last(output);
         Assert.Equal("bands", re.GetProperty("newClasses")[0].GetString());
         Assert.True(re.TryGetProperty("previous", out JsonElement previous) && previous.TryGetProperty("microAccuracy", out _));
+        Assert.True(re.GetProperty("head").GetProperty("temperature").GetDouble() > 0, "retrain reports the calibration it fitted");
         Assert.Equal(before, File.ReadAllBytes(model)); // the input model is never touched
     }
 

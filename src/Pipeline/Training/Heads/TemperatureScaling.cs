@@ -18,15 +18,18 @@ internal static class TemperatureScaling
 
     private const int MaxNewtonSteps = 50;
 
+    // f″ at β = 1 is the mean softmax variance of the logits: below this they are equal to float precision in every row.
+    private const double FlatCurvature = 1e-12;
+
     /// <summary>
-    /// Why <paramref name="train"/> cannot be calibrated (a present class with fewer rows than <see cref="Folds"/>, so
-    /// some fold would not see it), or null when it can.
+    /// Why <paramref name="train"/> cannot be calibrated (a class that counts, with rows and a weight above 0, has fewer
+    /// rows than <see cref="Folds"/>, so some fold would not see it), or null when it can.
     /// </summary>
-    public static string? Unsupported(FeatureSet train)
+    public static string? Unsupported(FeatureSet train, ReadOnlySpan<float> classWeights)
     {
         int[] counts = train.ClassCounts();
         for (int c = 0; c < counts.Length; c++)
-            if (counts[c] is > 0 and < Folds)
+            if (counts[c] is > 0 and < Folds && classWeights[c] > 0)
                 return $"class {c} has {counts[c]} training row{(counts[c] == 1 ? "" : "s")}; calibration needs {Folds}";
         return null;
     }
@@ -36,11 +39,11 @@ internal static class TemperatureScaling
     {
         double beta = 1;
         double loss = Evaluate(logits, labels, rowWeights, k, beta, out double gradient, out double curvature);
+        // Logits equal within every row (or a single class) make f flat: any β is as good, so keep 1 rather than drift.
+        if (curvature <= FlatCurvature) return beta;
         for (int step = 0; step < MaxNewtonSteps; step++)
         {
-            double target = curvature > 0 ? beta - gradient / curvature
-                : gradient > 0 ? MinInverseTemperature : MaxInverseTemperature;
-            target = Math.Clamp(target, Math.Max(MinInverseTemperature, beta / 4), Math.Min(MaxInverseTemperature, beta * 4));
+            double target = Math.Clamp(curvature > 0 ? beta - gradient / curvature : gradient > 0 ? 0 : double.PositiveInfinity, Math.Max(MinInverseTemperature, beta / 4), Math.Min(MaxInverseTemperature, beta * 4));
             // Backtrack toward β: a full Newton step can overshoot where the curvature changes fast.
             double next = target, nextLoss = double.PositiveInfinity, nextGradient = 0, nextCurvature = 0;
             for (int halving = 0; halving < 30; halving++)

@@ -1,4 +1,5 @@
 using Pipeline.Training;
+using Pipeline.Training.Data;
 using Pipeline.Training.Heads;
 using Pipeline.Training.Numerics;
 
@@ -82,6 +83,51 @@ public sealed class TemperatureScalingTests
         Assert.Equal(TemperatureScaling.MaxInverseTemperature, fitted, 1e-9);
     }
 
+    [Fact]
+    public void FlatLogitsKeepTheHeadAsItIs()
+    {
+        Assert.Equal(1, TemperatureScaling.FitInverseTemperature([2, 2, 2, -1, -1, -1], [0, 2], [1, 1], 3));
+        Assert.Equal(1, TemperatureScaling.FitInverseTemperature([5, -3, 0.5f], [0, 0, 0], [1, 1, 1], 1));
+    }
+
+    [Theory]
+    [InlineData(HeadKind.Logistic)]
+    [InlineData(HeadKind.Mlp)]
+    public void TheTemperatureIsFittedToTheHeldOutLogitsOfThreeFoldFitsWeightedByClass(HeadKind kind)
+    {
+        // The documented procedure, assembled from its parts: 3 stratified folds from the seed, each fitted without
+        // calibration, the held-out rows' logits, each row weighted by its class.
+        FeatureSet data = Synthetic.Blobs(n: 150, d: 40, k: 3, seed: 8, separation: 2);
+        var options = new HeadOptions { Kind = kind, HiddenSizes = [16], Epochs = 20, Seed = 5, ClassWeighting = ClassWeighting.Explicit, ClassWeights = [2, 1, 0.5f] };
+        var logits = new float[data.Count * 3];
+        foreach (DataSplit split in StratifiedSplits.KFold(data.Labels.Span, 3, 3, options.Seed))
+        {
+            HeadModel fold = ClassifierHead.Train(data.Subset(split.Train), options with { Calibrate = false }).Model;
+            var held = new float[split.Validation.Length * 3];
+            fold.Forward(data.Subset(split.Validation).Features.Span, split.Validation.Length, held, probabilities: false, pool: null, VectorWidths.Best);
+            for (int i = 0; i < split.Validation.Length; i++) held.AsSpan(i * 3, 3).CopyTo(logits.AsSpan(split.Validation[i] * 3));
+        }
+        float[] weights = data.Labels.ToArray().Select(y => options.ClassWeights![y]).ToArray();
+        double expected = 1 / TemperatureScaling.FitInverseTemperature(logits, data.Labels.Span, weights, 3);
+
+        Assert.Equal(expected, ClassifierHead.Train(data, options).Summary!.Temperature!.Value, 1e-12);
+    }
+
+    [Theory]
+    [InlineData(HeadKind.Logistic)]
+    [InlineData(HeadKind.Mlp)]
+    public void RetrainingOnRowsTheOldHeadHasSeenCalibratesAsAFreshFitDoes(HeadKind kind)
+    {
+        // The fold fits start from scratch: warm-started from the old head, which saw every held-out row, the MLP's
+        // held-out logits looked perfect and the temperature fell to its 0.01 floor (a sharpened, far worse head).
+        FeatureSet train = Synthetic.Blobs(n: 90, d: 200, k: 3, seed: 12, separation: 2.5);
+        var options = new HeadOptions { Kind = kind, L2Regularization = 1e-4, Seed = 1 };
+        ClassifierHead fresh = ClassifierHead.Train(train, options);
+        ClassifierHead retrained = fresh.Retrain(train, options);
+        Assert.Equal(fresh.Summary!.Temperature, retrained.Summary!.Temperature);
+        Assert.True(retrained.Summary.Temperature > 1, $"T = {retrained.Summary.Temperature}");
+    }
+
     [Theory]
     [InlineData(HeadKind.Logistic)]
     [InlineData(HeadKind.Mlp)]
@@ -135,5 +181,9 @@ public sealed class TemperatureScalingTests
         Assert.Equal("skipped: class 2 has 2 training rows; calibration needs 3", head.Summary!.Calibration);
         Assert.Null(head.Summary.Temperature);
         Assert.Equal(ClassifierHead.Train(data, new HeadOptions { Seed = 1, Calibrate = false }).Serialize(), head.Serialize());
+
+        // A class weighted 0 does not count.
+        var ignored = new HeadOptions { Seed = 1, ClassWeighting = ClassWeighting.Explicit, ClassWeights = [1, 1, 0] };
+        Assert.StartsWith("temperature scaling", ClassifierHead.Train(data, ignored).Summary!.Calibration, StringComparison.Ordinal);
     }
 }
