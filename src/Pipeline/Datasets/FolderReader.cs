@@ -47,6 +47,18 @@ internal static class FolderReader
         return (classes, files, excluded);
     }
 
+    /// <summary>
+    /// Every file under <paramref name="folder"/>, recursively and in ordinal order, with no class structure (images to
+    /// predict); unreadable folders and repeated links are listed as excluded, as in <see cref="Read"/>.
+    /// </summary>
+    public static (List<string> Files, List<ExcludedFile> Excluded) ReadTree(string folder)
+    {
+        var files = new List<(string Path, int Label)>();
+        var excluded = new List<ExcludedFile>();
+        Walk(new DirectoryInfo(folder), RealPath(folder), 0, files, excluded, new HashSet<string>(StringComparer.Ordinal), depth: 0);
+        return (files.ConvertAll(f => f.Path), excluded);
+    }
+
     /// <summary>Reads <paramref name="folder"/>, whose real location (links resolved) is <paramref name="real"/>, unless it was read already.</summary>
     private static void Walk(DirectoryInfo folder, string real, int label, List<(string, int)> files, List<ExcludedFile> excluded, HashSet<string> visited, int depth)
     {

@@ -1,27 +1,38 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Pipeline.Graph;
+using Pipeline.Persistence;
+using Pipeline.Prediction;
 
 namespace Trainer.Commands;
 
 /// <summary>
-/// <c>inspect --model &lt;file&gt;</c>: lists a model's inputs and outputs, its operators (a histogram), the parameter
-/// count and the FLOPs of one run; <c>--values</c> also lists every value with its shape, for choosing a tap.
+/// <c>inspect --model &lt;file&gt;</c>: for an ONNX or TFLite network, its inputs and outputs, its operators (a
+/// histogram), the parameter count and the FLOPs of one run (<c>--values</c> also lists every value with its shape,
+/// for choosing a tap); for a trained model.zip, what its manifest records: labels, featurizer, backbone, head,
+/// metrics and entries.
 /// </summary>
 internal static class InspectCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "The .onnx model.", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "An .onnx or .tflite network, or a trained model.zip.", Required = true };
         var batch = new Option<int>("--batch") { Description = "Batch size for shapes and FLOPs.", DefaultValueFactory = _ => 1 };
         var values = new Option<bool>("--values") { Description = "Also list every value (intermediates included) with its shape." };
-        var command = new Command("inspect", "Show a model's inputs, outputs, op histogram, parameter count and FLOPs.");
+        var command = new Command("inspect", "Show a network's inputs, outputs, op histogram, parameter count and FLOPs, or what a model.zip holds.");
         command.Options.Add(model);
         command.Options.Add(batch);
         command.Options.Add(values);
         CommandKit.SetAction(command, (output, parse) =>
         {
             FileInfo file = parse.GetValue(model)!;
+            if (IsZip(file))
+            {
+                if (parse.GetValue(values)) throw new ArgumentException("--values lists a network's values; a model.zip is described by its manifest.");
+                InspectPackage(output, file);
+                return ExitCodes.Ok;
+            }
             int b = parse.GetValue(batch);
             if (b < 1) throw new ArgumentException("--batch must be at least 1.");
             using Network network = Network.Load(file.FullName, new NetworkOptions { Threads = 1 });
@@ -73,6 +84,55 @@ internal static class InspectCommand
         });
         return command;
     }
+
+    private static bool IsZip(FileInfo file)
+    {
+        if (!file.Exists) return false;
+        Span<byte> head = stackalloc byte[4];
+        using FileStream stream = file.OpenRead();
+        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PK\u0003\u0004"u8);
+    }
+
+    /// <summary>Reads the package (every entry validated, as loading does) without building its featurizer, so a model
+    /// whose backbone is referenced but not downloaded can still be inspected.</summary>
+    private static void InspectPackage(CommandOutput output, FileInfo file)
+    {
+        ModelPackage package = ModelPackage.Load(file.FullName);
+        ModelMetrics? metrics = package.Metrics is { } m ? m.Deserialize<ModelMetrics>(ModelLayout.Json) : null;
+        string featurizerKind = package.Featurizer is { ValueKind: JsonValueKind.Object } f && f.TryGetProperty("kind", out JsonElement kind) ? kind.ToString() : "none";
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"{file.Name} (model.zip format {package.FormatVersion}, written by Pipeline {package.LibraryVersion}{(package.CreatedUtc is { } created ? $" on {created:yyyy-MM-dd HH:mm} UTC" : "")}, {file.Length / 1024.0:0.#} KiB)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  labels      {package.Labels.Count}: {string.Join(", ", package.Labels)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  featurizer  {featurizerKind} {Compact(package.Featurizer)}");
+        if (package.Backbone is { } backbone)
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  backbone    {backbone.RegistryName ?? backbone.FileName} ({backbone.Storage.ToString().ToLowerInvariant()}, {backbone.Size:N0} bytes, sha256 {backbone.Sha256})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  head        {Compact(package.Head)}");
+        if (metrics?.Validation is { } v)
+            text.AppendLine(MetricsText.Summary($"  validation ({metrics.TrainingImages} training images)", v));
+        text.AppendLine("  entries");
+        foreach ((string name, ReadOnlyMemory<byte> bytes) in package.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+            text.AppendLine(CultureInfo.InvariantCulture, $"    {bytes.Length,12:N0}  {name}");
+        output.Write(text.ToString().TrimEnd(), new
+        {
+            model = file.Name,
+            format = "model.zip",
+            formatVersion = package.FormatVersion,
+            libraryVersion = package.LibraryVersion,
+            createdUtc = package.CreatedUtc,
+            labels = package.Labels,
+            featurizer = package.Featurizer,
+            backbone = package.Backbone is { } bb ? new { name = bb.RegistryName, fileName = bb.FileName, storage = bb.Storage.ToString().ToLowerInvariant(), size = bb.Size, sha256 = bb.Sha256 } : null,
+            head = package.Head,
+            metrics,
+            trainingOptions = package.TrainingOptions,
+            entries = package.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new { name = e.Key, bytes = e.Value.Length }).ToArray(),
+            bytes = file.Length,
+        });
+    }
+
+    private static string Compact(JsonElement? element) => element is { } e ? JsonSerializer.Serialize(e) : "none";
 
     private static object Declaration(TensorDeclaration d) => new
     {

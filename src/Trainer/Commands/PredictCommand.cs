@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Pipeline.Datasets;
 using Pipeline.Imaging;
 using Pipeline.Prediction;
 
@@ -11,23 +12,24 @@ internal static class PredictCommand
 {
     public static Command Create()
     {
-        var command = new Command("predict", "Classify image files with a saved model.");
+        var command = new Command("predict", "Classify image files, or every image under a folder, with a saved model.");
         var model = new Option<string>("--model") { Description = "The model.zip to use.", Required = true };
         var top = new Option<int>("--top") { Description = "How many labels to show per image, best first.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "Threads to use (0: one per processor)." };
-        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF).", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore };
         foreach (Option option in new Option[] { model, top, threads }) command.Options.Add(option);
         command.Arguments.Add(images);
         CommandKit.SetAction(command, (writer, parse) =>
         {
             int k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
+            (List<string> paths, List<ExcludedFile> excluded) = Expand(parse.GetValue(images)!);
             var clock = Stopwatch.StartNew();
             using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = parse.GetValue(threads) });
             double loadMs = clock.Elapsed.TotalMilliseconds;
             double firstMs = 0;
             int failed = 0;
-            foreach (string path in parse.GetValue(images)!)
+            foreach (string path in paths)
             {
                 long start = Stopwatch.GetTimestamp();
                 try
@@ -45,10 +47,46 @@ internal static class PredictCommand
                     writer.Error(ExitCodes.InvalidInput, e.Message, path, e.Message);
                 }
             }
+            MetricsText.Exclusions(writer, excluded);
             writer.Write(string.Create(CultureInfo.InvariantCulture, $"loaded the model in {loadMs:0} ms; first prediction {firstMs:0.0} ms"),
-                new { summary = true, images = parse.GetValue(images)!.Length, failed, loadMs = Math.Round(loadMs, 1), firstPredictionMs = Math.Round(firstMs, 1) });
+                new
+                {
+                    summary = true,
+                    images = paths.Count,
+                    failed,
+                    excludedCount = excluded.Count,
+                    excluded = MetricsText.ExclusionRecords(excluded),
+                    loadMs = Math.Round(loadMs, 1),
+                    firstPredictionMs = Math.Round(firstMs, 1),
+                });
             return failed == 0 ? ExitCodes.Ok : ExitCodes.InvalidInput;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The files to classify: each file argument as given (a bad one is an error), and the images under each folder
+    /// argument. A folder's files that are not images (a README, a .DS_Store) are listed as excluded, not errors.
+    /// </summary>
+    private static (List<string> Paths, List<ExcludedFile> Excluded) Expand(string[] arguments)
+    {
+        var paths = new List<string>();
+        var excluded = new List<ExcludedFile>();
+        foreach (string argument in arguments)
+        {
+            if (!Directory.Exists(argument))
+            {
+                paths.Add(argument);
+                continue;
+            }
+            (List<string> files, List<ExcludedFile> unread) = FolderReader.ReadTree(argument);
+            excluded.AddRange(unread);
+            foreach (string file in files)
+            {
+                if (FormatSniffer.Sniff(file, out string? problem) is null) excluded.Add(new ExcludedFile(file, problem!));
+                else paths.Add(file);
+            }
+        }
+        return (paths, excluded);
     }
 }

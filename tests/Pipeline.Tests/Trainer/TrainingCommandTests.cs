@@ -35,12 +35,42 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Equal(128, evaluated.GetProperty("images").GetInt32());
         Assert.Equal(4, evaluated.GetProperty("perClassLogLoss").GetArrayLength());
 
+        (exit, output, error) = Run("inspect", "--model", model, "--json");
+        Assert.True(exit == 0, error);
+        JsonElement inspected = Last(output);
+        Assert.Equal(["circles", "squares", "stripes", "triangles"], inspected.GetProperty("labels").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("filterBank", inspected.GetProperty("featurizer").GetProperty("kind").GetString());
+        Assert.Equal("logistic", inspected.GetProperty("head").GetProperty("kind").GetString());
+        Assert.Equal(trained.GetProperty("microAccuracy").GetDouble(), inspected.GetProperty("metrics").GetProperty("validation").GetProperty("microAccuracy").GetDouble());
+        Assert.Contains(inspected.GetProperty("entries").EnumerateArray(), e => e.GetProperty("name").GetString() == "head/weights.bin" && e.GetProperty("bytes").GetInt32() > 0);
+
         string circle = Directory.GetFiles(Path.Combine(Shapes, "circles"))[0];
         (exit, output, error) = Run("predict", "--model", model, circle, "--top", "2", "--json");
         Assert.True(exit == 0, error);
         JsonElement prediction = JsonDocument.Parse(output.Split('\n')[0]).RootElement;
         Assert.Equal(2, prediction.GetProperty("top").GetArrayLength());
         Assert.True(Last(output).GetProperty("summary").GetBoolean());
+
+        // A folder: every image under it, recursively and in name order, scored as when named alone; other files are
+        // listed as excluded without failing the run.
+        string photos = Path.Combine(_dir, "photos");
+        Directory.CreateDirectory(Path.Combine(photos, "later"));
+        string square = Directory.GetFiles(Path.Combine(Shapes, "squares"))[0];
+        File.Copy(circle, Path.Combine(photos, "a.png"));
+        File.Copy(square, Path.Combine(photos, "later", "b.png"));
+        File.WriteAllText(Path.Combine(photos, "notes.txt"), "not an image");
+        (exit, output, error) = Run("predict", "--model", model, photos, "--top", "2", "--json");
+        Assert.True(exit == 0, error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        JsonElement first = JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Equal(Path.Combine(photos, "a.png"), first.GetProperty("image").GetString());
+        Assert.Equal(prediction.GetProperty("score").GetDouble(), first.GetProperty("score").GetDouble());
+        Assert.Equal(Path.Combine(photos, "later", "b.png"), JsonDocument.Parse(lines[1]).RootElement.GetProperty("image").GetString());
+        JsonElement summary = Last(output);
+        Assert.Equal(2, summary.GetProperty("images").GetInt32());
+        Assert.Equal(Path.Combine(photos, "notes.txt"), summary.GetProperty("excluded")[0].GetProperty("path").GetString());
+        Assert.Contains("not a JPEG", summary.GetProperty("excluded")[0].GetProperty("reason").GetString());
 
         string data = Path.Combine(_dir, "more");
         foreach (string folder in Directory.GetDirectories(Shapes))
@@ -60,6 +90,16 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(re.TryGetProperty("previous", out JsonElement previous) && previous.TryGetProperty("microAccuracy", out _));
         Assert.True(re.GetProperty("head").GetProperty("temperature").GetDouble() > 0, "retrain reports the calibration it fitted");
         Assert.Equal(before, File.ReadAllBytes(model)); // the input model is never touched
+    }
+
+    [Fact]
+    public void InspectingABrokenModelZipNamesTheFileAndTheReason()
+    {
+        string broken = Path.Combine(_dir, "broken.zip");
+        File.WriteAllBytes(broken, [(byte)'P', (byte)'K', 3, 4, 20, 0, 0, 0, 8, 0]);
+        (int exit, _, string error) = Run("inspect", "--model", broken);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("broken.zip", error);
     }
 
     [Fact]
