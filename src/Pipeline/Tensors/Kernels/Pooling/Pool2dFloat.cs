@@ -31,6 +31,12 @@ internal static unsafe class Pool2dFloat
 
         // Max and average at stride 1 or 2 on AVX-512 (Inception's padded module pools, the stem pools of SqueezeNet,
         // ResNet, Inception, ShuffleNet): every output row is separable, see PlaneSeparable.
+        if (isa == Isa.Avx512 && sW == 1 && dW == 1 && FitsInRegisters(windows))
+        {
+            if (average) PlaneInRegisters<SumReduction>(windows, input, output, countIncludePad);
+            else PlaneInRegisters<MaxReduction>(windows, input, output, countIncludePad);
+            return;
+        }
         if (isa == Isa.Avx512 && sW <= 2 && dW == 1 && kW <= MaxBufferLength && SeparableBufferLength(outW, kW, sW) <= MaxBufferLength)
         {
             if (average) PlaneSeparable<SumReduction>(windows, input, output, countIncludePad);
@@ -289,6 +295,92 @@ internal static unsafe class Pool2dFloat
                 for (int tw = 0; tw < kW; tw++)
                     acc = TReduction.Combine(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
             return average ? acc / (rowCount * Vector512.Load(columnCounts + ow)) : acc;
+        }
+    }
+
+    /// <summary>
+    /// True when, at stride 1, every input column a row's windows read lies in 32 lanes from the first window's start
+    /// and the outputs fit 32 lanes: <see cref="PlaneInRegisters"/> applies (the 7×7 to 28×28 module pools of Inception).
+    /// </summary>
+    private static bool FitsInRegisters(PoolWindows windows)
+    {
+        PoolGeometry g = windows.Geometry;
+        int outW = g.OutputSize[^1], kW = g.KernelSize[^1], inW = g.InputSize[^1];
+        int start = windows.Start[g.Rank - 1][0];
+        return outW <= 32 && kW <= 17 && Math.Min(inW - start, outW + kW - 1) <= 32;
+    }
+
+    /// <summary>
+    /// <see cref="PlaneSeparable"/> for rows of at most 32 columns at stride 1, with the reduced row held in two vector
+    /// registers instead of a buffer: lane j holds input column start + j, or the identity outside the row (masked loads
+    /// from start on, which do not fault on the lanes they skip). Each window tap is then one two-source permute. On a
+    /// small map the buffer's round trip cost more than the pooling itself: the window pass's unaligned loads waited on
+    /// the masked store just before them, about 200 ns per 13×13 plane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PlaneInRegisters<TReduction>(PoolWindows windows, float* input, float* output, bool countIncludePad)
+        where TReduction : struct, ISeparableReduction
+    {
+        PoolGeometry g = windows.Geometry;
+        bool is2d = g.Rank == 2, average = typeof(TReduction) == typeof(SumReduction);
+        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1], inW = g.InputSize[^1];
+        int rowStep = (is2d ? g.Dilations[0] : 1) * inW;
+        int kW = g.KernelSize[^1];
+        int wAxis = g.Rank - 1;
+        int[] firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
+        int start = windows.Start[wAxis][0];
+
+        // Lane j of the low and high vectors reads input column start + j or start + 16 + j, when that is in the row.
+        Vector512<int> lanes = Vector512<int>.Indices + Vector512.Create(start);
+        Vector512<float> lowMask = (Vector512.GreaterThanOrEqual(lanes, Vector512<int>.Zero) & Vector512.LessThan(lanes, Vector512.Create(inW))).AsSingle();
+        lanes += Vector512.Create(16);
+        Vector512<float> highMask = (Vector512.GreaterThanOrEqual(lanes, Vector512<int>.Zero) & Vector512.LessThan(lanes, Vector512.Create(inW))).AsSingle();
+        bool twoGroups = outW > 16;
+        Vector512<float> lowOutputs = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW)).AsSingle();
+        Vector512<float> highOutputs = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - 16)).AsSingle();
+        Vector512<float> lowCounts = default, highCounts = default;
+        if (average)
+        {
+            Span<float> counts = stackalloc float[32];
+            for (int ow = 0; ow < 32; ow++) counts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
+            lowCounts = Vector512.Create((ReadOnlySpan<float>)counts[..16]);
+            highCounts = Vector512.Create((ReadOnlySpan<float>)counts[16..]);
+        }
+
+        for (int oh = 0; oh < outH; oh++)
+        {
+            int firstH = is2d ? windows.First[0][oh] : 0, validH = (is2d ? windows.End[0][oh] : 1) - firstH;
+            float* orow = output + (long)oh * outW;
+            if (validH == 0)
+            {
+                // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
+                new Span<float>(orow, outW).Fill(average ? 0f : float.NegativeInfinity);
+                continue;
+            }
+            float* rows = input + (long)(is2d ? windows.Start[0][oh] : 0) * inW + (long)firstH * rowStep + start;
+            Vector512<float> low = Avx512F.MaskLoad(rows, lowMask, TReduction.Identity);
+            Vector512<float> high = Avx512F.MaskLoad(rows + 16, highMask, TReduction.Identity);
+            for (int th = 1; th < validH; th++)
+            {
+                low = TReduction.Combine(low, Avx512F.MaskLoad(rows + (long)th * rowStep, lowMask, TReduction.Identity));
+                high = TReduction.Combine(high, Avx512F.MaskLoad(rows + (long)th * rowStep + 16, highMask, TReduction.Identity));
+            }
+
+            Vector512<float> lowOut = TReduction.Identity, highOut = TReduction.Identity;
+            for (int tw = 0; tw < kW; tw++)
+            {
+                Vector512<int> taps = Vector512<int>.Indices + Vector512.Create(tw);
+                lowOut = TReduction.Combine(lowOut, Avx512F.PermuteVar16x32x2(low, taps, high));
+                if (twoGroups) highOut = TReduction.Combine(highOut, Avx512F.PermuteVar16x32x2(high, taps, TReduction.Identity));
+            }
+            if (average)
+            {
+                Vector512<float> rowCount = Vector512.Create((float)(is2d && countIncludePad ? windows.PaddedCount[0][oh] : validH));
+                lowOut /= rowCount * lowCounts;
+                highOut /= rowCount * highCounts;
+            }
+            Avx512F.MaskStore(orow, lowOutputs, lowOut);
+            if (twoGroups) Avx512F.MaskStore(orow + 16, highOutputs, highOut);
         }
     }
 
