@@ -256,15 +256,9 @@ internal static unsafe class Pool2dFloat
 
         for (int oh = 0; oh < outH; oh++)
         {
-            int firstH = is2d ? windows.First[0][oh] : 0, validH = (is2d ? windows.End[0][oh] : 1) - firstH;
             float* orow = output + (long)oh * outW;
-            if (validH == 0)
-            {
-                // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
-                new Span<float>(orow, outW).Fill(average ? 0f : float.NegativeInfinity);
-                continue;
-            }
-            float* rows = input + (long)(is2d ? windows.Start[0][oh] : 0) * inW + (long)firstH * rowStep;
+            float* rows = WindowRows(windows, oh, input, orow, average, out int validH);
+            if (rows == null) continue;
             for (int c = 0; c < wholeColumns; c += 16)
             {
                 Vector512<float> acc = Vector512.Load(rows + c);
@@ -296,6 +290,31 @@ internal static unsafe class Pool2dFloat
                     acc = TReduction.Combine(acc, Avx512F.PermuteVar16x32x2(Vector512.Load(first + tw), evens, Vector512.Load(first + tw + 16)));
             return average ? acc / (rowCount * Vector512.Load(columnCounts + ow)) : acc;
         }
+    }
+
+    /// <summary>
+    /// The first input row of output row <paramref name="oh"/>'s windows (its <paramref name="validH"/> valid rows follow
+    /// at the height dilation's step), or null after filling the output row when the windows lie wholly in the top or
+    /// bottom padding, which dilation in height allows: −∞ for max, 0 for average.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* WindowRows(PoolWindows windows, int oh, float* input, float* orow, bool average, out int validH)
+    {
+        PoolGeometry g = windows.Geometry;
+        int inW = g.InputSize[^1];
+        if (g.Rank != 2)
+        {
+            validH = 1;
+            return input;
+        }
+        int firstH = windows.First[0][oh];
+        validH = windows.End[0][oh] - firstH;
+        if (validH == 0)
+        {
+            new Span<float>(orow, g.OutputSize[^1]).Fill(average ? 0f : float.NegativeInfinity);
+            return null;
+        }
+        return input + (long)windows.Start[0][oh] * inW + (long)firstH * g.Dilations[0] * inW;
     }
 
     /// <summary>
@@ -349,15 +368,10 @@ internal static unsafe class Pool2dFloat
 
         for (int oh = 0; oh < outH; oh++)
         {
-            int firstH = is2d ? windows.First[0][oh] : 0, validH = (is2d ? windows.End[0][oh] : 1) - firstH;
             float* orow = output + (long)oh * outW;
-            if (validH == 0)
-            {
-                // With dilation in height, a window can lie wholly in the top or bottom padding: no row to reduce.
-                new Span<float>(orow, outW).Fill(average ? 0f : float.NegativeInfinity);
-                continue;
-            }
-            float* rows = input + (long)(is2d ? windows.Start[0][oh] : 0) * inW + (long)firstH * rowStep + start;
+            float* rows = WindowRows(windows, oh, input, orow, average, out int validH);
+            if (rows == null) continue;
+            rows += start;
             Vector512<float> low = Avx512F.MaskLoad(rows, lowMask, TReduction.Identity);
             Vector512<float> high = Avx512F.MaskLoad(rows + 16, highMask, TReduction.Identity);
             for (int th = 1; th < validH; th++)
