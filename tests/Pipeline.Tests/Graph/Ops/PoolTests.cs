@@ -79,6 +79,52 @@ public sealed class PoolTests
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void WideWindowsOverRowsOfUpToTwoVectorsMatchNaive(string isa)
+    {
+        // Rows of at most 32 columns at stride 1 keep the row in two registers, which holds for windows up to 17 wide;
+        // 17 and 18 (the first too wide) on each side of that limit, rows of 1 to 34 columns, every left pad.
+        using var scope = Use(isa);
+        using var pool = new WorkerPool(1);
+        var rng = new Random(17);
+        foreach ((string kind, bool includePad) in new[] { ("max", false), ("avg", false), ("avg", true) })
+            foreach (int kW in new[] { 16, 17, 18 })
+                for (int width = 1; width <= 34; width++)
+                    for (int padLeft = 0; padLeft < kW; padLeft += 1 + rng.Next(3))
+                    {
+                        int padRight = Math.Max(rng.Next(kW), kW - width - padLeft);
+                        int[] xShape = [1, 2, 3, width];
+                        float[] x = Random(rng, NaiveReference.Prod(xShape));
+                        var window = new WindowAttributes([2, kW], [1, 1], [1, 1], [1, padLeft, 0, padRight], AutoPad.NotSet);
+                        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, false, includePad);
+                        Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+                        var (values, _) = NaivePooling.Pool(kind, x, xShape, [2, kW], [1, 1], [1, 1], [1, padLeft], [0, padRight], output.ShapeArray()[2..], includePad);
+                        AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{isa} {kind} include pad {includePad} width {width} kW {kW} pads {padLeft},{padRight}");
+                    }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ManyPlanesSplitOverThreadsAreEachPooledOnce(int threads)
+    {
+        // The planes are grouped into a few items per thread: 515 of them (not a multiple of any item count) must each
+        // be pooled exactly once, none left unwritten and nothing written past the output.
+        using var pool = new WorkerPool(threads);
+        var rng = new Random(3);
+        foreach (string kind in new[] { "max", "avg" })
+        {
+            int[] xShape = [1, 515, 13, 13];
+            float[] x = Random(rng, NaiveReference.Prod(xShape));
+            var window = new WindowAttributes([3, 3], [1, 1], [1, 1], [1, 1, 1, 1], AutoPad.NotSet);
+            var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, false, false);
+            Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+            var (values, _) = NaivePooling.Pool(kind, x, xShape, [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], [13, 13], false);
+            AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, $"{kind} on {threads} threads");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void A_window_wholly_in_the_padding_gives_the_reductions_empty_value(string isa)
     {
         // Dilation 2 in height over one row padded by one on each side: both taps of the window's column fall in the
