@@ -53,10 +53,21 @@ internal static unsafe class Sgemm
             if (slots <= 1) pack.Invoke(0);
             else pool.For(slots, ref pack);
         }
-        var body = new Body<TB>(plan, operands, b, output, scratch, shared);
-        if (slots <= 1 || plan.Tasks == 1) body.Invoke(0);
-        else pool.For(slots, ref body);
+        if (slots <= 1 || plan.Tasks == 1)
+        {
+            long single = 0;
+            new Body<TB>(plan, operands, b, output, scratch, shared, &single, 1).Invoke(0);
+            return;
+        }
+        // One claim counter per slot, a cache line apart, each starting at its slot's share of the tasks.
+        long* counters = stackalloc long[slots * CounterStride];
+        long share = (plan.Tasks + slots - 1) / slots;
+        for (int s = 0; s < slots; s++) counters[s * CounterStride] = s * share;
+        var body = new Body<TB>(plan, operands, b, output, scratch, shared, counters, slots);
+        pool.For(slots, ref body);
     }
+
+    private const int CounterStride = 64 / sizeof(long);
 
     /// <summary>Packs every (problem, N block, K block) of B once into the plan's shared area.</summary>
     private struct PackBody<TB>(SgemmPlan plan, TB b, float* shared) : IParallelBody
@@ -79,16 +90,27 @@ internal static unsafe class Sgemm
         }
     }
 
-    private struct Body<TB>(SgemmPlan plan, SgemmOperands operands, TB b, SgemmOutput output, float* scratch, float* shared) : IParallelBody
+    /// <summary>
+    /// The tasks, split into one contiguous share per slot. A slot runs its own share first and then helps with the
+    /// others' remaining tasks, so a thread the OS holds back delays nobody for long. Consecutive GEMMs (a network's
+    /// layers) split their columns the same way, so each thread mostly reads the activations it wrote itself: with
+    /// every task claimed from one shared counter, the small convs of SqueezeNet ran slower on 2 threads than on 1,
+    /// their inputs bouncing between the cores' caches.
+    /// </summary>
+    private readonly struct Body<TB>(SgemmPlan plan, SgemmOperands operands, TB b, SgemmOutput output, float* scratch, float* shared,
+        long* counters, int slots) : IParallelBody
         where TB : struct, ISgemmBSource
     {
-        private long _next;
-
         public void Invoke(int slot)
         {
             float* buffer = scratch + slot * plan.SlotFloats;
-            long task;
-            while ((task = Interlocked.Increment(ref _next) - 1) < plan.Tasks) RunTask(task, buffer);
+            long share = (plan.Tasks + slots - 1) / slots;
+            for (int i = 0; i < slots; i++)
+            {
+                int owner = (slot + i) % slots;
+                long end = Math.Min(plan.Tasks, (owner + 1) * share), task;
+                while ((task = Interlocked.Increment(ref counters[owner * CounterStride]) - 1) < end) RunTask(task, buffer);
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
