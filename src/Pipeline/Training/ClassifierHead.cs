@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Pipeline.Tensors.Parallelism;
 using Pipeline.Training.Data;
 using Pipeline.Training.Heads;
@@ -90,7 +89,7 @@ public sealed class ClassifierHead
         if (TemperatureScaling.Unsupported(train, classWeights) is { } reason)
             return new ClassifierHead(model, summary with { Calibration = $"skipped: {reason}" });
         float[] logits = HeldOutLogits(train, options, previous, pool, context);
-        if (!float.IsFinite(TensorPrimitives.Sum(logits)))
+        if (FeatureSet.FirstNonFinite(logits) >= 0)
             return new ClassifierHead(model, summary with { Calibration = "skipped: the held-out logits are not all finite" });
         double beta = TemperatureScaling.FitInverseTemperature(logits, train.Labels.Span, ClassWeights.PerRow(classWeights, train), train.ClassCount);
         return new ClassifierHead(TemperatureScaling.Scale(model, beta), summary with

@@ -93,7 +93,7 @@ public sealed class FeatureSet
     }
 
     // x · 0 is 0 for every finite x and NaN for ±∞ and NaN, so one multiply-add per element finds any bad value.
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)

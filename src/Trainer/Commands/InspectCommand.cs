@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Buffers.Binary;
 using System.Text.Json;
 using Pipeline.Graph;
 using Pipeline.Persistence;
+using Pipeline.Persistence.Zip;
 using Pipeline.Prediction;
 
 namespace Trainer.Commands;
@@ -88,9 +90,10 @@ internal static class InspectCommand
     private static bool IsZip(FileInfo file)
     {
         if (!file.Exists) return false;
-        Span<byte> head = stackalloc byte[4];
+        Span<byte> head = stackalloc byte[sizeof(uint)];
         using FileStream stream = file.OpenRead();
-        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PK\u0003\u0004"u8);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length
+            && BinaryPrimitives.ReadUInt32LittleEndian(head) == ZipLayout.LocalHeaderSignature;
     }
 
     /// <summary>Reads the package (every entry validated, as loading does) without building its featurizer, so a model
@@ -111,9 +114,9 @@ internal static class InspectCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"  head        {Compact(package.Head)}");
         if (metrics?.Validation is { } v)
             text.AppendLine(MetricsText.Summary($"  validation ({metrics.TrainingImages} training images)", v));
+        var entries = package.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new { name = e.Key, bytes = e.Value.Length }).ToArray();
         text.AppendLine("  entries");
-        foreach ((string name, ReadOnlyMemory<byte> bytes) in package.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
-            text.AppendLine(CultureInfo.InvariantCulture, $"    {bytes.Length,12:N0}  {name}");
+        foreach (var entry in entries) text.AppendLine(CultureInfo.InvariantCulture, $"    {entry.bytes,12:N0}  {entry.name}");
         output.Write(text.ToString().TrimEnd(), new
         {
             model = file.Name,
@@ -127,7 +130,7 @@ internal static class InspectCommand
             head = package.Head,
             metrics,
             trainingOptions = package.TrainingOptions,
-            entries = package.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new { name = e.Key, bytes = e.Value.Length }).ToArray(),
+            entries,
             bytes = file.Length,
         });
     }

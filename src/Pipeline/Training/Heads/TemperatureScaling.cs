@@ -43,7 +43,9 @@ internal static class TemperatureScaling
         if (curvature <= FlatCurvature) return beta;
         for (int step = 0; step < MaxNewtonSteps; step++)
         {
-            double target = Math.Clamp(curvature > 0 ? beta - gradient / curvature : gradient > 0 ? 0 : double.PositiveInfinity, Math.Max(MinInverseTemperature, beta / 4), Math.Min(MaxInverseTemperature, beta * 4));
+            // Where the logits saturate the curvature can vanish: then step as far as allowed, downhill.
+            double newton = curvature > 0 ? beta - gradient / curvature : gradient > 0 ? 0 : double.PositiveInfinity;
+            double target = Math.Clamp(newton, Math.Max(MinInverseTemperature, beta / 4), Math.Min(MaxInverseTemperature, beta * 4));
             // Backtrack toward β: a full Newton step can overshoot where the curvature changes fast.
             double next = target, nextLoss = double.PositiveInfinity, nextGradient = 0, nextCurvature = 0;
             for (int halving = 0; halving < 30; halving++)

@@ -56,14 +56,14 @@ internal static unsafe class Sgemm
         if (slots <= 1 || plan.Tasks == 1)
         {
             long single = 0;
-            new Body<TB>(plan, operands, b, output, scratch, shared, &single, 1).Invoke(0);
+            new Body<TB>(plan, operands, b, output, scratch, shared, &single, 1, plan.Tasks).Invoke(0);
             return;
         }
         // One claim counter per slot, a cache line apart, each starting at its slot's share of the tasks.
         long* counters = stackalloc long[slots * CounterStride];
         long share = (plan.Tasks + slots - 1) / slots;
         for (int s = 0; s < slots; s++) counters[s * CounterStride] = s * share;
-        var body = new Body<TB>(plan, operands, b, output, scratch, shared, counters, slots);
+        var body = new Body<TB>(plan, operands, b, output, scratch, shared, counters, slots, share);
         pool.For(slots, ref body);
     }
 
@@ -98,13 +98,12 @@ internal static unsafe class Sgemm
     /// their inputs bouncing between the cores' caches.
     /// </summary>
     private readonly struct Body<TB>(SgemmPlan plan, SgemmOperands operands, TB b, SgemmOutput output, float* scratch, float* shared,
-        long* counters, int slots) : IParallelBody
+        long* counters, int slots, long share) : IParallelBody
         where TB : struct, ISgemmBSource
     {
         public void Invoke(int slot)
         {
             float* buffer = scratch + slot * plan.SlotFloats;
-            long share = (plan.Tasks + slots - 1) / slots;
             for (int i = 0; i < slots; i++)
             {
                 int owner = (slot + i) % slots;
