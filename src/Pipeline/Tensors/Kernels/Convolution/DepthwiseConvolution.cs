@@ -5,9 +5,10 @@ namespace Pipeline.Tensors.Kernels.Convolution;
 
 /// <summary>
 /// A 1-d or 2-d convolution whose groups each have one input channel (depthwise, with channel multiplier M/C), computed
-/// directly: no GEMM has enough depth to pay off here (K = kernel plane). Each task is a run of output planes. Strides 1
-/// and 2 run in vectors over a zero-padded copy of the plane (DepthwiseConvolution.Padded.cs); other strides, and
-/// machines without SIMD, element by element.
+/// directly: no GEMM has enough depth to pay off here (K = kernel plane). Each task is a run of output planes. 3×3
+/// kernels at equal strides of 1 or 2 on AVX-512 read the input in place (DepthwiseConvolution.Direct3x3.cs); other kernels at
+/// strides 1 and 2 run in vectors over a zero-padded copy of the plane (DepthwiseConvolution.Padded.cs); other strides,
+/// and machines without SIMD, element by element.
 /// </summary>
 internal sealed unsafe partial class DepthwiseConvolution
 {
@@ -19,7 +20,8 @@ internal sealed unsafe partial class DepthwiseConvolution
         if (!geometry.IsDepthwise || geometry.Rank > 2) throw new ArgumentException("not a 1-d/2-d depthwise convolution");
         Geometry = geometry;
         _isa = isa;
-        if (isa != Isa.Scalar && geometry.Strides[^1] <= 2) (_padded, _tapOffsets, _vectors) = PlanPadded(geometry, isa);
+        if (RunsDirect3x3(geometry, isa)) (_loadMasks, _storeMasks, _zeroRow) = PlanDirect3x3(geometry);
+        else if (isa != Isa.Scalar && geometry.Strides[^1] <= 2) (_padded, _tapOffsets, _vectors) = PlanPadded(geometry, isa);
     }
 
     /// <summary>The conv's shape.</summary>
@@ -76,13 +78,14 @@ internal sealed unsafe partial class DepthwiseConvolution
         int dH = is2d ? g.Dilations[0] : 1, dW = g.Dilations[^1];
         int pH = is2d ? g.PadsBegin[0] : 0, pW = g.PadsBegin[^1];
 
-        if (_tapOffsets is not null)
+        if (_loadMasks is not null || _tapOffsets is not null)
         {
             // A clamp (ReLU, ReLU6, Clip) is applied as the vectors are stored; other activations take a pass of their own.
             bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
             float lo = !clamp ? float.NegativeInfinity : activation.Kind == ActivationKind.Relu ? 0f : activation.Min;
             float hi = !clamp || activation.Kind == ActivationKind.Relu ? float.PositiveInfinity : activation.Max;
-            PlanePadded(input, w, bias, output, accumulate, lo, hi);
+            if (_loadMasks is not null) PlaneDirect3x3(input, w, bias, output, accumulate, lo, hi);
+            else PlanePadded(input, w, bias, output, accumulate, lo, hi);
             if (!clamp) ActivationEpilogue.Apply(activation, new Span<float>(output, outH * outW));
             return;
         }
