@@ -58,7 +58,7 @@ public sealed class ImageClassificationTrainer
         {
             (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
             (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, data);
-            ClassifierHead head = ClassifierHead.Train(train, _options.HeadSettings(), validation: null, HeadContext(cancellation));
+            ClassifierHead head = ClassifierHead.Train(train, _options.HeadSettings(), validation: null, HeadContext(data.Classes, cancellation));
             MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
             var modelMetrics = new ModelMetrics { Validation = metrics, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
             TrainingRecord record = Record(data, excluded.Count, retrained: null);
@@ -105,7 +105,7 @@ public sealed class ImageClassificationTrainer
                 for (int f = 0; f < folds; f++)
                 {
                     Report(TrainerStage.CrossValidating, f, folds);
-                    ClassifierHead fold = ClassifierHead.Train(all.Subset(splits[f].Train), head, validation: null, HeadContext(cancellation));
+                    ClassifierHead fold = ClassifierHead.Train(all.Subset(splits[f].Train), head, validation: null, HeadContext(data.Classes, cancellation));
                     metrics[f] = fold.Evaluate(all.Subset(splits[f].Validation));
                 }
             }
@@ -124,7 +124,7 @@ public sealed class ImageClassificationTrainer
                     reports.Add(report);
                     used = all.Count;
                     (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, splits[f], data);
-                    ClassifierHead fold = ClassifierHead.Train(train, head, validation: null, HeadContext(cancellation));
+                    ClassifierHead fold = ClassifierHead.Train(train, head, validation: null, HeadContext(data.Classes, cancellation));
                     metrics[f] = fold.Evaluate(validation!);
                 }
             }
@@ -156,7 +156,7 @@ public sealed class ImageClassificationTrainer
 
         HeadSpec old = model.Head.Spec;
         HeadOptions options = _options.HeadSettings() with { Kind = old.Kind, HiddenSizes = old.Kind == HeadKind.Mlp ? old.HiddenSizes : _options.Head.HiddenSizes };
-        ClassifierHead head = model.Head.Retrain(train, options, validation: null, HeadContext(cancellation));
+        ClassifierHead head = model.Head.Retrain(train, options, validation: null, HeadContext(mapped.Classes, cancellation));
         MulticlassMetrics? previous = validation is null ? null : model.Head.Evaluate(validation);
         MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
 
@@ -298,9 +298,10 @@ public sealed class ImageClassificationTrainer
         return (all.Subset(trainRows), validationRows.Length > 0 ? all.Subset(validationRows) : null);
     }
 
-    private TrainingContext HeadContext(CancellationToken cancellation) => new()
+    private TrainingContext HeadContext(IReadOnlyList<string> classes, CancellationToken cancellation) => new()
     {
         MaxThreads = _options.Threads,
+        ClassNames = classes,
         CancellationToken = cancellation,
         Progress = _options.Progress is { } p
             ? new SynchronousProgress<TrainingProgress>(t => p.Report(new TrainerProgress(TrainerStage.TrainingHead, t.Step, t.MaxSteps, $"loss {t.TrainingLoss:0.0000}")))

@@ -86,7 +86,7 @@ public sealed class ClassifierHead
         (HeadModel model, TrainingSummary summary) = Fit(train, validation, options, previous, pool, context);
         if (!options.Calibrate) return new ClassifierHead(model, summary);
         float[] classWeights = ClassWeights.Resolve(options, train);
-        if (TemperatureScaling.Unsupported(train, classWeights) is { } reason)
+        if (TemperatureScaling.Unsupported(train, classWeights, context.ClassNames) is { } reason)
             return new ClassifierHead(model, summary with { Calibration = $"skipped: {reason}" });
         float[] logits = HeldOutLogits(train, options, previous, pool, context);
         if (FeatureSet.FirstNonFinite(logits) >= 0)

@@ -15,5 +15,11 @@ public sealed record TrainingContext
     /// <summary>Stops training between iterations or epochs with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; init; }
 
+    /// <summary>
+    /// The classes' names, by label index, for messages such as why calibration was skipped; null names classes by
+    /// index.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     internal static TrainingContext Default { get; } = new();
 }

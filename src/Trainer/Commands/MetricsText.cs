@@ -23,13 +23,15 @@ internal static class MetricsText
         if (excluded.Count > ListedExclusions) output.Text($"  ... and {excluded.Count - ListedExclusions} more");
     }
 
+    private const string SkippedPrefix = "skipped: ";
+
     /// <summary>Says how the head's probabilities were calibrated: the temperature, or why calibration was skipped.</summary>
     public static void Calibration(CommandOutput output, TrainingSummary? head)
     {
         if (head?.Temperature is { } temperature)
             output.Text(string.Create(CultureInfo.InvariantCulture, $"probabilities calibrated: logits divided by a temperature of {temperature:0.###}"));
-        else if (head is not null && head.Calibration.StartsWith("skipped", StringComparison.Ordinal))
-            output.Text($"probabilities not calibrated: {head.Calibration}");
+        else if (head is not null && head.Calibration.StartsWith(SkippedPrefix, StringComparison.Ordinal))
+            output.Text($"probabilities not calibrated: {head.Calibration[SkippedPrefix.Length..]}");
     }
 
     /// <summary>The excluded files as JSON records (all of them: machine readers want the whole list).</summary>

@@ -163,6 +163,22 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(summary.GetProperty("temperature").GetDouble() > 0);
     }
 
+    [Fact]
+    public void A_class_too_small_to_calibrate_is_named_in_the_output()
+    {
+        // Every shape class with 12 images, but only 2 triangles: too few for calibration's 3 folds.
+        string data = Path.Combine(_dir, "few");
+        foreach (string folder in Directory.GetDirectories(Shapes))
+        {
+            string name = Path.GetFileName(folder), target = Directory.CreateDirectory(Path.Combine(data, name)).FullName;
+            foreach (string file in Directory.GetFiles(folder).Order(StringComparer.Ordinal).Take(name == "triangles" ? 2 : 12))
+                File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+        (int exit, string output, string error) = Run("train", "--data", data, "--out", Path.Combine(_dir, "few.zip"), "--no-cache", "--validation-fraction", "0");
+        Assert.True(exit == 0, error);
+        Assert.Contains("probabilities not calibrated: class 'triangles' has 2 training rows; calibration needs 3", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--l2 -1", "--l2 -1")]
     [InlineData("--head mlp --dropout 1", "--dropout 1")]

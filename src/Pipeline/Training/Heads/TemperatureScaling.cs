@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Pipeline.Training.Heads;
 
 /// <summary>
@@ -23,14 +25,18 @@ internal static class TemperatureScaling
 
     /// <summary>
     /// Why <paramref name="train"/> cannot be calibrated (a class that counts, with rows and a weight above 0, has fewer
-    /// rows than <see cref="Folds"/>, so some fold would not see it), or null when it can.
+    /// rows than <see cref="Folds"/>, so some fold would not see it), or null when it can. The class is named from
+    /// <paramref name="classNames"/> when given, else by its index.
     /// </summary>
-    public static string? Unsupported(FeatureSet train, ReadOnlySpan<float> classWeights)
+    public static string? Unsupported(FeatureSet train, ReadOnlySpan<float> classWeights, IReadOnlyList<string>? classNames = null)
     {
         int[] counts = train.ClassCounts();
         for (int c = 0; c < counts.Length; c++)
             if (counts[c] is > 0 and < Folds && classWeights[c] > 0)
-                return $"class {c} has {counts[c]} training row{(counts[c] == 1 ? "" : "s")}; calibration needs {Folds}";
+            {
+                string name = classNames is not null && c < classNames.Count ? $"'{classNames[c]}'" : c.ToString(CultureInfo.InvariantCulture);
+                return $"class {name} has {counts[c]} training row{(counts[c] == 1 ? "" : "s")}; calibration needs {Folds}";
+            }
         return null;
     }
 

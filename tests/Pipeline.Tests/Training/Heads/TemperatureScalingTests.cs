@@ -182,6 +182,11 @@ public sealed class TemperatureScalingTests
         Assert.Null(head.Summary.Temperature);
         Assert.Equal(ClassifierHead.Train(data, new HeadOptions { Seed = 1, Calibrate = false }).Serialize(), head.Serialize());
 
+        // With the class names at hand, the reason names the class.
+        var named = new TrainingContext { ClassNames = ["daisy", "rose", "tulip"] };
+        Assert.Equal("skipped: class 'tulip' has 2 training rows; calibration needs 3",
+            ClassifierHead.Train(data, new HeadOptions { Seed = 1 }, context: named).Summary!.Calibration);
+
         // A class weighted 0 does not count.
         var ignored = new HeadOptions { Seed = 1, ClassWeighting = ClassWeighting.Explicit, ClassWeights = [1, 1, 0] };
         Assert.StartsWith("temperature scaling", ClassifierHead.Train(data, ignored).Summary!.Calibration, StringComparison.Ordinal);
