@@ -58,31 +58,75 @@ public sealed unsafe class DepthwiseConvolutionTests
     }
 
     /// <summary>
-    /// The input ends where an inaccessible page begins, or starts where one ends: a load that left the plane's rows,
-    /// even by one float at a border, would fault instead of being masked.
+    /// The direct AVX-512 path sums the taps in the padded path's order, so the two give the same floats, NaN and
+    /// infinities included (TFLite's exact uint8 scores depend on it).
     /// </summary>
     [Fact]
-    public void Loads_never_leave_the_input()
+    public void The_direct_path_gives_the_padded_paths_floats()
+    {
+        if (!KernelIsa.IsAvailable(Isa.Avx512)) Assert.Skip("the direct path needs AVX-512");
+        var rng = new Random(8);
+        using var pool = new WorkerPool(2);
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 1e-40f, 3e38f];
+        for (int round = 0; round < 400; round++)
+        {
+            int stride = 1 + round % 2, multiplier = 1 + rng.Next(2), channels = 2 + rng.Next(3);
+            int height = 1 + rng.Next(40), width = 1 + rng.Next(70), top = rng.Next(4), left = rng.Next(3), bottom = rng.Next(4), right = rng.Next(4);
+            if (height + top + bottom < 3 || width + left + right < 3) continue;
+            var g = new ConvGeometry(1 + rng.Next(2), channels, channels * multiplier, channels, [height, width], [3, 3],
+                [stride, stride], [1, 1], [top, left], [bottom, right], AutoPad.NotSet);
+            float[] x = Random(rng, g.Batch * channels * g.InputPlane), w = Random(rng, g.OutChannels * 9), b = Random(rng, g.OutChannels);
+            if (round % 4 == 0) x[rng.Next(x.Length)] = specials[rng.Next(specials.Length)];
+            int outputs = g.Batch * g.OutChannels * g.OutputPlane;
+            float[] start = Random(rng, outputs);
+            bool residual = rng.Next(2) == 0;
+            FusedActivation act = rng.Next(3) switch { 0 => FusedActivation.None, 1 => FusedActivation.Relu6, _ => new(ActivationKind.LeakyRelu, Alpha: 0.1f) };
+            float[] direct = residual ? (float[])start.Clone() : new float[outputs], padded = residual ? (float[])start.Clone() : new float[outputs];
+            fixed (float* px = x, pw = w, pb = b, pd = direct, pp = padded)
+            {
+                new DepthwiseConvolution(g, Isa.Avx512).Run(px, pw, pb, pd, act, residual, pool);
+                new DepthwiseConvolution(g, Isa.Avx512, direct: false).Run(px, pw, pb, pp, act, residual, pool);
+            }
+            for (int i = 0; i < outputs; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(direct[i]) == BitConverter.SingleToInt32Bits(padded[i]) || float.IsNaN(direct[i]) && float.IsNaN(padded[i]),
+                    $"{g} residual={residual} act={act}: output {i} is {direct[i]} direct, {padded[i]} padded");
+        }
+    }
+
+    /// <summary>
+    /// Input and output each end where an inaccessible page begins, or start where one ends: a load or store that left
+    /// the plane's rows, even by one float at a border, would fault instead of being masked.
+    /// </summary>
+    [Fact]
+    public void Loads_and_stores_never_leave_their_tensors()
     {
         if (!OperatingSystem.IsLinux()) Assert.Skip("guard pages are set up with Linux's mmap/mprotect");
         var rng = new Random(7);
         using var pool = new WorkerPool(1);
+        int cases = 0;
         foreach (int width in Widths)
             foreach (int stride in new[] { 1, 2 })
-                foreach (bool atEnd in new[] { true, false })
+                for (int pads = 0; pads < 24; pads++)
                 {
-                    var g = new ConvGeometry(1, 2, 2, 2, [5, width], [3, 3], [stride, stride], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
-                    int count = 2 * 5 * width;
-                    float[] x = Random(rng, count), w = Random(rng, 18), b = Random(rng, 2);
-                    using var guarded = new GuardedFloats(count, atEnd);
-                    x.CopyTo(guarded.Span);
-                    var y = new float[2 * g.OutputPlane];
-                    var conv = new DepthwiseConvolution(g, KernelIsa.Current);
-                    fixed (float* pw = w, pb = b, py = y)
-                        conv.Run(guarded.Pointer, pw, pb, py, FusedActivation.None, false, pool);
-                    double[] expected = NaiveReference.Conv(x, [1, 2, 5, width], w, [2, 1, 3, 3], b, 2, [stride, stride], [1, 1], [1, 1], g.OutputSize, default);
-                    AssertClose(expected, y, 1e-4, 1e-4, $"{g} guard {(atEnd ? "after" : "before")}");
+                    int top = pads % 4, left = pads / 4 % 3, bottom = (pads + width) % 4, right = (pads / 2 + width) % 4;
+                    int height = 1 + rng.Next(7), multiplier = 1 + rng.Next(2);
+                    if (height + top + bottom < 3 || width + left + right < 3) continue;
+                    var g = new ConvGeometry(2, 2, 2 * multiplier, 2, [height, width], [3, 3], [stride, stride], [1, 1], [top, left], [bottom, right], AutoPad.NotSet);
+                    bool guardAfter = (pads & 1) == 0, residual = rng.Next(2) == 0;
+                    int count = 2 * 2 * g.InputPlane, outputs = 2 * g.OutChannels * g.OutputPlane;
+                    float[] x = Random(rng, count), w = Random(rng, g.OutChannels * 9), b = Random(rng, g.OutChannels), start = Random(rng, outputs);
+                    using var input = new GuardedFloats(count, guardAfter);
+                    using var output = new GuardedFloats(outputs, !guardAfter);
+                    x.CopyTo(input.Span);
+                    (residual ? start : new float[outputs]).CopyTo(output.Span);
+                    fixed (float* pw = w, pb = b)
+                        new DepthwiseConvolution(g, KernelIsa.Current).Run(input.Pointer, pw, pb, output.Pointer, FusedActivation.None, residual, pool);
+                    double[] expected = NaiveReference.Conv(x, [2, 2, height, width], w, [g.OutChannels, 1, 3, 3], b, 2, [stride, stride], [1, 1], [top, left], g.OutputSize, default);
+                    if (residual) for (int i = 0; i < outputs; i++) expected[i] += start[i];
+                    AssertClose(expected, output.Span, 1e-4, 1e-4, $"{g} residual={residual} input guard {(guardAfter ? "after" : "before")}");
+                    cases++;
                 }
+        Assert.True(cases > 500, $"only {cases} cases");
     }
 
     private static void Check(ConvGeometry g, Random rng, bool residual, FusedActivation act, WorkerPool pool, string what)

@@ -14,13 +14,16 @@ internal sealed unsafe partial class DepthwiseConvolution
 {
     private readonly Isa _isa;
 
-    /// <summary>Plans the conv for <paramref name="isa"/>.</summary>
-    public DepthwiseConvolution(ConvGeometry geometry, Isa isa)
+    /// <summary>
+    /// Plans the conv for <paramref name="isa"/>; <paramref name="direct"/> false keeps a 3×3 conv on the padded path
+    /// (the tests compare the two).
+    /// </summary>
+    public DepthwiseConvolution(ConvGeometry geometry, Isa isa, bool direct = true)
     {
         if (!geometry.IsDepthwise || geometry.Rank > 2) throw new ArgumentException("not a 1-d/2-d depthwise convolution");
         Geometry = geometry;
         _isa = isa;
-        if (RunsDirect3x3(geometry, isa)) (_loadMasks, _storeMasks, _zeroRow) = PlanDirect3x3(geometry);
+        if (direct && RunsDirect3x3(geometry, isa)) (_loadMasks, _storeMasks, _zeroRow) = PlanDirect3x3(geometry);
         else if (isa != Isa.Scalar && geometry.Strides[^1] <= 2) (_padded, _tapOffsets, _vectors) = PlanPadded(geometry, isa);
     }
 
