@@ -7,11 +7,12 @@ namespace Pipeline.Tensors.Kernels.Pooling;
 /// <summary>
 /// The fast path of float max and average pooling on 1-d/2-d planes. On AVX-512, at stride 1 or 2 and width dilation 1,
 /// each output row is separable: its window's rows are reduced into a padded buffer, then all its columns are one
-/// vector pass over it. Otherwise columns whose whole window lies inside the input row are computed 16, 8 or 4 at a
+/// vector pass over it (or with no buffer: rows of at most 32 columns at stride 1 stay in registers, and stride-2
+/// windows at most 3 wide slide along the row, Pool2dFloat.Stride2.cs). Otherwise columns whose whole window lies inside the input row are computed 16, 8 or 4 at a
 /// time (stride 1 loads; stride 2 loads two vectors and keeps the even lanes), the border columns one by one. Same
 /// results as <see cref="PoolingKernel"/>'s reducers (max exactly; the sum is in float here, in another order).
 /// </summary>
-internal static unsafe class Pool2dFloat
+internal static unsafe partial class Pool2dFloat
 {
     /// <summary>True when the fast path handles this pooling.</summary>
     public static bool Supports(PoolGeometry g, Isa isa) => g.Rank <= 2 && isa != Isa.Scalar;
@@ -35,6 +36,12 @@ internal static unsafe class Pool2dFloat
         {
             if (average) PlaneInRegisters<SumReduction>(windows, input, output, countIncludePad);
             else PlaneInRegisters<MaxReduction>(windows, input, output, countIncludePad);
+            return;
+        }
+        if (isa == Isa.Avx512 && SlidesAtStride2(g))
+        {
+            if (average) PlaneStride2<SumReduction>(windows, input, output, countIncludePad);
+            else PlaneStride2<MaxReduction>(windows, input, output, countIncludePad);
             return;
         }
         if (isa == Isa.Avx512 && sW <= 2 && dW == 1 && kW <= MaxBufferLength && SeparableBufferLength(outW, kW, sW) <= MaxBufferLength)
