@@ -147,6 +147,24 @@ public sealed class PoolTests
     [Theory]
     [InlineData("max")]
     [InlineData("avg")]
+    public void A_very_long_row_pools_at_stride_2_without_exhausting_the_stack(string kind)
+    {
+        // A raw signal of 2 million samples: the vector paths keep per-column state on the stack only for rows up to
+        // their bound, so this one must take the tap loop (sized for an 8 MB stack, it overflowed on a worker thread).
+        using var pool = new WorkerPool(2);
+        var rng = new Random(19);
+        int[] xShape = [2, 1, 2_000_001];
+        float[] x = Random(rng, NaiveReference.Prod(xShape));
+        var window = new WindowAttributes([3], [2], [1], [1, 1], AutoPad.NotSet);
+        var op = new PoolOperator(kind == "max" ? PoolKind.Max : PoolKind.Average, window, false, false);
+        Tensor output = OperatorEvaluator.Evaluate(op, [Tensor.Create(x, xShape)], 1, pool: pool)[0]!;
+        var (values, _) = NaivePooling.Pool(kind, x, xShape, [3], [2], [1], [1], [1], output.ShapeArray()[2..], false);
+        AssertClose(values, output.AsSpan<float>(), 1e-5, 1e-5, kind);
+    }
+
+    [Theory]
+    [InlineData("max")]
+    [InlineData("avg")]
     public void A_window_over_the_whole_plane_matches_naive(string kind)
     {
         // MobileNet and ResNet end in a 7×7 AveragePool over a 7×7 map: it runs as a global pool.

@@ -15,8 +15,13 @@ namespace Pipeline.Tensors.Kernels.Pooling;
 /// </summary>
 internal static unsafe partial class Pool2dFloat
 {
-    /// <summary>True when <see cref="PlaneStride2{TReduction}"/> applies: stride 2 and dilation 1 in width, windows ≤ 3 wide.</summary>
-    private static bool SlidesAtStride2(PoolGeometry g) => g.Strides[^1] == 2 && g.Dilations[^1] == 1 && g.KernelSize[^1] <= 3;
+    /// <summary>
+    /// True when <see cref="PlaneStride2{TReduction}"/> applies: stride 2 and dilation 1 in width, windows ≤ 3 wide, and
+    /// rows short enough for its per-column masks and counts on the stack (about 6 bytes per input column; the bound
+    /// is the separable path's, so longer rows, a raw audio signal say, take the tap loop as they did before).
+    /// </summary>
+    private static bool SlidesAtStride2(PoolGeometry g)
+        => g.Strides[^1] == 2 && g.Dilations[^1] == 1 && g.KernelSize[^1] <= 3 && SeparableBufferLength(g.OutputSize[^1], g.KernelSize[^1], 2) <= MaxBufferLength;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PlaneStride2<TReduction>(PoolWindows windows, float* input, float* output, bool countIncludePad)
