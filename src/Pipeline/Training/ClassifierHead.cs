@@ -42,7 +42,7 @@ public sealed class ClassifierHead
     /// <param name="options">What to learn and how; validated first.</param>
     /// <param name="validation">Validation rows: the MLP stops early on their loss (without them it holds out
     /// <see cref="HeadOptions.ValidationFraction"/> of <paramref name="train"/>); logistic regression only reports their loss.</param>
-    /// <param name="context">Threads, progress and cancellation; they never change the result.</param>
+    /// <param name="context">Threads, progress, cancellation and class names for messages; they never change the head's weights.</param>
     /// <exception cref="ArgumentException">Invalid options, or data that does not fit them.</exception>
     public static ClassifierHead Train(FeatureSet train, HeadOptions options, FeatureSet? validation = null, TrainingContext? context = null)
         => TrainCore(train, options, validation, context, previous: null);

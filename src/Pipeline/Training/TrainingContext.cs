@@ -1,8 +1,8 @@
 namespace Pipeline.Training;
 
 /// <summary>
-/// How a training run executes, as opposed to what it learns (<see cref="HeadOptions"/>): none of these settings
-/// changes the resulting head, not even by one bit.
+/// How a training run executes and reports, as opposed to what it learns (<see cref="HeadOptions"/>): none of these
+/// settings changes the resulting head's weights or predictions, not even by one bit.
 /// </summary>
 public sealed record TrainingContext
 {
