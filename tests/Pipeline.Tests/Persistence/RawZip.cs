@@ -8,7 +8,7 @@ namespace Pipeline.Tests.Persistence;
 /// <summary>
 /// Builds zip files byte by byte, with every header field under the test's control, for the hostile archives
 /// System.IO.Compression will not write (10 GB declared sizes, headers that disagree, overlapping entries).
-/// The CRC comes from System.IO.Hashing-free reference code: the bitwise <see cref="Crc32.ComputeNaive"/>.
+/// The CRC comes from independent reference code: the bitwise <see cref="NaiveCrc32"/>.
 /// </summary>
 internal sealed class RawZip
 {
@@ -34,7 +34,7 @@ internal sealed class RawZip
     public static Entry Stored(string name, byte[] content) => new()
     {
         Name = Encoding.UTF8.GetBytes(name), Data = content, Method = 0,
-        Crc = Crc32.ComputeNaive(content), Size = content.Length, CompressedSize = content.Length,
+        Crc = NaiveCrc32.Compute(content), Size = content.Length, CompressedSize = content.Length,
     };
 
     public static Entry Deflated(string name, byte[] content)
@@ -45,7 +45,7 @@ internal sealed class RawZip
         return new Entry
         {
             Name = Encoding.UTF8.GetBytes(name), Data = data, Method = 8,
-            Crc = Crc32.ComputeNaive(content), Size = content.Length, CompressedSize = data.Length,
+            Crc = NaiveCrc32.Compute(content), Size = content.Length, CompressedSize = data.Length,
         };
     }
 

@@ -76,5 +76,12 @@ internal static class FeatureCacheEntry
         return features;
     }
 
-    private static uint Checksum(ReadOnlySpan<byte> file) => Crc32.Append(Crc32.Compute(file[..12]), file[16..]);
+    private static uint Checksum(ReadOnlySpan<byte> file)
+    {
+        // The CRC-32 of the file without its checksum field (bytes 12-15).
+        var crc = new System.IO.Hashing.Crc32();
+        crc.Append(file[..12]);
+        crc.Append(file[16..]);
+        return crc.GetCurrentHashAsUInt32();
+    }
 }

@@ -61,7 +61,7 @@ internal sealed class PngDecoderCore : IDisposable
             ReadOnlySpan<byte> chunk = data.Slice((int)pos + 8, (int)length);
             bool critical = (type & PngConstants.AncillaryBit) == 0;
             uint storedCrc = BinaryPrimitives.ReadUInt32BigEndian(data[(int)(pos + 8 + length)..]);
-            uint crc = PngCrc32.Compute(data.Slice((int)pos + 4, (int)length + 4));
+            uint crc = System.IO.Hashing.Crc32.HashToUInt32(data.Slice((int)pos + 4, (int)length + 4));
             if (header is null && type != PngConstants.Ihdr)
                 PngThrowHelper.ThrowInvalid(pos, $"the first chunk is {PngConstants.ChunkName(type)}; it must be IHDR");
 

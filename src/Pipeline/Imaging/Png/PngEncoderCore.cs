@@ -36,9 +36,10 @@ internal static class PngEncoderCore
         BinaryPrimitives.WriteUInt32BigEndian(field[4..], type);
         output.Write(field);
         output.Write(data);
-        uint crc = PngCrc32.Update(0xFFFFFFFF, field[4..]);
-        crc = ~PngCrc32.Update(crc, data);
-        BinaryPrimitives.WriteUInt32BigEndian(field, crc);
+        var crc = new System.IO.Hashing.Crc32();
+        crc.Append(field[4..]);
+        crc.Append(data);
+        BinaryPrimitives.WriteUInt32BigEndian(field, crc.GetCurrentHashAsUInt32());
         output.Write(field[..4]);
     }
 

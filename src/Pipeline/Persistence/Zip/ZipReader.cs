@@ -86,7 +86,7 @@ internal sealed class ZipReader
         {
             throw Fail($"corrupt deflate data ({e.Message})", entry.Name, inner: e);
         }
-        uint crc = Crc32.Compute(data);
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(data);
         if (crc != entry.Crc)
             throw Fail($"CRC-32 is {crc:x8}, the header says {entry.Crc:x8}: the entry is corrupt", entry.Name);
         return data;

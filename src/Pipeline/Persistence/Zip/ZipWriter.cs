@@ -36,7 +36,7 @@ internal sealed class ZipWriter(Stream output)
         if (problem is not null) throw new ArgumentException($"Entry name '{name}': {problem}.", nameof(name));
         if (!_names.Add(name)) throw new ArgumentException($"Entry name '{name}' is used twice (names are compared ignoring case).", nameof(name));
 
-        uint crc = Crc32.Compute(content);
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(content);
         ushort method = ZipLayout.MethodStored;
         ReadOnlySpan<byte> data = content;
         byte[]? deflated = compress && content.Length > 0 ? Deflate(content) : null;

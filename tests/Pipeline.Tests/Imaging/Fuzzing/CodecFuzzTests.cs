@@ -60,7 +60,7 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
         {
             uint length = BinaryPrimitives.ReadUInt32BigEndian(copy.AsSpan((int)pos));
             if (length > copy.Length - pos - 12) break;
-            uint crc = PngCrc32.Compute(copy.AsSpan((int)pos + 4, (int)length + 4));
+            uint crc = System.IO.Hashing.Crc32.HashToUInt32(copy.AsSpan((int)pos + 4, (int)length + 4));
             BinaryPrimitives.WriteUInt32BigEndian(copy.AsSpan((int)(pos + 8 + length)), crc);
             pos += 12 + length;
         }
