@@ -13,7 +13,7 @@ namespace Pipeline.Tensors.Kernels.Convolution;
 /// column, zero the columns outside the row and never touch memory there. Two output rows are made per pass, sharing
 /// their common input rows, so two FMA chains run side by side.
 /// The taps are summed from the bias in kernel order, as the padded path sums them, so both give the same floats.
-/// On MobileNetV2's 56×56 planes (one thread) this is about 3× faster than the padded path, whose copy of the plane and
+/// On MobileNetV2's 56×56 planes (one thread) this is 2–2.6× faster than the padded path, whose copy of the plane and
 /// single chain per vector were most of the time.
 /// </summary>
 internal sealed unsafe partial class DepthwiseConvolution
@@ -40,17 +40,8 @@ internal sealed unsafe partial class DepthwiseConvolution
         int columns = (outW + 15) / 16;
         Vector512<int>[] loads = GC.AllocateArray<Vector512<int>>(columns * g.Strides[1] + 1, pinned: true);
         Vector512<int>[] stores = GC.AllocateArray<Vector512<int>>(columns, pinned: true);
-        Span<int> lanes = stackalloc int[16];
-        for (int i = 0; i < loads.Length; i++)
-        {
-            for (int l = 0; l < 16; l++) lanes[l] = (uint)(i * 16 - left + l) < (uint)inW ? -1 : 0;
-            loads[i] = Vector512.Create<int>(lanes);
-        }
-        for (int v = 0; v < columns; v++)
-        {
-            for (int l = 0; l < 16; l++) lanes[l] = v * 16 + l < outW ? -1 : 0;
-            stores[v] = Vector512.Create<int>(lanes);
-        }
+        for (int i = 0; i < loads.Length; i++) loads[i] = LaneMasks.InRow(i * 16 - left, inW).AsInt32();
+        for (int v = 0; v < columns; v++) stores[v] = LaneMasks.InRow(v * 16, outW).AsInt32();
         return (loads, stores, GC.AllocateArray<float>(inW + 16, pinned: true));
     }
 

@@ -27,23 +27,16 @@ internal static unsafe partial class Pool2dFloat
     private static void PlaneStride2<TReduction>(PoolWindows windows, float* input, float* output, bool countIncludePad)
         where TReduction : struct, ISeparableReduction
     {
-        PoolGeometry g = windows.Geometry;
-        bool is2d = g.Rank == 2, average = typeof(TReduction) == typeof(SumReduction);
-        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1], inW = g.InputSize[^1];
-        int rowStep = (is2d ? g.Dilations[0] : 1) * inW;
-        int kW = g.KernelSize[^1];
-        int wAxis = g.Rank - 1;
-        int[] firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
-        int start = windows.Start[wAxis][0];
+        bool average = typeof(TReduction) == typeof(SumReduction);
+        (int outH, int outW, int inW, int rowStep, int kW, int start) = RowShape(windows);
         int columns = (outW + 15) / 16;
 
         // Mask i: lane j reads input column start + 16i + j, when that is in the row.
         Vector512<float>* masks = stackalloc Vector512<float>[2 * columns + 1];
-        for (int i = 0; i <= 2 * columns; i++)
-            masks[i] = Vector512.LessThan((Vector512<int>.Indices + Vector512.Create(start + 16 * i)).AsUInt32(), Vector512.Create((uint)inW)).AsSingle();
-        float* counts = stackalloc float[average ? 16 * columns : 0];
-        for (int ow = 0; ow < (average ? 16 * columns : 0); ow++)
-            counts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
+        for (int i = 0; i <= 2 * columns; i++) masks[i] = LaneMasks.InRow(start + 16 * i, inW);
+        int countLength = average ? 16 * columns : 0;
+        float* counts = stackalloc float[countLength];
+        ColumnCounts(windows, countIncludePad, new Span<float>(counts, countLength));
         Vector512<int> evens = Vector512<int>.Indices * 2, odds = evens + Vector512<int>.One;
 
         for (int oh = 0; oh < outH; oh++)
@@ -52,7 +45,7 @@ internal static unsafe partial class Pool2dFloat
             float* rows = WindowRows(windows, oh, input, orow, average, out int validH);
             if (rows == null) continue;
             rows += start;
-            Vector512<float> rowCount = Vector512.Create((float)(is2d && countIncludePad ? windows.PaddedCount[0][oh] : validH));
+            Vector512<float> rowCount = RowCount(windows, oh, validH, countIncludePad);
             Vector512<float> low = Rows<TReduction>(rows, masks[0], validH, rowStep);
             for (int v = 0; v < columns; v++)
             {
@@ -65,22 +58,9 @@ internal static unsafe partial class Pool2dFloat
                 if (kW > 2) acc = TReduction.Combine(acc, Avx512F.AlignRight32(next.AsInt32(), even.AsInt32(), 1).AsSingle());
                 if (average) acc /= rowCount * Vector512.Load(counts + 16 * v);
                 if (16 * v + 16 <= outW) acc.Store(orow + 16 * v);
-                else Avx512F.MaskStore(orow + 16 * v, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - 16 * v)).AsSingle(), acc);
+                else Avx512F.MaskStore(orow + 16 * v, LaneMasks.InRow(16 * v, outW), acc);
                 low = next;
             }
         }
-    }
-
-    /// <summary>16 columns from <paramref name="first"/> on, reduced over the window's <paramref name="validH"/> rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Rows<TReduction>(float* first, Vector512<float> mask, int validH, int rowStep)
-        where TReduction : struct, ISeparableReduction
-    {
-        Vector512<float> acc = Avx512F.MaskLoad(first, mask, TReduction.Identity);
-        if (validH == 3)
-            return TReduction.Combine(TReduction.Combine(acc, Avx512F.MaskLoad(first + rowStep, mask, TReduction.Identity)),
-                Avx512F.MaskLoad(first + 2 * rowStep, mask, TReduction.Identity));
-        for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Avx512F.MaskLoad(first + (long)th * rowStep, mask, TReduction.Identity));
-        return acc;
     }
 }

@@ -236,22 +236,16 @@ internal static unsafe partial class Pool2dFloat
     private static void PlaneSeparable<TReduction>(PoolWindows windows, float* input, float* output, bool countIncludePad)
         where TReduction : struct, ISeparableReduction
     {
-        PoolGeometry g = windows.Geometry;
-        bool is2d = g.Rank == 2, average = typeof(TReduction) == typeof(SumReduction);
-        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1], inW = g.InputSize[^1];
-        int rowStep = (is2d ? g.Dilations[0] : 1) * inW;
-        int kW = g.KernelSize[^1], stride = g.Strides[^1];
-        int wAxis = g.Rank - 1;
-        int[] firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
-        int start = windows.Start[wAxis][0];
+        bool average = typeof(TReduction) == typeof(SumReduction);
+        (int outH, int outW, int inW, int rowStep, int kW, int start) = RowShape(windows);
+        int stride = windows.Geometry.Strides[^1];
 
         int bufferLength = SeparableBufferLength(outW, kW, stride);
         float* buffer = stackalloc float[bufferLength];
         new Span<float>(buffer, bufferLength).Fill(average ? 0f : float.NegativeInfinity);
         int countLength = average ? 16 * ((outW + 15) / 16) : 0;
         float* columnCounts = stackalloc float[countLength];
-        for (int ow = 0; ow < countLength; ow++)
-            columnCounts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
+        ColumnCounts(windows, countIncludePad, new Span<float>(columnCounts, countLength));
 
         // Columns past the buffer are in no window.
         int offset = -start, columns = Math.Min(offset + inW, bufferLength) - offset;
@@ -280,7 +274,7 @@ internal static unsafe partial class Pool2dFloat
                 Avx512F.MaskStore(reduced + wholeColumns, columnTail, acc);
             }
 
-            Vector512<float> rowCount = Vector512.Create((float)(is2d && countIncludePad ? windows.PaddedCount[0][oh] : validH));
+            Vector512<float> rowCount = RowCount(windows, oh, validH, countIncludePad);
             for (int ow = 0; ow < wholeOutputs; ow += 16) Window(ow, rowCount).Store(orow + ow);
             if (wholeOutputs < outW) Avx512F.MaskStore(orow + wholeOutputs, outputTail, Window(wholeOutputs, rowCount));
         }
@@ -325,6 +319,48 @@ internal static unsafe partial class Pool2dFloat
     }
 
     /// <summary>
+    /// What the row passes need of the geometry: output rows and columns, the input row's length, the floats between a
+    /// window's rows (height dilation included), the window's width, and the input column where the first window
+    /// starts (negative in a left padding).
+    /// </summary>
+    private static (int OutH, int OutW, int InW, int RowStep, int KW, int Start) RowShape(PoolWindows windows)
+    {
+        PoolGeometry g = windows.Geometry;
+        bool is2d = g.Rank == 2;
+        int inW = g.InputSize[^1];
+        return (is2d ? g.OutputSize[0] : 1, g.OutputSize[^1], inW, (is2d ? g.Dilations[0] : 1) * inW, g.KernelSize[^1], windows.Start[g.Rank - 1][0]);
+    }
+
+    /// <summary>
+    /// Each output column's window taps along the row, one factor of an average's divisor (padding counted or not);
+    /// 1 past the row's last output, where vectors overhang it.
+    /// </summary>
+    private static void ColumnCounts(PoolWindows windows, bool countIncludePad, Span<float> counts)
+    {
+        int wAxis = windows.Geometry.Rank - 1, outW = windows.Geometry.OutputSize[^1];
+        int[] first = windows.First[wAxis], end = windows.End[wAxis], padded = windows.PaddedCount[wAxis];
+        for (int ow = 0; ow < counts.Length; ow++) counts[ow] = ow >= outW ? 1 : countIncludePad ? padded[ow] : end[ow] - first[ow];
+    }
+
+    /// <summary>Output row <paramref name="oh"/>'s window taps along the column, the other factor of an average's divisor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> RowCount(PoolWindows windows, int oh, int validH, bool countIncludePad)
+        => Vector512.Create((float)(windows.Geometry.Rank == 2 && countIncludePad ? windows.PaddedCount[0][oh] : validH));
+
+    /// <summary>16 columns from <paramref name="first"/> on (masked lanes read as the identity), reduced over a window's <paramref name="validH"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Rows<TReduction>(float* first, Vector512<float> mask, int validH, int rowStep)
+        where TReduction : struct, ISeparableReduction
+    {
+        Vector512<float> acc = Avx512F.MaskLoad(first, mask, TReduction.Identity);
+        if (validH == 3)
+            return TReduction.Combine(TReduction.Combine(acc, Avx512F.MaskLoad(first + rowStep, mask, TReduction.Identity)),
+                Avx512F.MaskLoad(first + 2 * rowStep, mask, TReduction.Identity));
+        for (int th = 1; th < validH; th++) acc = TReduction.Combine(acc, Avx512F.MaskLoad(first + (long)th * rowStep, mask, TReduction.Identity));
+        return acc;
+    }
+
+    /// <summary>
     /// True when, at stride 1, every input column a row's windows read lies in 32 lanes from the first window's start
     /// and the outputs fit 32 lanes: <see cref="PlaneInRegisters"/> applies (the 7×7 to 28×28 module pools of Inception).
     /// </summary>
@@ -347,28 +383,18 @@ internal static unsafe partial class Pool2dFloat
     private static void PlaneInRegisters<TReduction>(PoolWindows windows, float* input, float* output, bool countIncludePad)
         where TReduction : struct, ISeparableReduction
     {
-        PoolGeometry g = windows.Geometry;
-        bool is2d = g.Rank == 2, average = typeof(TReduction) == typeof(SumReduction);
-        int outH = is2d ? g.OutputSize[0] : 1, outW = g.OutputSize[^1], inW = g.InputSize[^1];
-        int rowStep = (is2d ? g.Dilations[0] : 1) * inW;
-        int kW = g.KernelSize[^1];
-        int wAxis = g.Rank - 1;
-        int[] firstW = windows.First[wAxis], endW = windows.End[wAxis], paddedW = windows.PaddedCount[wAxis];
-        int start = windows.Start[wAxis][0];
+        bool average = typeof(TReduction) == typeof(SumReduction);
+        (int outH, int outW, int inW, int rowStep, int kW, int start) = RowShape(windows);
 
         // Lane j of the low and high vectors reads input column start + j or start + 16 + j, when that is in the row.
-        Vector512<int> lanes = Vector512<int>.Indices + Vector512.Create(start);
-        Vector512<float> lowMask = (Vector512.GreaterThanOrEqual(lanes, Vector512<int>.Zero) & Vector512.LessThan(lanes, Vector512.Create(inW))).AsSingle();
-        lanes += Vector512.Create(16);
-        Vector512<float> highMask = (Vector512.GreaterThanOrEqual(lanes, Vector512<int>.Zero) & Vector512.LessThan(lanes, Vector512.Create(inW))).AsSingle();
+        Vector512<float> lowMask = LaneMasks.InRow(start, inW), highMask = LaneMasks.InRow(start + 16, inW);
         bool twoGroups = outW > 16;
-        Vector512<float> lowOutputs = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW)).AsSingle();
-        Vector512<float> highOutputs = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - 16)).AsSingle();
+        Vector512<float> lowOutputs = LaneMasks.InRow(0, outW), highOutputs = LaneMasks.InRow(16, outW);
         Vector512<float> lowCounts = default, highCounts = default;
         if (average)
         {
             Span<float> counts = stackalloc float[32];
-            for (int ow = 0; ow < 32; ow++) counts[ow] = ow >= outW ? 1 : countIncludePad ? paddedW[ow] : endW[ow] - firstW[ow];
+            ColumnCounts(windows, countIncludePad, counts);
             lowCounts = Vector512.Create((ReadOnlySpan<float>)counts[..16]);
             highCounts = Vector512.Create((ReadOnlySpan<float>)counts[16..]);
         }
@@ -379,13 +405,7 @@ internal static unsafe partial class Pool2dFloat
             float* rows = WindowRows(windows, oh, input, orow, average, out int validH);
             if (rows == null) continue;
             rows += start;
-            Vector512<float> low = Avx512F.MaskLoad(rows, lowMask, TReduction.Identity);
-            Vector512<float> high = Avx512F.MaskLoad(rows + 16, highMask, TReduction.Identity);
-            for (int th = 1; th < validH; th++)
-            {
-                low = TReduction.Combine(low, Avx512F.MaskLoad(rows + (long)th * rowStep, lowMask, TReduction.Identity));
-                high = TReduction.Combine(high, Avx512F.MaskLoad(rows + (long)th * rowStep + 16, highMask, TReduction.Identity));
-            }
+            Vector512<float> low = Rows<TReduction>(rows, lowMask, validH, rowStep), high = Rows<TReduction>(rows + 16, highMask, validH, rowStep);
 
             Vector512<float> lowOut = TReduction.Identity, highOut = TReduction.Identity;
             for (int tw = 0; tw < kW; tw++)
@@ -396,7 +416,7 @@ internal static unsafe partial class Pool2dFloat
             }
             if (average)
             {
-                Vector512<float> rowCount = Vector512.Create((float)(is2d && countIncludePad ? windows.PaddedCount[0][oh] : validH));
+                Vector512<float> rowCount = RowCount(windows, oh, validH, countIncludePad);
                 lowOut /= rowCount * lowCounts;
                 highOut /= rowCount * highCounts;
             }
