@@ -108,9 +108,10 @@ internal static class InspectCommand
             $"{file.Name} (model.zip format {package.FormatVersion}, written by Pipeline {package.LibraryVersion}{(package.CreatedUtc is { } created ? $" on {created:yyyy-MM-dd HH:mm} UTC" : "")}, {file.Length / 1024.0:0.#} KiB)");
         text.AppendLine(CultureInfo.InvariantCulture, $"  labels      {package.Labels.Count}: {string.Join(", ", package.Labels)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  featurizer  {featurizerKind} {Compact(package.Featurizer)}");
+        string? storage = package.Backbone?.Storage.ToString().ToLowerInvariant();
         if (package.Backbone is { } backbone)
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  backbone    {backbone.RegistryName ?? backbone.FileName} ({backbone.Storage.ToString().ToLowerInvariant()}, {backbone.Size:N0} bytes, sha256 {backbone.Sha256})");
+                $"  backbone    {backbone.RegistryName ?? backbone.FileName} ({storage}, {backbone.Size:N0} bytes, sha256 {backbone.Sha256})");
         text.AppendLine(CultureInfo.InvariantCulture, $"  head        {Compact(package.Head)}");
         if (metrics?.Validation is { } v)
             text.AppendLine(MetricsText.Summary($"  validation ({metrics.TrainingImages} training images)", v));
@@ -126,7 +127,7 @@ internal static class InspectCommand
             createdUtc = package.CreatedUtc,
             labels = package.Labels,
             featurizer = package.Featurizer,
-            backbone = package.Backbone is { } bb ? new { name = bb.RegistryName, fileName = bb.FileName, storage = bb.Storage.ToString().ToLowerInvariant(), size = bb.Size, sha256 = bb.Sha256 } : null,
+            backbone = package.Backbone is { } bb ? new { name = bb.RegistryName, fileName = bb.FileName, storage, size = bb.Size, sha256 = bb.Sha256 } : null,
             head = package.Head,
             metrics,
             trainingOptions = package.TrainingOptions,
