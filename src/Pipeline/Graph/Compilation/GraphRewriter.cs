@@ -16,6 +16,9 @@ namespace Pipeline.Graph.Compilation;
 /// was, after both operands exist. When the shapes turn out to broadcast, planning falls back to the original graph.</item>
 /// <item>A compute node that fuses activations (<see cref="IFusesActivation"/>: Conv, Gemm, MatMul) → an activation
 /// (<see cref="IActivationOperator"/>) that is its only consumer: the activation moves into the kernel's epilogue.</item>
+/// <item>Conv 1×1 → depthwise Conv → Conv 1×1 (an inverted residual block: each conv the only consumer of the one
+/// before, constant weights and biases, any fused activations, the last with or without a residual): one
+/// <see cref="InvertedResidualOperator"/>, which keeps the large expanded tensor out of memory.</item>
 /// </list>
 /// A rewrite never removes a graph output; the intermediate values it removes can still be requested (the network then
 /// plans with the unrewritten graph).
@@ -30,6 +33,7 @@ internal static class GraphRewriter
         list = FoldBatchNormIntoConv(list, constants, graphOutputs);
         list = FuseResidualAdds(list, constants, graphOutputs);
         list = FuseActivations(list, constants, graphOutputs);
+        list = FuseInvertedResiduals(list, constants, graphOutputs);
         return [.. list];
     }
 
@@ -164,6 +168,72 @@ internal static class GraphRewriter
         }
         return nodes.Where((_, i) => !removed[i]).ToList();
     }
+
+    private static List<GraphNode> FuseInvertedResiduals(List<GraphNode> nodes, Dictionary<string, Tensor> constants, HashSet<string> graphOutputs)
+    {
+        var removed = new bool[nodes.Count];
+        for (int e = 0; e < nodes.Count; e++)
+        {
+            GraphNode expand = nodes[e];
+            if (removed[e] || !IsPointwise(expand, constants, graphOutputs, out int expanded, out _) || ((ConvOperator)expand.Operator).Residual) continue;
+            int d = SoleConsumer(nodes, expand.Outputs[0], e);
+            if (d < 0 || removed[d] || !IsDepthwise(nodes[d], expanded, constants, graphOutputs)) continue;
+            int p = SoleConsumer(nodes, nodes[d].Outputs[0], d);
+            if (p < 0 || removed[p] || !IsPointwise(nodes[p], constants, null, out _, out int inputs) || inputs != expanded) continue;
+            GraphNode depthwise = nodes[d], project = nodes[p];
+            if (project.Inputs[0] != depthwise.Outputs[0] || depthwise.Inputs[0] != expand.Outputs[0]) continue;
+            var op = (ConvOperator)project.Operator;
+            // The block's residual is usually its own input; the fused kernel reads it while it writes the output, never in place.
+            string residual = op.Residual ? project.Inputs[ConvOperator.ResidualInput] : "";
+            string Bias(GraphNode n) => n.HasInput(2) ? n.Inputs[2] : "";
+            string[] fused = [expand.Inputs[0], expand.Inputs[1], Bias(expand), depthwise.Inputs[1], Bias(depthwise), project.Inputs[1], Bias(project)];
+            if (op.Residual) fused = [.. fused, residual];
+            nodes[p] = project with
+            {
+                Operator = new InvertedResidualOperator((ConvOperator)expand.Operator, (ConvOperator)depthwise.Operator, op),
+                Inputs = fused,
+            };
+            removed[e] = removed[d] = true;
+        }
+        return nodes.Where((_, i) => !removed[i]).ToList();
+    }
+
+    /// <summary>
+    /// A float Conv with constant [M, C, 1, 1] weights (and a constant bias, if any), unit strides and dilations, no
+    /// padding, one group, whose output is not a graph output (when <paramref name="graphOutputs"/> is given).
+    /// </summary>
+    private static bool IsPointwise(GraphNode node, Dictionary<string, Tensor> constants, HashSet<string>? graphOutputs, out int outChannels, out int inChannels)
+    {
+        outChannels = inChannels = 0;
+        if (node.Operator is not ConvOperator { Group: 1 } conv || node.Outputs.Length != 1) return false;
+        if (graphOutputs is not null && graphOutputs.Contains(node.Outputs[0])) return false;
+        if (!ConstantWeights(node, constants, out Tensor? w) || w.Shape[2] != 1 || w.Shape[3] != 1) return false;
+        if (!Ones(conv.Window.Strides) || !Ones(conv.Window.Dilations) || (conv.Window.Pads?.Any(v => v != 0) ?? false)) return false;
+        outChannels = w.Shape[0];
+        inChannels = w.Shape[1];
+        return true;
+    }
+
+    /// <summary>A float depthwise Conv over <paramref name="channels"/> channels: constant [C, 1, kH, kW] weights, group C, unit dilations.</summary>
+    private static bool IsDepthwise(GraphNode node, int channels, Dictionary<string, Tensor> constants, HashSet<string> graphOutputs)
+    {
+        if (node.Operator is not ConvOperator { Residual: false } conv || conv.Group != channels || channels < 2) return false;
+        if (node.Outputs.Length != 1 || graphOutputs.Contains(node.Outputs[0])) return false;
+        if (!ConstantWeights(node, constants, out Tensor? w) || w.Shape[0] != channels || w.Shape[1] != 1) return false;
+        return Ones(conv.Window.Dilations);
+    }
+
+    /// <summary>Constant rank-4 float weights (a 2-d conv), and a constant bias when there is one.</summary>
+    private static bool ConstantWeights(GraphNode node, Dictionary<string, Tensor> constants, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Tensor? weights)
+    {
+        weights = null;
+        if (!node.HasInput(1) || constants.GetValueOrDefault(node.Inputs[1]) is not { Type: DataType.Float32, Rank: 4 } w) return false;
+        if (node.HasInput(2) && constants.GetValueOrDefault(node.Inputs[2]) is not { Type: DataType.Float32, Rank: 1 }) return false;
+        weights = w;
+        return true;
+    }
+
+    private static bool Ones(int[]? values) => values is null || values.All(v => v == 1);
 
     /// <summary><paramref name="name"/>, or it with a number appended, so that no constant or node value has it yet.</summary>
     private static string UniqueName(List<GraphNode> nodes, Dictionary<string, Tensor> constants, string name)
