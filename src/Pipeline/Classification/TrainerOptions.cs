@@ -53,7 +53,7 @@ public sealed record TrainerOptions
 
     // ---- how it runs (never changes the result) ----
 
-    /// <summary>Threads to use, the caller's included; 0 (default) means one per processor.</summary>
+    /// <summary>Threads to use, the caller's included; 0 (default) means one per processor, at most <see cref="Tensors.Parallelism.ThreadLimits.Max"/>.</summary>
     public int Threads { get; init; }
 
     /// <summary>Whether features are cached on disk between runs (default true).</summary>
@@ -81,7 +81,7 @@ public sealed record TrainerOptions
         if (!(ValidationFraction is >= 0 and < 1))
             throw new ArgumentException($"TrainerOptions.ValidationFraction = {ValidationFraction} is invalid: it must be in [0, 1).", nameof(ValidationFraction));
         if (!Enum.IsDefined(BackboneStorage)) throw new ArgumentException($"TrainerOptions.BackboneStorage = {BackboneStorage} is unknown.", nameof(BackboneStorage));
-        ArgumentOutOfRangeException.ThrowIfNegative(Threads, nameof(Threads));
+        Tensors.Parallelism.ThreadLimits.Validate(Threads, "TrainerOptions.Threads");
     }
 
     /// <summary>The backbone featurizer's spec these options ask for (taps and preprocessing resolved later).</summary>

@@ -34,13 +34,13 @@ public sealed class Network : IDisposable
 
     private Network(GraphModel model, NetworkOptions options)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Threads);
+        ThreadLimits.Validate(options.Threads, "NetworkOptions.Threads");
         _model = model;
         (GraphModel tensorModel, _passThrough) = NonTensorPassThrough.Split(model);
         _graph = GraphPreparer.Prepare(tensorModel);
         if (options.OptimizeGraph) _optimized = GraphPreparer.Optimize(_graph);
         _defaultOutputs = tensorModel.Outputs.Select(o => o.Name).ToArray();
-        _pool = new WorkerPool(options.Threads == 0 ? Environment.ProcessorCount : options.Threads);
+        _pool = new WorkerPool(ThreadLimits.Resolve(options.Threads));
         _plans = new PlanCache(_graph, _optimized, _pool.ThreadCount);
     }
 

@@ -4,7 +4,8 @@ namespace Pipeline.Graph;
 public sealed record NetworkOptions
 {
     /// <summary>
-    /// The threads one run may use, the calling thread included; 0 (the default) means one per processor.
+    /// The threads one run may use, the calling thread included; 0 (the default) means one per processor, at most
+    /// <see cref="Tensors.Parallelism.ThreadLimits.Max"/>.
     /// Concurrent runs share these threads: a run that finds them busy computes on its own thread.
     /// </summary>
     public int Threads { get; init; }

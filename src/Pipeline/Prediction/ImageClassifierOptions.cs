@@ -8,7 +8,7 @@ public sealed record ImageClassifierOptions
     /// <summary>The defaults.</summary>
     public static ImageClassifierOptions Default { get; } = new();
 
-    /// <summary>Threads one prediction may use, the caller's included; 0 (default) means one per processor. Concurrent
+    /// <summary>Threads one prediction may use, the caller's included; 0 (default) means one per processor, at most <see cref="Tensors.Parallelism.ThreadLimits.Max"/>. Concurrent
     /// predictions share them: a prediction that finds them busy runs on its own thread.</summary>
     public int Threads { get; init; }
 
@@ -24,7 +24,7 @@ public sealed record ImageClassifierOptions
 
     internal void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(Threads, nameof(Threads));
+        Tensors.Parallelism.ThreadLimits.Validate(Threads, "ImageClassifierOptions.Threads");
         ArgumentNullException.ThrowIfNull(Decoder, nameof(Decoder));
     }
 }

@@ -81,7 +81,8 @@ public sealed class ClassifierHead
         if (validation is not null && (validation.Dimension != train.Dimension || validation.ClassCount != train.ClassCount))
             throw new ArgumentException($"The validation set ({validation.Dimension} features, {validation.ClassCount} classes) does not match the training set ({train.Dimension}, {train.ClassCount}).", nameof(validation));
         context ??= TrainingContext.Default;
-        int threads = context.MaxThreads > 0 ? context.MaxThreads : Environment.ProcessorCount;
+        ThreadLimits.Validate(context.MaxThreads, "TrainingContext.MaxThreads");
+        int threads = ThreadLimits.Resolve(context.MaxThreads);
         using var pool = new WorkerPool(threads);
         (HeadModel model, TrainingSummary summary) = Fit(train, validation, options, previous, pool, context);
         if (!options.Calibrate) return new ClassifierHead(model, summary);

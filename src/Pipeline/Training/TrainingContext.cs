@@ -6,7 +6,8 @@ namespace Pipeline.Training;
 /// </summary>
 public sealed record TrainingContext
 {
-    /// <summary>Threads to use, the caller's included; 0 (default) means <see cref="Environment.ProcessorCount"/>.</summary>
+    /// <summary>Threads to use, the caller's included; 0 (default) means <see cref="Environment.ProcessorCount"/>;
+    /// at most <see cref="Tensors.Parallelism.ThreadLimits.Max"/>.</summary>
     public int MaxThreads { get; init; }
 
     /// <summary>Receives one report per L-BFGS iteration or MLP epoch, on the training thread.</summary>

@@ -16,7 +16,7 @@ internal static class BenchCommand
     {
         var model = new Option<FileInfo>("--model") { Description = "The .onnx model.", Required = true };
         var batch = new Option<int>("--batch") { Description = "Images per run.", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int>("--threads") { Description = "Threads per run (0: one per processor).", DefaultValueFactory = _ => 2 };
+        var threads = ThreadsOption.Create("Threads per run.", defaultValue: 2);
         var iterations = new Option<int>("--iters") { Description = "Timed runs.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first; warm-up also lasts at least one second, so the JIT has promoted the kernels to optimized code before timing.", DefaultValueFactory = _ => 3 };
         var profile = new Option<bool>("--profile") { Description = "Also time each node over the timed runs and print the total per op type." };
@@ -25,9 +25,8 @@ internal static class BenchCommand
         CommandKit.SetAction(command, (output, parse) =>
         {
             FileInfo file = parse.GetValue(model)!;
-            int b = parse.GetValue(batch), t = parse.GetValue(threads), n = parse.GetValue(iterations), w = parse.GetValue(warmup);
+            int b = parse.GetValue(batch), t = ThreadsOption.Read(parse, threads, output), n = parse.GetValue(iterations), w = parse.GetValue(warmup);
             if (b < 1) throw new ArgumentException("--batch must be at least 1.");
-            if (t < 0) throw new ArgumentException("--threads must not be negative.");
             if (n < 1) throw new ArgumentException("--iters must be at least 1.");
             if (w < 0) throw new ArgumentException("--warmup must not be negative.");
 

@@ -17,7 +17,7 @@ internal static class CheckOnnxCommand
         var cases = new Argument<string[]>("case-dir") { Description = "Test-case folders (or folders of them).", Arity = ArgumentArity.OneOrMore };
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Relative };
         var atol = new Option<double>("--atol") { Description = "Absolute tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Absolute };
-        var threads = new Option<int>("--threads") { Description = "Threads per run (0: one per processor).", DefaultValueFactory = _ => 0 };
+        var threads = ThreadsOption.Create("Threads per run.");
         var command = new Command("check-onnx", "Run ONNX test-case folders and report pass/fail with the max abs/rel error.");
         command.Arguments.Add(cases);
         command.Options.Add(rtol);
@@ -27,8 +27,7 @@ internal static class CheckOnnxCommand
         {
             var tolerance = new Tolerance(parse.GetValue(rtol), parse.GetValue(atol));
             if (tolerance.Relative < 0 || tolerance.Absolute < 0) throw new ArgumentException("--rtol and --atol must not be negative.");
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 0) throw new ArgumentException("--threads must not be negative.");
+            int threadCount = ThreadsOption.Read(parse, threads, output);
 
             var folders = new List<string>();
             foreach (string path in parse.GetValue(cases) ?? [])

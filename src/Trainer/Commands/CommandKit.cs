@@ -110,6 +110,12 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
         if (!Json) output.WriteLine(text);
     }
 
+    /// <summary>
+    /// Writes a note on stderr that does not fail the command (stdout stays the results, so scripts reading it are not
+    /// disturbed); a JSON object <c>{"warning": ...}</c> with --json.
+    /// </summary>
+    public void Warning(string message) => error.WriteLine(Json ? CommandKit.ToJson(new { warning = message, command }) : $"{command}: warning: {message}");
+
     /// <summary>Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>.</summary>
     public int Error(int exitCode, string message, string? file = null, string? reason = null)
     {

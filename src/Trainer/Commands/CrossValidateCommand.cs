@@ -19,7 +19,7 @@ internal static class CrossValidateCommand
         {
             int k = parse.GetValue(folds);
             if (k < 2) throw new ArgumentException($"--folds {k}: at least 2 are needed.");
-            TrainerOptions options = binder.Build(parse, null);
+            TrainerOptions options = binder.Build(parse, writer);
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
             var clock = Stopwatch.StartNew();
             CrossValidationResult result = TrainingProgressDisplay.Run(writer, progress =>

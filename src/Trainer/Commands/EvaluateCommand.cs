@@ -13,13 +13,13 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Measure a saved model on a folder per class (or a manifest); images of classes the model does not know count as errors.");
         var model = new Option<string>("--model") { Description = "The model.zip to evaluate.", Required = true };
         var data = new Option<string>("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true };
-        var threads = new Option<int>("--threads") { Description = "Threads to use (0: one per processor)." };
+        var threads = ThreadsOption.Create("Threads to use.");
         var cache = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the feature cache." };
         foreach (Option option in new Option[] { model, data, threads, cache, noCache }) command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse) =>
         {
-            var options = new TrainerOptions { Threads = parse.GetValue(threads), FeatureCacheFolder = parse.GetValue(cache), UseFeatureCache = !parse.GetValue(noCache) };
+            var options = new TrainerOptions { Threads = ThreadsOption.Read(parse, threads, writer), FeatureCacheFolder = parse.GetValue(cache), UseFeatureCache = !parse.GetValue(noCache) };
             options.Validate();
             using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads });
             ImageDataset dataset = ImageDataset.Load(parse.GetValue(data)!);

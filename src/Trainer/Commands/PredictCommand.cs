@@ -15,7 +15,7 @@ internal static class PredictCommand
         var command = new Command("predict", "Classify image files, or every image under a folder, with a saved model.");
         var model = new Option<string>("--model") { Description = "The model.zip to use.", Required = true };
         var top = new Option<int>("--top") { Description = "How many labels to show per image, best first.", DefaultValueFactory = _ => 3 };
-        var threads = new Option<int>("--threads") { Description = "Threads to use (0: one per processor)." };
+        var threads = ThreadsOption.Create("Threads to use.");
         var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore };
         foreach (Option option in new Option[] { model, top, threads }) command.Options.Add(option);
         command.Arguments.Add(images);
@@ -25,7 +25,7 @@ internal static class PredictCommand
             if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
             (List<string> paths, List<ExcludedFile> excluded) = Expand(parse.GetValue(images)!);
             var clock = Stopwatch.StartNew();
-            using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = parse.GetValue(threads) });
+            using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = ThreadsOption.Read(parse, threads, writer) });
             double loadMs = clock.Elapsed.TotalMilliseconds;
             double firstMs = 0;
             int failed = 0;

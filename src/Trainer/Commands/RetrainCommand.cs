@@ -28,7 +28,7 @@ internal static class RetrainCommand
         CommandKit.SetAction(command, (writer, parse) =>
         {
             string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
-            TrainerOptions options = binder.Build(parse, null, headKindFromModel: true);
+            TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             binder.RejectFlagsFor(parse, old.Head.Spec.Kind);
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);

@@ -18,7 +18,7 @@ internal static class TrainCommand
         CommandKit.SetAction(command, (writer, parse) =>
         {
             string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
-            TrainerOptions options = binder.Build(parse, null);
+            TrainerOptions options = binder.Build(parse, writer);
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>

@@ -29,7 +29,7 @@ internal sealed class TrainingOptionsBinder
     public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = $"mlp: AdamW weight decay. [default: {Defaults.WeightDecay}]" };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"mlp: epochs without a better validation loss before stopping early (0: never stop early). [default: {Defaults.Patience}]" };
     public Option<int> Seed { get; } = new("--seed") { Description = "The seed of every random choice: the same seed and data give the same model.zip.", DefaultValueFactory = _ => 1 };
-    public Option<int> Threads { get; } = new("--threads") { Description = "Threads to use (0: one per processor). Never changes the model." };
+    public Option<int> Threads { get; } = ThreadsOption.Create("Threads to use; never changes the model.");
     public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Share of each class held out to measure the model.", DefaultValueFactory = _ => 0.2 };
     public Option<string?> Cache { get; } = new("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Do not read or write the feature cache." };
@@ -57,12 +57,13 @@ internal sealed class TrainingOptionsBinder
     }
 
     /// <summary>
-    /// The trainer options the command line asks for; throws <see cref="ArgumentException"/> naming a bad value, or a
+    /// The trainer options the command line asks for (notes such as an oversubscribed --threads go to
+    /// <paramref name="output"/>); throws <see cref="ArgumentException"/> naming a bad value, or a
     /// flag given where it has no effect (a backbone flag without <c>--backbone</c>; an mlp flag for the logistic head
     /// or an L2 strength for the mlp). With <paramref name="headKindFromModel"/> (retrain) the head's kind is not known
     /// yet: call <see cref="RejectFlagsFor"/> once it is.
     /// </summary>
-    public TrainerOptions Build(ParseResult parse, IProgress<TrainerProgress>? progress, bool headKindFromModel = false)
+    public TrainerOptions Build(ParseResult parse, CommandOutput output, bool headKindFromModel = false)
     {
         if (parse.GetValue(Backbone) is null)
             foreach (Option option in new Option[] { Tap, Pooling, Mirror, Normalize })
@@ -89,11 +90,10 @@ internal sealed class TrainingOptionsBinder
             Normalization = normalization,
             Head = BuildHead(parse),
             ValidationFraction = parse.GetValue(ValidationFraction),
-            Threads = parse.GetValue(Threads),
+            Threads = ThreadsOption.Read(parse, Threads, output),
             UseFeatureCache = !parse.GetValue(NoCache),
             FeatureCacheFolder = parse.GetValue(Cache),
             BackboneCacheFolder = parse.GetValue(BackboneCache),
-            Progress = progress,
         };
         options.Validate();
         return options;

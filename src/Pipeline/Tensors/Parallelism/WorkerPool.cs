@@ -39,6 +39,7 @@ internal sealed unsafe class WorkerPool : IDisposable
     public WorkerPool(int threadCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threadCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threadCount, ThreadLimits.Max);
         ThreadCount = threadCount;
         _workers = new Thread[threadCount - 1];
         for (int i = 0; i < _workers.Length; i++)

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Trainer.Commands;
+
+/// <summary>
+/// Range checks on numeric options that run while the command line is parsed, so a value out of range exits with
+/// <see cref="ExitCodes.BadArguments"/> and a message naming the option and the range before any work starts.
+/// </summary>
+internal static class OptionRanges
+{
+    /// <summary>Adds a check that the option's value lies in [<paramref name="min"/>, <paramref name="max"/>]; <paramref name="note"/> explains a special value, e.g. "0: one per processor".</summary>
+    public static Option<int> Within(this Option<int> option, int min, int max, string? note = null)
+    {
+        option.Validators.Add(result =>
+        {
+            // A token that is not an integer already has its own parse error; converting it here would throw.
+            if (result.Tokens.Count == 0 || !int.TryParse(result.Tokens[^1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)) return;
+            if (value < min || value > max)
+                result.AddError($"{option.Name} {value} is out of range: use {min}{(note is null ? "" : $" ({note})")} to {max}.");
+        });
+        return option;
+    }
+}
