@@ -12,6 +12,8 @@ namespace Pipeline.Persistence;
 internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; <paramref name="wrap"/> lets tests interpose on the stream.</summary>
+    /// <exception cref="IOException">Writing failed; the message names <paramref name="path"/>, not the temporary file.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is not writable; the message names <paramref name="path"/>.</exception>
     public static void Write(string path, Action<Stream> write, Func<Stream, Stream>? wrap = null)
     {
         string full = Path.GetFullPath(path);
@@ -28,6 +30,15 @@ internal static class AtomicFile
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            // The file system names the temporary file, which the caller never heard of: name the destination instead.
+            string reason = e is UnauthorizedAccessException ? $"permission denied in {folder}" : e.Message.Replace(temp, "its temporary file", StringComparison.Ordinal);
+            string message = $"{full}: could not be written ({reason}); the existing file, if any, is unchanged.";
+            if (e is UnauthorizedAccessException) throw new UnauthorizedAccessException(message, e);
+            throw new IOException(message, e);
         }
         catch
         {

@@ -45,6 +45,51 @@ public static class ModelFormat
         ?? "unknown";
 
     /// <summary>
+    /// Whether the file at <paramref name="path"/> begins like a model.zip: a zip whose first entry is a stored
+    /// <c>manifest.json</c> that opens with <c>"format": "pipeline-model"</c>. It reads a few hundred bytes and does not
+    /// validate the package (<see cref="ModelPackage.Load(string, ModelPackageLimits?)"/> does): it tells a model.zip
+    /// apart from any other file, e.g. before a trainer replaces it. False for a missing or unreadable file.
+    /// </summary>
+    public static bool IsModelPackageFile(string path)
+    {
+        Span<byte> head = stackalloc byte[512];
+        int read;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        return StartsLikeModelPackage(head[..read]);
+    }
+
+    // The JSON tokens every manifest starts with, whatever the whitespace between them.
+    private static readonly byte[][] ManifestOpening = [.. new[] { "{", "\"format\"", ":", $"\"{Signature}\"" }.Select(System.Text.Encoding.UTF8.GetBytes)];
+
+    /// <summary>The check of <see cref="IsModelPackageFile"/> on a file's first bytes.</summary>
+    internal static bool StartsLikeModelPackage(ReadOnlySpan<byte> head)
+    {
+        // The zip local file header: signature, method at 8 (0 = stored), name and extra lengths at 26 and 28, name at 30.
+        const int HeaderSize = 30;
+        if (head.Length < HeaderSize || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head) != 0x04034b50) return false;
+        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[8..]) != 0) return false;
+        int nameLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[26..]);
+        int extraLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[28..]);
+        if (head.Length < HeaderSize + nameLength + extraLength || !head.Slice(HeaderSize, nameLength).SequenceEqual("manifest.json"u8)) return false;
+        ReadOnlySpan<byte> json = head[(HeaderSize + nameLength + extraLength)..];
+        foreach (byte[] token in ManifestOpening)
+        {
+            json = json.TrimStart(" \t\r\n"u8);
+            if (!json.StartsWith(token)) return false;
+            json = json[token.Length..];
+        }
+        return true;
+    }
+
+    /// <summary>
     /// The upgrade from version <c>n - 1</c> to <c>n</c> at index <c>n - 2</c>, applied in order to a parsed manifest
     /// older than <see cref="CurrentVersion"/>. Each step rewrites the JSON in place and sets its <c>formatVersion</c>.
     /// Empty while version 1 is the only one.

@@ -38,6 +38,10 @@ internal static class CommandKit
             {
                 return body(output, parse);
             }
+            catch (CommandFailureException e)
+            {
+                return output.Error(e.ExitCode, e.Message, e.File, e.Reason);
+            }
             catch (InvalidModelException e)
             {
                 return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);

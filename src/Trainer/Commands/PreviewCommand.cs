@@ -12,7 +12,7 @@ internal static class PreviewCommand
     {
         var command = new Command("preview", "Write what the model sees of an image (resize, crop/pad, orientation) as a PNG.");
         var image = new Argument<string>("image") { Description = "The image file (JPEG, PNG, BMP, GIF)." };
-        var output = new Option<string>("--out") { Description = "The PNG file to write.", Required = true };
+        var output = new Option<string>("--out") { Description = "The PNG file to write (.png; an existing file is replaced only if it is a PNG and not the input image).", Required = true };
         var size = new Option<int>("--size") { Description = "Output width and height in pixels.", DefaultValueFactory = _ => 224 };
         var mode = new Option<ResizeMode>("--mode") { Description = "How the image is brought to size.", DefaultValueFactory = _ => ResizeMode.IsoCrop };
         var anchor = new Option<CropAnchor>("--anchor") { Description = "Which part is kept (IsoCrop) or where the picture sits (IsoPad).", DefaultValueFactory = _ => CropAnchor.Center };
@@ -22,10 +22,10 @@ internal static class PreviewCommand
         CommandKit.SetAction(command, (writer, parse) =>
         {
             string source = parse.GetValue(image)!;
-            string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
+            if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such image file.", source);
+            string target = OutputFiles.RequirePng(parse.GetValue(output)!, Path.GetFileNameWithoutExtension(source) + ".png", ("the image", source));
             int side = parse.GetValue(size);
             if (side < 1 || side > ImagePreprocessing.MaxSide) throw new ArgumentException($"--size {side}: between 1 and {ImagePreprocessing.MaxSide}.");
-            if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such image file.", source);
             var preprocessing = new ImagePreprocessing { Width = side, Height = side, Mode = parse.GetValue(mode), Anchor = parse.GetValue(anchor) };
             Image decoded = ImageDecoder.Decode(source);
             Image view = parse.GetValue(raw) ? decoded : preprocessing.Render(decoded);

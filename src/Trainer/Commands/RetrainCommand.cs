@@ -27,7 +27,7 @@ internal static class RetrainCommand
             command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse) =>
         {
-            string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
+            string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)));
             TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             binder.RejectFlagsFor(parse, old.Head.Spec.Kind);
@@ -35,7 +35,7 @@ internal static class RetrainCommand
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data));
-            result.Save(target);
+            OutputFiles.Save(target, result.Save);
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
             MetricsText.Calibration(writer, result.HeadSummary);

@@ -13,17 +13,17 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier on a folder per class (or a CSV/TSV manifest) and save model.zip.");
         var binder = new TrainingOptionsBinder();
         binder.AddTo(command);
-        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete).", DefaultValueFactory = _ => "model.zip" };
+        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" };
         command.Options.Add(output);
         CommandKit.SetAction(command, (writer, parse) =>
         {
-            string target = ModelFiles.RequireWritable(parse.GetValue(output)!);
+            string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)), ("--backbone", parse.GetValue(binder.Backbone)));
             TrainerOptions options = binder.Build(parse, writer);
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));
-            result.Save(target);
+            OutputFiles.Save(target, result.Save);
             clock.Stop();
             long modelBytes = new FileInfo(target).Length;
 

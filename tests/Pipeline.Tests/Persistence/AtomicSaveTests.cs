@@ -22,6 +22,9 @@ public sealed class AtomicSaveTests
         long failAfter = (long)(length * fraction);
         var error = Assert.Throws<IOException>(() => replacement.Save(path, TimeProvider.System, s => new FaultyStream(s, failAfter)));
         Assert.Contains("injected fault", error.Message);
+        // The user asked for model.zip: the message names it, never the temporary file beside it.
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", error.Message, StringComparison.Ordinal);
 
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Equal(["old-a", "old-b"], ModelPackage.Load(path).Labels);

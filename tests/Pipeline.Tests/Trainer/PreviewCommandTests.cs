@@ -37,7 +37,9 @@ public sealed class PreviewCommandTests : IDisposable
     public void AMissingOrCorruptImageNamesTheFileAndKeepsTheExistingOutput()
     {
         string png = Path.Combine(_dir, "keep.png");
-        File.WriteAllBytes(png, [1, 2, 3]);
+        // An earlier preview: a PNG, the kind of file preview may replace, and must not when it fails.
+        File.Copy(Circle, png);
+        byte[] kept = File.ReadAllBytes(png);
         (int exit, _, string error) = Run("preview", Path.Combine(_dir, "absent.jpg"), "--out", png);
         Assert.Equal(2, exit);
         Assert.Contains("absent.jpg", error);
@@ -47,6 +49,6 @@ public sealed class PreviewCommandTests : IDisposable
         (exit, _, error) = Run("preview", corrupt, "--out", png);
         Assert.Equal(3, exit);
         Assert.Contains("corrupt.png", error);
-        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(png));
+        Assert.Equal(kept, File.ReadAllBytes(png));
     }
 }

@@ -1,0 +1,38 @@
+using System.IO.Compression;
+using Pipeline.Persistence;
+
+namespace Pipeline.Tests.Persistence;
+
+/// <summary><see cref="ModelFormat.IsModelPackageFile"/> tells a model.zip from any other file by its first bytes.</summary>
+public sealed class ModelFormatSignatureTests
+{
+    [Fact]
+    public void A_saved_package_and_a_hand_written_one_are_recognized()
+    {
+        using var folder = new ScratchFolder("signature");
+        PackageSamples.Full().Save(folder.File("model.zip"));
+        Assert.True(ModelFormat.IsModelPackageFile(folder.File("model.zip")));
+        File.WriteAllBytes(folder.File("raw.zip"), PackageSamples.RawPackage(("head/w.bin", [1, 2, 3])));
+        Assert.True(ModelFormat.IsModelPackageFile(folder.File("raw.zip")));
+    }
+
+    [Fact]
+    public void Other_files_are_not()
+    {
+        using var folder = new ScratchFolder("signature");
+        File.WriteAllText(folder.File("notes.txt"), "my notes");
+        Assert.False(ModelFormat.IsModelPackageFile(folder.File("notes.txt")));
+        Assert.False(ModelFormat.IsModelPackageFile(folder.File("absent.zip")));
+        File.WriteAllBytes(folder.File("empty.zip"), []);
+        Assert.False(ModelFormat.IsModelPackageFile(folder.File("empty.zip")));
+
+        // A zip, but an ordinary one (deflated, other entries) or one whose manifest claims another format.
+        using (ZipArchive zip = ZipFile.Open(folder.File("photos.zip"), ZipArchiveMode.Create))
+            using (var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open())) writer.Write("""{"format":"pipeline-model"}""");
+        Assert.False(ModelFormat.IsModelPackageFile(folder.File("photos.zip")));
+        File.WriteAllBytes(folder.File("other.zip"), new RawZip().Add(RawZip.Stored("manifest.json", PackageSamples.Manifest([], format: "other-model"))).Build());
+        Assert.False(ModelFormat.IsModelPackageFile(folder.File("other.zip")));
+        File.WriteAllBytes(folder.File("second.zip"), new RawZip().Add(RawZip.Stored("readme.txt", [1])).Add(RawZip.Stored("manifest.json", PackageSamples.Manifest([]))).Build());
+        Assert.False(ModelFormat.IsModelPackageFile(folder.File("second.zip")));
+    }
+}
