@@ -142,11 +142,15 @@ public sealed class ImageClassificationTrainer
     /// validation images (split from the seed); for the old model, images of classes it does not know count as errors.
     /// The head keeps the old head's kind and hidden sizes; the rest of <see cref="TrainerOptions.Head"/> applies.
     /// </summary>
-    /// <exception cref="InvalidDatasetException">A class of the model or the data is left with no training image and none before.</exception>
+    /// <exception cref="InvalidDatasetException">The data has images of fewer than two classes (as <see cref="Fit"/>: a head
+    /// warm-started on one class learns to answer it for everything), or a class of the model or the data is left with
+    /// no training image and none before.</exception>
     public RetrainingResult Retrain(ImageClassifier model, ImageDataset data, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        RequireClasses(data);
+        string[] missing = [.. model.Labels.Where(label => !data.Classes.Contains(label, StringComparer.Ordinal))];
         ImageDataset mapped = data.WithClasses(model.Labels);
         var excluded = new ExclusionList(mapped.Excluded);
         int[] labels = mapped.Labels();
@@ -176,7 +180,7 @@ public sealed class ImageClassificationTrainer
         };
         ImageClassifier classifier = ImageClassifier.Open(package, new ImageClassifierOptions { Threads = _options.Threads, BackboneCacheFolder = _options.BackboneCacheFolder }, file: null);
         string[] added = [.. mapped.Classes.Skip(model.Labels.Count)];
-        return new RetrainingResult(classifier, previous, metrics, added, train.Count, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
+        return new RetrainingResult(classifier, previous, metrics, added, missing, train.Count, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
     }
 
     /// <summary>

@@ -9,12 +9,13 @@ namespace Pipeline.Classification;
 public sealed class RetrainingResult : IDisposable
 {
     internal RetrainingResult(ImageClassifier classifier, MulticlassMetrics? previous, MulticlassMetrics? metrics, IReadOnlyList<string> newClasses,
-        int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, TrainingSummary? head, FeaturizationReport featurization)
+        IReadOnlyList<string> missingClasses, int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, TrainingSummary? head, FeaturizationReport featurization)
     {
         Classifier = classifier;
         PreviousMetrics = previous;
         ValidationMetrics = metrics;
         NewClasses = newClasses;
+        MissingClasses = missingClasses;
         TrainingImages = trainingImages;
         ValidationImages = validationImages;
         Excluded = excluded;
@@ -33,6 +34,12 @@ public sealed class RetrainingResult : IDisposable
 
     /// <summary>Classes the data added to the model's labels (appended after the old ones).</summary>
     public IReadOnlyList<string> NewClasses { get; }
+
+    /// <summary>
+    /// The model's classes the data has no image of: the retrained head keeps them, but learned nothing new about them
+    /// and they are not in the validation images, so the metrics say nothing about them.
+    /// </summary>
+    public IReadOnlyList<string> MissingClasses { get; }
 
     /// <summary>Images the head was trained on.</summary>
     public int TrainingImages { get; }

@@ -12,41 +12,64 @@ namespace Trainer.Commands;
 /// </summary>
 internal static class RetrainCommand
 {
+    /// <summary>
+    /// How far (absolute) the new model's microAccuracy on the shared validation images may fall below the old model's
+    /// before retrain warns, and refuses to replace --model without --force. Smaller drops are within the noise of a
+    /// few dozen validation images (one image of 40 is 0.025).
+    /// </summary>
+    internal const double AccuracyDropLimit = 0.05;
+
     public static Command Create()
     {
         var command = new Command("retrain", "Retrain a saved model on a folder per class (new classes allowed); compares old and new on the same validation split.");
         var model = new Option<string>("--model") { Description = "The model.zip to start from (never modified unless --out names it).", Required = true };
-        var output = new Option<string>("--out") { Description = "The new model file (written atomically).", Required = true };
+        var output = new Option<string>("--out") { Description = "The new model file (written atomically). It may be --model itself, unless the new model is clearly worse (see --force).", Required = true };
+        var force = new Option<bool>("--force") { Description = $"Replace --model with the new model even when its microAccuracy is more than {AccuracyDropLimit} below the old one's on the same validation images." };
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);
         command.Options.Add(binder.Data);
         // A warm start keeps the old head's standardization, so --no-standardize would do nothing here.
         foreach (Option option in binder.HeadSettings.Where(o => o != binder.NoStandardize))
             command.Options.Add(option);
-        foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output })
+        foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output, force })
             command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse) =>
         {
+            string source = parse.GetValue(model)!;
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)));
             TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
-            using ImageClassifier old = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
-            binder.RejectFlagsFor(parse, old.Head.Spec.Kind);
+            using ImageClassifier old = ImageClassifier.Load(source, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
+            binder.RejectFlagsFor(parse, old.Head.Spec.Kind, fromModel: true);
             ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data));
-            OutputFiles.Save(target, result.Save);
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
+            if (result.MissingClasses.Count > 0)
+                writer.Warning($"the data has no images of {string.Join(", ", result.MissingClasses)}: the new model keeps these classes but got no training images of them, and the metrics below do not cover them.");
             MetricsText.Calibration(writer, result.HeadSummary);
             if (result.PreviousMetrics is { } before) writer.Text(MetricsText.Summary("old model on the validation images", before));
             if (result.ValidationMetrics is { } after) writer.Text(MetricsText.Summary("new model on the validation images", after));
+            bool worse = result.PreviousMetrics is { } old1 && result.ValidationMetrics is { } new1 && old1.MicroAccuracy - new1.MicroAccuracy > AccuracyDropLimit;
+            if (worse)
+            {
+                writer.Warning(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"THE NEW MODEL IS WORSE: microAccuracy {result.PreviousMetrics!.MicroAccuracy:0.0000} -> {result.ValidationMetrics!.MicroAccuracy:0.0000} on the same validation images (more than {AccuracyDropLimit} lower)."));
+                if (OutputFiles.SameFile(target, source) && !parse.GetValue(force))
+                    return writer.Error(ExitCodes.CheckFailed,
+                        $"--out {parse.GetValue(output)}: is --model, and the new model is worse; the old model was left untouched. Write to another --out to keep both, or add --force to replace it anyway.",
+                        target, "the retrained model is worse than the model it would replace");
+            }
+            OutputFiles.Save(target, result.Save);
             writer.Write($"saved {target} in {clock.Elapsed.TotalSeconds:0.0} s", new
             {
                 command = "retrain",
                 model = target,
                 classes = result.Classifier.Labels,
                 newClasses = result.NewClasses,
+                missingClasses = result.MissingClasses,
+                worseThanPrevious = worse,
                 trainingImages = result.TrainingImages,
                 validationImages = result.ValidationImages,
                 previous = result.PreviousMetrics is { } p ? new { microAccuracy = p.MicroAccuracy, macroAccuracy = p.MacroAccuracy, logLoss = p.LogLoss, logLossReduction = p.LogLossReduction } : null,

@@ -99,13 +99,22 @@ internal sealed class TrainingOptionsBinder
         return options;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when a flag of the other head kind was given.</summary>
-    public void RejectFlagsFor(ParseResult parse, HeadKind kind)
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when a flag of the other head kind was given. <paramref name="fromModel"/>:
+    /// the kind is the old model's (retrain), which has no --head to suggest.
+    /// </summary>
+    public void RejectFlagsFor(ParseResult parse, HeadKind kind, bool fromModel = false)
     {
         bool mlp = kind == HeadKind.Mlp;
+        string hint = (mlp, fromModel) switch
+        {
+            (true, _) => "its regularization is --weight-decay",
+            (false, false) => "add --head mlp",
+            (false, true) => "retrain keeps the model's head kind; train a new model with --head mlp for an mlp",
+        };
         foreach (Option option in mlp ? new Option[] { L2 } : [Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience])
             if (Given(parse, option))
-                throw new ArgumentException($"{option.Name} does not apply to the {(mlp ? "mlp head (its regularization is --weight-decay)" : "logistic head (add --head mlp)")}.");
+                throw new ArgumentException($"{option.Name} does not apply to the {(fromModel ? "model's " : "")}{(mlp ? "mlp" : "logistic")} head ({hint}).");
     }
 
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

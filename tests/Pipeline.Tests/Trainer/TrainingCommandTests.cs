@@ -210,6 +210,7 @@ public sealed class TrainingCommandTests : IDisposable
         (exit, _, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", target, "--no-cache", "--epochs", "3");
         Assert.Equal(ExitCodes.BadArguments, exit);
         Assert.Contains("logistic head", error);
+        Assert.DoesNotContain("add --head mlp", error); // retrain has no --head
         (exit, _, _) = Run("retrain", "--model", model, "--data", Shapes, "--out", target, "--no-cache", "--head", "mlp");
         Assert.NotEqual(0, exit);
         Assert.False(File.Exists(target));
