@@ -14,27 +14,29 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "The .onnx model.", Required = true };
-        var batch = new Option<int>("--batch") { Description = "Images per run.", DefaultValueFactory = _ => 1 };
+        var model = new Option<FileInfo>("--model") { Description = "The network to time: an .onnx or .tflite file (not a model.zip).", Required = true };
+        var batch = new Option<int>("--batch") { Description = $"Images per run (1 to {MaxBatch}).", DefaultValueFactory = _ => 1 }.Within(1, MaxBatch);
         var threads = ThreadsOption.Create("Threads per run.", defaultValue: 2);
-        var iterations = new Option<int>("--iters") { Description = "Timed runs.", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first; warm-up also lasts at least one second, so the JIT has promoted the kernels to optimized code before timing.", DefaultValueFactory = _ => 3 };
+        var iterations = new Option<int>("--iters") { Description = $"Timed runs (1 to {MaxIterations}).", DefaultValueFactory = _ => 20 }.Within(1, MaxIterations);
+        var warmup = new Option<int>("--warmup") { Description = $"Untimed runs first (0 to {MaxWarmup}); warm-up also lasts at least one second, so the JIT has promoted the kernels to optimized code before timing.", DefaultValueFactory = _ => 3 }.Within(0, MaxWarmup);
         var profile = new Option<bool>("--profile") { Description = "Also time each node over the timed runs and print the total per op type." };
-        var command = new Command("bench", "Time a model's forward pass on a fixed input.");
+        var command = new Command("bench", "Time a network's forward pass (.onnx or .tflite) on a fixed input.");
         foreach (Option option in new Option[] { model, batch, threads, iterations, warmup, profile }) command.Options.Add(option);
         CommandKit.SetAction(command, (output, parse) =>
         {
             FileInfo file = parse.GetValue(model)!;
             int b = parse.GetValue(batch), t = ThreadsOption.Read(parse, threads, output), n = parse.GetValue(iterations), w = parse.GetValue(warmup);
-            if (b < 1) throw new ArgumentException("--batch must be at least 1.");
-            if (n < 1) throw new ArgumentException("--iters must be at least 1.");
-            if (w < 0) throw new ArgumentException("--warmup must not be negative.");
+            if (file.Exists && Pipeline.Persistence.ModelFormat.IsModelPackageFile(file.FullName))
+                throw CommandFailureException.BadFile("--model", file.ToString(), "is a model.zip; bench times a network, an .onnx or .tflite file (such as the backbone the model was trained with).");
 
             using Network network = Network.Load(file.FullName, new NetworkOptions { Threads = t });
             DataType inputType = network.Inputs.Count == 1 ? network.Inputs[0].Type : DataType.Undefined;
             if (inputType is not (DataType.Float32 or DataType.UInt8))
                 throw new ArgumentException($"{file.Name}: bench needs a model with one float or uint8 input; it has {string.Join(", ", network.Inputs)}.");
             int[] shape = network.DeclaredInputs(b)[0].Shape;
+            long elements = Pipeline.Graph.Compilation.MemoryBudget.ElementCount(shape);
+            if (elements > Array.MaxLength)
+                throw new ArgumentException($"--batch {b}: the input [{string.Join("x", shape)}] would have {elements} elements, more than one buffer can hold; use a smaller batch.");
             float[]? floatInput = inputType == DataType.Float32 ? SmoothInput(shape) : null;
             Tensor? byteInput = floatInput is null ? PatternInput(shape) : null;
             Action run = floatInput is not null ? FloatRun(network, floatInput, shape) : () => network.Run(byteInput!);
@@ -78,6 +80,9 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    // Bounds that keep a typo from asking for terabytes or years; far beyond any useful measurement.
+    private const int MaxBatch = 256, MaxIterations = 1_000_000, MaxWarmup = 100_000;
 
     /// <summary>Runs the plan <paramref name="runs"/> more times with per-step timers and prints the share of each op type.</summary>
     private static void Profile(CommandOutput output, Network network, Tensor input, int runs)

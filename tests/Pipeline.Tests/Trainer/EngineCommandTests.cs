@@ -129,4 +129,37 @@ public sealed class EngineCommandTests : IDisposable
         Assert.True(line.GetProperty("imagesPerSecond").GetDouble() > 0);
         Assert.Equal(3, line.GetProperty("batch").GetInt32());
     }
+
+    [Theory]
+    [InlineData("--batch", "0", "1 to 256")]
+    [InlineData("--batch", "100000", "1 to 256")]
+    [InlineData("--iters", "0", "1 to 1000000")]
+    [InlineData("--iters", "2147483647", "1 to 1000000")]
+    [InlineData("--warmup", "-1", "0 to 100000")]
+    [InlineData("--warmup", "2147483647", "0 to 100000")]
+    public void BenchRefusesCountsOutOfRangeBeforeLoading(string option, string value, string range)
+    {
+        // A model that would fail to load: the range check must come first, and no stack trace either way.
+        string model = Path.Combine(_dir, "relu.onnx");
+        File.WriteAllBytes(model, new OnnxBuilder().SymbolicInput("x", DataType.Float32, "N", 8).Node("Relu", ["x"], ["y"]).Output("y").Build());
+        var (exit, output, error) = Run("bench", "--model", model, option, value);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Equal("", output);
+        Assert.Contains($"{option} {value} is out of range: use {range}.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BenchNamesAModelZipAsSuchAndAsksForANetwork()
+    {
+        string zip = Path.Combine(_dir, "model.zip");
+        Pipeline.Tests.Persistence.PackageSamples.Full().Save(zip);
+        var (exit, _, error) = Run("bench", "--model", zip);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("model.zip: is a model.zip; bench times a network, an .onnx or .tflite file", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("ONNX file", error, StringComparison.Ordinal);
+
+        (_, string help, _) = Run("bench", "--help");
+        Assert.Contains(".onnx or .tflite", help, StringComparison.Ordinal);
+    }
 }
