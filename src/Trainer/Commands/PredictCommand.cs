@@ -23,7 +23,15 @@ internal static class PredictCommand
         {
             int k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
-            (List<string> paths, List<ExcludedFile> excluded) = Expand(parse.GetValue(images)!);
+            string[] arguments = parse.GetValue(images)!;
+            (List<string> paths, List<ExcludedFile> excluded) = Expand(arguments);
+            if (paths.Count == 0)
+            {
+                // Exit 0 with no output would read as "all fine" to a script that globbed the wrong folder.
+                MetricsText.Exclusions(writer, excluded);
+                return writer.Error(ExitCodes.InvalidInput, $"no image was found in {string.Join(", ", arguments)}{(excluded.Count > 0 ? $" ({excluded.Count} other file(s) excluded)" : "")}.",
+                    arguments[0], "no image found");
+            }
             var clock = Stopwatch.StartNew();
             using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = ThreadsOption.Read(parse, threads, writer) });
             double loadMs = clock.Elapsed.TotalMilliseconds;
@@ -65,7 +73,8 @@ internal static class PredictCommand
     }
 
     /// <summary>
-    /// The files to classify: each file argument as given (a bad one is an error), and the images under each folder
+    /// The files to classify: each file argument as given (a missing one is an error now, an undecodable one when it is
+    /// classified), and the images under each folder
     /// argument. A folder's files that are not images (a README, a .DS_Store) are listed as excluded, not errors.
     /// </summary>
     private static (List<string> Paths, List<ExcludedFile> Excluded) Expand(string[] arguments)
@@ -76,6 +85,9 @@ internal static class PredictCommand
         {
             if (!Directory.Exists(argument))
             {
+                // Checked before the model loads: a typo should not cost a model load, and exits 2 like any missing file.
+                if (string.IsNullOrWhiteSpace(argument)) throw new ArgumentException("an image argument is empty: name an image file or a folder.");
+                if (!File.Exists(argument)) throw new CommandFailureException(ExitCodes.BadArguments, $"{argument}: no such image file or folder.", argument, "not found");
                 paths.Add(argument);
                 continue;
             }

@@ -68,6 +68,10 @@ internal sealed class TrainingOptionsBinder
         if (parse.GetValue(Backbone) is null)
             foreach (Option option in new Option[] { Tap, Pooling, Mirror, Normalize })
                 if (Given(parse, option)) throw new ArgumentException($"{option.Name} applies to a pretrained backbone; add --backbone <name|path> (the built-in featurizer pools its own way).");
+        if (parse.GetValue(Backbone) is { } backbone && LooksLikePath(backbone) && !File.Exists(backbone))
+            throw CommandFailureException.BadFile("--backbone", backbone, Directory.Exists(backbone)
+                ? "is a folder; name an .onnx or .tflite file, or a registry name."
+                : "no such file (a registry name, such as mobilenet_v2_1.0_224_quant, has no folder or .onnx/.tflite extension).");
         if (!headKindFromModel)
             RejectFlagsFor(parse, string.Equals(parse.GetValue(Head), "mlp", StringComparison.OrdinalIgnoreCase) ? HeadKind.Mlp : HeadKind.Logistic);
         string normalize = parse.GetValue(Normalize) ?? "none";
@@ -116,6 +120,10 @@ internal sealed class TrainingOptionsBinder
             if (Given(parse, option))
                 throw new ArgumentException($"{option.Name} does not apply to the {(fromModel ? "model's " : "")}{(mlp ? "mlp" : "logistic")} head ({hint}).");
     }
+
+    /// <summary>A --backbone value that can only be a file: it has a folder or a network file's extension (registry names have neither).</summary>
+    private static bool LooksLikePath(string backbone) =>
+        backbone.IndexOfAny(['/', '\\']) >= 0 || Path.GetExtension(backbone).ToLowerInvariant() is ".onnx" or ".tflite";
 
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
