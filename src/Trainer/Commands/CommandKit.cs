@@ -18,7 +18,8 @@ internal static class CommandKit
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DictionaryKeyPolicy = null,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // Undefined metrics are null, never the strings "NaN" or "Infinity": the output stays plain JSON numbers.
+        Converters = { new NonFiniteAsNullConverter(), new NonFiniteSingleAsNullConverter() },
     };
 
     /// <summary>The <c>--json</c> flag, shared by every command.</summary>

@@ -6,6 +6,9 @@ namespace Pipeline.Training.Metrics;
 /// <summary>Plain-text renderings of metrics for terminals and logs (invariant culture, fixed 4 decimals).</summary>
 internal static class MetricsTable
 {
+    /// <summary>A metric with 4 decimals, or "n/a" for an undefined one (NaN, such as a log-loss reduction on one class).</summary>
+    public static string Metric(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+
     public static string Format(MulticlassMetrics m, IReadOnlyList<string>? names)
     {
         var sb = new StringBuilder();
@@ -14,7 +17,7 @@ internal static class MetricsTable
         sb.AppendLine(Invariant($"MicroAccuracy     {m.MicroAccuracy:F4}"));
         sb.AppendLine(Invariant($"MacroAccuracy     {m.MacroAccuracy:F4}"));
         sb.AppendLine(Invariant($"LogLoss           {m.LogLoss:F4}"));
-        sb.AppendLine(Invariant($"LogLossReduction  {m.LogLossReduction:F4}"));
+        sb.AppendLine(Invariant($"LogLossReduction  {Metric(m.LogLossReduction)}"));
         if (m.TopKPredictionCount > 0)
             sb.AppendLine("Top-1.." + m.TopKPredictionCount.ToString(CultureInfo.InvariantCulture) + " accuracy "
                 + string.Join(" ", m.TopKAccuracyForAllK.Select(a => a.ToString("F4", CultureInfo.InvariantCulture))));
@@ -49,10 +52,10 @@ internal static class MetricsTable
         for (int f = 0; f < s.Folds.Length; f++)
         {
             MulticlassMetrics m = s.Folds[f];
-            sb.AppendLine(Invariant($"{f + 1,4}  {m.MicroAccuracy,13:F4}  {m.MacroAccuracy,13:F4}  {m.LogLoss,7:F4}  {m.LogLossReduction,16:F4}  {m.TopKAccuracy,12:F4}"));
+            sb.AppendLine(Invariant($"{f + 1,4}  {m.MicroAccuracy,13:F4}  {m.MacroAccuracy,13:F4}  {m.LogLoss,7:F4}  {Metric(m.LogLossReduction),16}  {m.TopKAccuracy,12:F4}"));
         }
-        sb.AppendLine(Invariant($"mean  {s.MicroAccuracy.Mean,13:F4}  {s.MacroAccuracy.Mean,13:F4}  {s.LogLoss.Mean,7:F4}  {s.LogLossReduction.Mean,16:F4}  {s.TopKAccuracy.Mean,12:F4}"));
-        sb.AppendLine(Invariant($" std  {s.MicroAccuracy.StandardDeviation,13:F4}  {s.MacroAccuracy.StandardDeviation,13:F4}  {s.LogLoss.StandardDeviation,7:F4}  {s.LogLossReduction.StandardDeviation,16:F4}  {s.TopKAccuracy.StandardDeviation,12:F4}"));
+        sb.AppendLine(Invariant($"mean  {s.MicroAccuracy.Mean,13:F4}  {s.MacroAccuracy.Mean,13:F4}  {s.LogLoss.Mean,7:F4}  {Metric(s.LogLossReduction.Mean),16}  {s.TopKAccuracy.Mean,12:F4}"));
+        sb.AppendLine(Invariant($" std  {s.MicroAccuracy.StandardDeviation,13:F4}  {s.MacroAccuracy.StandardDeviation,13:F4}  {s.LogLoss.StandardDeviation,7:F4}  {Metric(s.LogLossReduction.StandardDeviation),16}  {s.TopKAccuracy.StandardDeviation,12:F4}"));
         return sb.ToString();
     }
 

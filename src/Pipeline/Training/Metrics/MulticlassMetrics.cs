@@ -11,7 +11,8 @@ namespace Pipeline.Training.Metrics;
 /// <item>LogLoss: the mean of <c>−ln p</c>, p the true class's probability clamped to [1e−15, 1] (in float, as ML.NET);
 /// a row whose label the model does not know counts <c>−ln 1e−15</c> (and is an error everywhere);</item>
 /// <item>LogLossReduction: <c>(H − LogLoss) / H</c> with H the entropy of the evaluated rows' label distribution
-/// (the log loss of predicting the prior); it is not finite when every row has the same known class (H = 0);</item>
+/// (the log loss of predicting the prior), as ML.NET defines it; <see cref="double.NaN"/> when H = 0 (every row has the
+/// same known class, or there are no rows), where the reduction is undefined;</item>
 /// <item>TopKAccuracyForAllK[j]: the fraction of rows whose true class ranks in the first j + 1, a tie ranking the lower
 /// class index first; TopKAccuracy is its last element;</item>
 /// <item>PerClassLogLoss: the mean log loss of each class's rows (0 for a class without rows).</item>
@@ -35,7 +36,8 @@ public sealed record MulticlassMetrics
     /// <summary>The mean negative log-probability of the true class.</summary>
     [JsonPropertyName("logLoss")] public double LogLoss { get; init; }
 
-    /// <summary>The relative improvement of the log loss over predicting the label prior: 1 is perfect, 0 is no better than the prior.</summary>
+    /// <summary>The relative improvement of the log loss over predicting the label prior: 1 is perfect, 0 is no better than
+    /// the prior; <see cref="double.NaN"/> (undefined) when the rows' labels have no entropy, e.g. all of one class.</summary>
     [JsonPropertyName("logLossReduction")] public double LogLossReduction { get; init; }
 
     /// <summary>The K of <see cref="TopKAccuracy"/> (0 when not computed).</summary>
@@ -145,7 +147,8 @@ public sealed record MulticlassMetrics
             MicroAccuracy = micro,
             MacroAccuracy = macro,
             LogLoss = logLossMean,
-            LogLossReduction = (entropy - logLossMean) / entropy,
+            // entropy is -0.0 for a single class: dividing by it gave an infinity of the wrong sign, not "undefined".
+            LogLossReduction = entropy > 0 ? (entropy - logLossMean) / entropy : double.NaN,
             TopKPredictionCount = topK,
             TopKAccuracy = topK > 0 ? topKAll[^1] : 0,
             TopKAccuracyForAllK = topKAll,

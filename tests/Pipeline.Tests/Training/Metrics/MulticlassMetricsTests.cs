@@ -102,11 +102,25 @@ public sealed class MulticlassMetricsTests
         foreach (string name in new[] { "microAccuracy", "macroAccuracy", "logLoss", "logLossReduction", "topKAccuracy", "topKAccuracyForAllK",
                                         "topKPredictionCount", "perClassLogLoss", "confusionMatrix", "counts", "perClassPrecision", "perClassRecall", "perClassF1" })
             Assert.Contains($"\"{name}\":", json);
-        // A single-class set has zero entropy: the reduction is not finite and must still serialize.
-        // (ML.NET's arithmetic: H = 0 / −n = −0, so (H − LL) / H = +∞ for any positive log loss.)
+        // A single-class set has zero entropy: the reduction is undefined (NaN) and must still serialize, and come back.
         MulticlassMetrics single = MulticlassMetrics.Evaluate([0.9f, 0.1f], [0], 2);
-        Assert.Equal(double.PositiveInfinity, single.LogLossReduction);
-        Assert.Contains("\"logLossReduction\":\"Infinity\"", JsonSerializer.Serialize(single));
+        Assert.True(double.IsNaN(single.LogLossReduction));
+        string text = JsonSerializer.Serialize(single);
+        Assert.Contains("\"logLossReduction\":\"NaN\"", text);
+        Assert.True(double.IsNaN(JsonSerializer.Deserialize<MulticlassMetrics>(text)!.LogLossReduction));
+    }
+
+    [Theory]
+    [InlineData(0.9f)]
+    [InlineData(0.5f)]
+    [InlineData(0.1f)]
+    [InlineData(1f)]
+    public void The_log_loss_reduction_of_a_single_class_is_undefined_whatever_the_scores(float score)
+    {
+        // ML.NET's (H − LL) / H with H = 0 / −n = −0.0 gave −∞, +∞ or NaN depending on the log loss: none means anything.
+        MulticlassMetrics single = MulticlassMetrics.Evaluate([score, 1 - score, score, 1 - score], [0, 0], 2);
+        Assert.True(double.IsNaN(single.LogLossReduction), $"got {single.LogLossReduction}");
+        Assert.True(double.IsNaN(MulticlassMetrics.Evaluate([], [], 2).LogLossReduction), "no rows: no prior either");
     }
 
     [Fact]
