@@ -222,7 +222,16 @@ public sealed class ImageClassificationTrainer
             var download = _options.Progress is { } p ? new Progress<DownloadProgress>(d => p.Report(new TrainerProgress(TrainerStage.DownloadingBackbone, d.BytesReceived, d.TotalBytes, d.Name))) : null;
             ResolvedBackbone resolved = store.ResolveAsync(wanted, download, cancellation).GetAwaiter().GetResult();
             byte[] bytes = File.ReadAllBytes(resolved.Path);
-            IFeaturizer featurizer = FeaturizerFactory.CreateBackbone(bytes, _options.BackboneSettings(), resolved.Entry, featurizerOptions);
+            IFeaturizer featurizer;
+            try
+            {
+                featurizer = FeaturizerFactory.CreateBackbone(bytes, _options.BackboneSettings(), resolved.Entry, featurizerOptions);
+            }
+            catch (Graph.InvalidModelException e) when (e.File is null)
+            {
+                // Loaded from bytes, the importer cannot know the file: name the one the user gave (or the registry's).
+                throw e.WithFile(Path.GetFileName(resolved.Path));
+            }
             ModelBackbone backbone = _options.BackboneStorage == BackboneStorage.Referenced && resolved.Entry is { } entry
                 ? ModelBackbone.Referenced(entry.Name, entry.FileName, entry.Sha256, entry.Size)
                 : ModelBackbone.Embedded(Path.GetFileName(resolved.Path), bytes, resolved.Entry?.Name);

@@ -69,7 +69,8 @@ internal static class CommandKit
             }
             catch (ArgumentException e)
             {
-                return output.Error(ExitCodes.BadArguments, e.Message, null, e.Message);
+                string message = WithoutParameterNote(e);
+                return output.Error(ExitCodes.BadArguments, message, null, message);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -94,6 +95,22 @@ internal static class CommandKit
             return ExitCodes.BadArguments;
         }
         return parse.Invoke(configuration);
+    }
+
+    /// <summary>
+    /// The message without .NET's " (Parameter 'x')" and "Actual value was ..." notes: they name a C# parameter the user
+    /// never saw (the library's own text names the setting).
+    /// </summary>
+    internal static string WithoutParameterNote(ArgumentException e)
+    {
+        string message = e.Message;
+        if (e is ArgumentOutOfRangeException { ActualValue: not null } range)
+        {
+            int actual = message.LastIndexOf(Environment.NewLine + "Actual value was ", StringComparison.Ordinal);
+            if (actual >= 0) message = message[..actual];
+        }
+        if (e.ParamName is { } name) message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        return message;
     }
 
     /// <summary>Serializes one record as a single JSON line.</summary>

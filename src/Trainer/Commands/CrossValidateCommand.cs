@@ -13,14 +13,14 @@ internal static class CrossValidateCommand
         var command = new Command("cv", "Cross-validate the training options on a folder per class: k stratified folds from the seed, metrics as mean ± std.");
         var binder = new TrainingOptionsBinder();
         binder.AddTo(command);
-        var folds = new Option<int>("--folds") { Description = "Number of folds (at least 2).", DefaultValueFactory = _ => 5 };
+        var folds = new Option<int>("--folds") { Description = "Number of folds (at least 2, at most the number of images).", DefaultValueFactory = _ => 5 }.Within(2, int.MaxValue);
         command.Options.Add(folds);
         CommandKit.SetAction(command, (writer, parse) =>
         {
             int k = parse.GetValue(folds);
-            if (k < 2) throw new ArgumentException($"--folds {k}: at least 2 are needed.");
             TrainerOptions options = binder.Build(parse, writer);
-            ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
+            ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
+            if (k > data.Count) throw new ArgumentException($"--folds {k}: more folds than the {data.Count} images; use 2 to {data.Count}.");
             var clock = Stopwatch.StartNew();
             CrossValidationResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).CrossValidate(data, k));

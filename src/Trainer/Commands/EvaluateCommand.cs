@@ -21,8 +21,9 @@ internal static class EvaluateCommand
         {
             var options = new TrainerOptions { Threads = ThreadsOption.Read(parse, threads, writer), FeatureCacheFolder = parse.GetValue(cache), UseFeatureCache = !parse.GetValue(noCache) };
             options.Validate();
-            using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = options.Threads });
-            ImageDataset dataset = ImageDataset.Load(parse.GetValue(data)!);
+            string dataPath = InputFiles.RequireData(parse.GetValue(data)!);
+            using ImageClassifier classifier = ImageClassifier.Load(InputFiles.RequireModelZip(parse.GetValue(model)!), new ImageClassifierOptions { Threads = options.Threads });
+            ImageDataset dataset = ImageDataset.Load(dataPath);
             EvaluationResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Evaluate(classifier, dataset));
             MetricsText.Exclusions(writer, result.Excluded);

@@ -17,7 +17,19 @@ internal static class OptionRanges
             // A token that is not an integer already has its own parse error; converting it here would throw.
             if (result.Tokens.Count == 0 || !int.TryParse(result.Tokens[^1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)) return;
             if (value < min || value > max)
-                result.AddError($"{option.Name} {value} is out of range: use {min}{(note is null ? "" : $" ({note})")} to {max}.");
+                result.AddError($"{option.Name} {value} is out of range: use {min}{(note is null ? "" : $" ({note})")}{(max == int.MaxValue ? " or more" : $" to {max}")}.");
+        });
+        return option;
+    }
+
+    /// <summary>Adds a check that the option's value lies in [<paramref name="min"/>, <paramref name="maxExclusive"/>) (NaN is outside).</summary>
+    public static Option<double> AtLeastAndBelow(this Option<double> option, double min, double maxExclusive)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0 || !double.TryParse(result.Tokens[^1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return;
+            if (!(value >= min && value < maxExclusive))
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} {result.Tokens[^1].Value} is out of range: use {min} up to but not including {maxExclusive}."));
         });
         return option;
     }

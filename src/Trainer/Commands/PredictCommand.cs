@@ -33,7 +33,7 @@ internal static class PredictCommand
                     arguments[0], "no image found");
             }
             var clock = Stopwatch.StartNew();
-            using ImageClassifier classifier = ImageClassifier.Load(parse.GetValue(model)!, new ImageClassifierOptions { Threads = ThreadsOption.Read(parse, threads, writer) });
+            using ImageClassifier classifier = ImageClassifier.Load(InputFiles.RequireModelZip(parse.GetValue(model)!), new ImageClassifierOptions { Threads = ThreadsOption.Read(parse, threads, writer) });
             double loadMs = clock.Elapsed.TotalMilliseconds;
             double firstMs = 0;
             int failed = 0;

@@ -35,12 +35,12 @@ internal static class RetrainCommand
             command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse) =>
         {
-            string source = parse.GetValue(model)!;
+            string source = InputFiles.RequireModelZip(parse.GetValue(model)!);
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)));
             TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(source, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             binder.RejectFlagsFor(parse, old.Head.Spec.Kind, fromModel: true);
-            ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
+            ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data));

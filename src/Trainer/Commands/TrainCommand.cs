@@ -19,7 +19,7 @@ internal static class TrainCommand
         {
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)), ("--backbone", parse.GetValue(binder.Backbone)));
             TrainerOptions options = binder.Build(parse, writer);
-            ImageDataset data = ImageDataset.Load(parse.GetValue(binder.Data)!);
+            ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));

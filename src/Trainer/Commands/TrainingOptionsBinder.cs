@@ -30,7 +30,7 @@ internal sealed class TrainingOptionsBinder
     public Option<int?> Patience { get; } = new("--patience") { Description = $"mlp: epochs without a better validation loss before stopping early (0: never stop early). [default: {Defaults.Patience}]" };
     public Option<int> Seed { get; } = new("--seed") { Description = "The seed of every random choice: the same seed and data give the same model.zip.", DefaultValueFactory = _ => 1 };
     public Option<int> Threads { get; } = ThreadsOption.Create("Threads to use; never changes the model.");
-    public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Share of each class held out to measure the model.", DefaultValueFactory = _ => 0.2 };
+    public Option<double> ValidationFraction { get; } = new Option<double>("--validation-fraction") { Description = "Share of each class held out to measure the model: 0 (none, no metrics) up to but not including 1.", DefaultValueFactory = _ => 0.2 }.AtLeastAndBelow(0, 1);
     public Option<string?> Cache { get; } = new("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Do not read or write the feature cache." };
     public Option<string?> BackboneCache { get; } = new("--backbone-cache") { Description = "Where downloaded backbones are kept (default: the user's cache folder)." };

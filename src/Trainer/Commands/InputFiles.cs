@@ -1,0 +1,58 @@
+using Pipeline.Datasets;
+using Pipeline.Persistence;
+
+namespace Trainer.Commands;
+
+/// <summary>
+/// Checks on the files a command reads, made before any work: a folder, a network file or an image given where another
+/// kind of file belongs gets a message that says which kind was expected, instead of a parser's complaint about it.
+/// </summary>
+internal static class InputFiles
+{
+    /// <summary>Throws unless <paramref name="path"/> could be a model.zip (a missing file is left to the loader's message, exit 2).</summary>
+    public static string RequireModelZip(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--model is empty: name a model.zip file.");
+        if (Directory.Exists(path)) throw CommandFailureException.BadFile("--model", path, "is a folder; expected a model.zip file.");
+        if (File.Exists(path) && !ModelFormat.IsModelPackageFile(path) && IsNetworkFile(path))
+            throw CommandFailureException.BadFile("--model", path, $"is a network file, not a model.zip; train a model on it with `train --data <images> --backbone {path}`.");
+        return path;
+    }
+
+    /// <summary>Throws unless <paramref name="path"/> could be a dataset: a folder, or a text manifest (not an image, a zip or other binary file).</summary>
+    public static string RequireData(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--data is empty: name a folder with one subfolder per class, or a .csv/.tsv manifest.");
+        if (!File.Exists(path)) return path;
+        string? kind = FormatSniffer.Sniff(path, out _) is not null ? "an image"
+            : ModelFormat.IsModelPackageFile(path) ? "a model.zip"
+            : Head(path) is var head && head.AsSpan().StartsWith("PK\u0003\u0004"u8) ? "a zip file"
+            : head.AsSpan().Contains((byte)0) ? "a binary file"
+            : null;
+        if (kind is not null)
+            throw CommandFailureException.BadFile("--data", path, $"is {kind}; --data must be a folder with one subfolder per class, or a .csv/.tsv manifest of path,label.");
+        return path;
+    }
+
+    /// <summary>An .onnx or .tflite file, by extension or by the TFLite identifier at byte 4.</summary>
+    private static bool IsNetworkFile(string path)
+    {
+        if (Path.GetExtension(path).ToLowerInvariant() is ".onnx" or ".tflite") return true;
+        byte[] head = Head(path);
+        return head.Length >= 8 && head.AsSpan(4, 4).SequenceEqual("TFL3"u8);
+    }
+
+    private static byte[] Head(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            var buffer = new byte[512];
+            return buffer[..stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}
