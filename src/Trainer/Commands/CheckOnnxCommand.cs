@@ -15,8 +15,8 @@ internal static class CheckOnnxCommand
     public static Command Create()
     {
         var cases = new Argument<string[]>("case-dir") { Description = "Test-case folders (or folders of them).", Arity = ArgumentArity.OneOrMore };
-        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Relative };
-        var atol = new Option<double>("--atol") { Description = "Absolute tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Absolute };
+        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Relative }.FiniteNonNegative();
+        var atol = new Option<double>("--atol") { Description = "Absolute tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Absolute }.FiniteNonNegative();
         var threads = ThreadsOption.Create("Threads per run.");
         var command = new Command("check-onnx", "Run ONNX test-case folders and report pass/fail with the max abs/rel error.");
         command.Arguments.Add(cases);
@@ -26,7 +26,6 @@ internal static class CheckOnnxCommand
         CommandKit.SetAction(command, (output, parse) =>
         {
             var tolerance = new Tolerance(parse.GetValue(rtol), parse.GetValue(atol));
-            if (tolerance.Relative < 0 || tolerance.Absolute < 0) throw new ArgumentException("--rtol and --atol must not be negative.");
             int threadCount = ThreadsOption.Read(parse, threads, output);
 
             var folders = new List<string>();

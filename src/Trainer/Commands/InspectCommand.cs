@@ -13,7 +13,7 @@ namespace Trainer.Commands;
 /// <c>inspect --model &lt;file&gt;</c>: for an ONNX or TFLite network, its inputs and outputs, its operators (a
 /// histogram), the parameter count and the FLOPs of one run (<c>--values</c> also lists every value with its shape,
 /// for choosing a tap); for a trained model.zip, what its manifest records: labels, featurizer, backbone, head,
-/// metrics and entries.
+/// metrics and entries, and whether it loads (exit 3 with the reason when predict would refuse it).
 /// </summary>
 internal static class InspectCommand
 {
@@ -32,8 +32,7 @@ internal static class InspectCommand
             if (IsZip(file))
             {
                 if (parse.GetValue(values)) throw new ArgumentException("--values lists a network's values; a model.zip is described by its manifest.");
-                InspectPackage(output, file);
-                return ExitCodes.Ok;
+                return CheckLoads(output, InspectPackage(output, file), file);
             }
             int b = parse.GetValue(batch);
             if (b < 1) throw new ArgumentException("--batch must be at least 1.");
@@ -98,7 +97,7 @@ internal static class InspectCommand
 
     /// <summary>Reads the package (every entry validated, as loading does) without building its featurizer, so a model
     /// whose backbone is referenced but not downloaded can still be inspected.</summary>
-    private static void InspectPackage(CommandOutput output, FileInfo file)
+    private static ModelPackage InspectPackage(CommandOutput output, FileInfo file)
     {
         ModelPackage package = ModelPackage.Load(file.FullName);
         ModelMetrics? metrics = package.Metrics is { } m ? m.Deserialize<ModelMetrics>(ModelLayout.Json) : null;
@@ -134,6 +133,31 @@ internal static class InspectCommand
             entries,
             bytes = file.Length,
         });
+        return package;
+    }
+
+    /// <summary>
+    /// Builds the classifier as predict would, after the description is printed: a manifest can be well-formed and still
+    /// not make a classifier (a head sized for other labels, no head, an impossible feature dimension), and inspect
+    /// must not call fine a file that predict refuses.
+    /// </summary>
+    private static int CheckLoads(CommandOutput output, ModelPackage package, FileInfo file)
+    {
+        try
+        {
+            using ImageClassifier classifier = ImageClassifier.Open(package, new ImageClassifierOptions { Threads = 1, AllowBackboneDownload = false }, file.Name);
+            return ExitCodes.Ok;
+        }
+        catch (Pipeline.Featurizers.Backbones.BackboneUnavailableException e)
+        {
+            // A referenced backbone that is not downloaded is no fault of the file; inspect never downloads.
+            output.Warning($"whether the model loads was not checked: {e.Message}");
+            return ExitCodes.Ok;
+        }
+        catch (InvalidModelPackageException e)
+        {
+            return output.Error(ExitCodes.InvalidInput, $"{e.Message} (predict and evaluate refuse this model.zip)", e.File, e.Reason);
+        }
     }
 
     private static string Compact(JsonElement? element) => element is { } e ? JsonSerializer.Serialize(e) : "none";

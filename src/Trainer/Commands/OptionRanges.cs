@@ -33,4 +33,16 @@ internal static class OptionRanges
         });
         return option;
     }
+
+    /// <summary>Adds a check that the option's value is a finite number of at least 0 (a tolerance of NaN or infinity compares nothing).</summary>
+    public static Option<double> FiniteNonNegative(this Option<double> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0 || !double.TryParse(result.Tokens[^1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return;
+            if (!(double.IsFinite(value) && value >= 0))
+                result.AddError($"{option.Name} {result.Tokens[^1].Value} is out of range: use a finite number of 0 or more.");
+        });
+        return option;
+    }
 }

@@ -162,4 +162,28 @@ public sealed class EngineCommandTests : IDisposable
         (_, string help, _) = Run("bench", "--help");
         Assert.Contains(".onnx or .tflite", help, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CheckOnnxReportsACaseWithoutReferenceOutputsAsNotCompared()
+    {
+        string dir = ConstantCase("no-outputs", [1, 2, 3]);
+        File.Delete(Path.Combine(dir, "test_data_set_0", "output_0.pb"));
+        var (exit, output, _) = Run("check-onnx", dir);
+        Assert.Equal(ExitCodes.CheckFailed, exit);
+        Assert.Contains("not compared: test_data_set_0 has no output_*.pb", output, StringComparison.Ordinal);
+        Assert.Contains("0 of 1 cases passed", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--atol", "NaN")]
+    [InlineData("--rtol", "Infinity")]
+    [InlineData("--atol", "-1")]
+    public void CheckOnnxTolerancesMustBeFiniteAndNonNegative(string option, string value)
+    {
+        string dir = ConstantCase("tolerance", [1, 2, 3]);
+        var (exit, output, error) = Run("check-onnx", dir, option, value);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Equal("", output);
+        Assert.Contains($"{option} {value} is out of range: use a finite number of 0 or more.", error, StringComparison.Ordinal);
+    }
 }

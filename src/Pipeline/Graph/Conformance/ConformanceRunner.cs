@@ -44,6 +44,8 @@ internal static class ConformanceRunner
                 object?[] expected = ReadNumbered(set, "output", network.Outputs, out string?[] outputNames);
                 if (inputs.Length != network.Inputs.Count)
                     return Fail($"{Path.GetFileName(set)} has {inputs.Length} inputs but the model declares {network.Inputs.Count}");
+                if (expected.Length == 0)
+                    return Fail($"not compared: {Path.GetFileName(set)} has no output_*.pb reference outputs");
                 if (expected.Length > network.Outputs.Count)
                     return Fail($"{Path.GetFileName(set)} has {expected.Length} outputs but the model declares {network.Outputs.Count}");
 
