@@ -90,6 +90,14 @@ internal static class CommandKit
         configuration ??= new InvocationConfiguration();
         if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         {
+            if (args.Contains(JsonOption.Name))
+            {
+                // A script that asked for JSON reads stderr as JSON too: the same shape as a runtime error, one per line.
+                string command = parse.CommandResult.Command.Name;
+                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+                    configuration.Error.WriteLine(ToJson(new { error = error.Message, command, file = (string?)null, reason = error.Message, exitCode = ExitCodes.BadArguments }));
+                return ExitCodes.BadArguments;
+            }
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) configuration.Error.WriteLine(error.Message);
             configuration.Error.WriteLine("Run with --help for usage.");
             return ExitCodes.BadArguments;

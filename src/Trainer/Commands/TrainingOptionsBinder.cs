@@ -95,7 +95,7 @@ internal sealed class TrainingOptionsBinder
             Head = BuildHead(parse),
             ValidationFraction = parse.GetValue(ValidationFraction),
             Threads = ThreadsOption.Read(parse, Threads, output),
-            UseFeatureCache = !parse.GetValue(NoCache),
+            UseFeatureCache = !parse.GetValue(NoCache) && (parse.GetValue(Cache) is not { } cache || CacheFolderCheck.Usable(cache, output)),
             FeatureCacheFolder = parse.GetValue(Cache),
             BackboneCacheFolder = parse.GetValue(BackboneCache),
         };

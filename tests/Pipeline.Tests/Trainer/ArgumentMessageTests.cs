@@ -84,4 +84,22 @@ public sealed class ArgumentMessageTests : IDisposable
         (_, _, string error) = TrainerCli.Run("train", "--data", Shapes, "--backbone", backbone, "--out", Path.Combine(_dir, "m.zip"), "--no-cache");
         Assert.DoesNotContain("<model>", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--bogus", "Unrecognized command or argument '--bogus'.")]
+    [InlineData("--threads 999", "--threads 999 is out of range")]
+    public void With_json_a_command_line_that_does_not_parse_reports_json_errors(string flags, string expected)
+    {
+        (int exit, string output, string error) = TrainerCli.Run(["train", "--json", .. flags.Split(' ')]);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Equal("", output);
+        System.Text.Json.JsonElement[] errors = [.. error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)];
+        Assert.Contains(errors, e => e.GetProperty("error").GetString()!.Contains(expected, StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.GetProperty("error").GetString() == "Option '--data' is required.");
+        Assert.All(errors, e =>
+        {
+            Assert.Equal("train", e.GetProperty("command").GetString());
+            Assert.Equal(2, e.GetProperty("exitCode").GetInt32());
+        });
+    }
 }

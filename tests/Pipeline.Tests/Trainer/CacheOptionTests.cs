@@ -1,0 +1,45 @@
+using Pipeline.Tests.Infrastructure;
+
+namespace Pipeline.Tests.Trainer;
+
+/// <summary>An unusable --cache is named once on stderr; the run goes on without the cache.</summary>
+public sealed class CacheOptionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cache-cli-").FullName;
+    private static readonly string Shapes = Path.Combine(SharedData.RepoRoot, "data", "shapes");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_cache_that_is_a_file_is_named_in_one_warning_and_left_alone()
+    {
+        string file = Path.Combine(_dir, "cache.txt");
+        File.WriteAllText(file, "not a folder");
+        (int exit, string output, string error) = TrainerCli.Run("train", "--data", Shapes, "--out", Path.Combine(_dir, "m.zip"), "--cache", file);
+        Assert.True(exit == 0, error);
+        Assert.Contains("saved", output, StringComparison.Ordinal);
+        string warning = $"warning: --cache {file}: is a file, not a folder; features are not cached in this run.";
+        Assert.Contains(warning, error, StringComparison.Ordinal);
+        Assert.Equal(error.IndexOf(warning, StringComparison.Ordinal), error.LastIndexOf(warning, StringComparison.Ordinal));
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void A_cache_folder_that_cannot_be_written_is_named()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows() || Environment.IsPrivilegedProcess, "permissions do not stop this process (Windows, or running privileged)");
+        string folder = Directory.CreateDirectory(Path.Combine(_dir, "ro")).FullName;
+        if (OperatingSystem.IsWindows()) return;
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            (int exit, _, string error) = TrainerCli.Run("evaluate", "--model", Path.Combine(_dir, "absent.zip"), "--data", Shapes, "--cache", folder);
+            Assert.Contains($"--cache {folder}: cannot write there (permission denied)", error, StringComparison.Ordinal);
+            Assert.Equal(2, exit); // the model is absent: the warning comes first, before any work
+        }
+        finally
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
