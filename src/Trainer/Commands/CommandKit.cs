@@ -76,6 +76,11 @@ internal static class CommandKit
             {
                 return output.Error(ExitCodes.BadArguments, e.Message, null, e.Message);
             }
+            catch (OutOfMemoryException)
+            {
+                // Not a bug to report with a stack trace: the request (a batch, a model, a thread count) outgrew this machine.
+                return output.Error(ExitCodes.InternalError, "out of memory: this run needs more memory than the machine has; try a smaller --batch, fewer --threads or a smaller model.", null, "out of memory");
+            }
             catch (Exception e)
             {
                 return output.Error(ExitCodes.InternalError, $"internal error: {e}", null, e.Message);

@@ -13,10 +13,16 @@ internal static class InputFiles
     public static string RequireModelZip(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--model is empty: name a model.zip file.");
-        if (Directory.Exists(path)) throw CommandFailureException.BadFile("--model", path, "is a folder; expected a model.zip file.");
+        RequireNotFolder("--model", path, "a model.zip file");
         if (File.Exists(path) && !ModelFormat.IsModelPackageFile(path) && IsNetworkFile(path))
             throw CommandFailureException.BadFile("--model", path, $"is a network file, not a model.zip; train a model on it with `train --data <images> --backbone {path}`.");
         return path;
+    }
+
+    /// <summary>Throws when <paramref name="path"/> is a folder (the file system's "access denied" says nothing useful); <paramref name="expected"/> names the file wanted.</summary>
+    public static void RequireNotFolder(string option, string path, string expected)
+    {
+        if (Directory.Exists(path)) throw CommandFailureException.BadFile(option, path, $"is a folder; expected {expected}.");
     }
 
     /// <summary>Throws unless <paramref name="path"/> could be a dataset: a folder, or a text manifest (not an image, a zip or other binary file).</summary>

@@ -102,4 +102,26 @@ public sealed class ArgumentMessageTests : IDisposable
             Assert.Equal(2, e.GetProperty("exitCode").GetInt32());
         });
     }
+
+    [Theory]
+    [InlineData("bench", "an .onnx or .tflite network file")]
+    [InlineData("inspect", "an .onnx or .tflite network, or a model.zip")]
+    public void Bench_and_inspect_say_a_folder_is_not_a_network(string command, string expected)
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(_dir, "dirm")).FullName;
+        AssertMessage(ExitCodes.BadArguments, $"--model {folder}: is a folder; expected {expected}.", command, "--model", folder);
+    }
+
+    [Fact]
+    public void Running_out_of_memory_is_a_plain_message_not_a_stack_trace()
+    {
+        var command = new System.CommandLine.Command("hungry");
+        CommandKit.SetAction(command, (_, _) => throw new OutOfMemoryException("Array dimensions exceeded supported range."));
+        var root = new System.CommandLine.RootCommand { command };
+        var error = new StringWriter();
+        int exit = CommandKit.Invoke(root, ["hungry"], new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        Assert.Equal(ExitCodes.InternalError, exit);
+        Assert.StartsWith("hungry: out of memory: this run needs more memory than the machine has", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
+    }
 }
