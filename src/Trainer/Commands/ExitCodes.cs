@@ -6,10 +6,12 @@ internal static class ExitCodes
     /// <summary>Success.</summary>
     public const int Ok = 0;
 
-    /// <summary>The command ran but its check failed (a conformance case, an accuracy bar).</summary>
+    /// <summary>The command ran but its check failed (a conformance case, an accuracy bar: retrain's new model clearly
+    /// worse than the --model it would replace, which is then left as it was).</summary>
     public const int CheckFailed = 1;
 
-    /// <summary>Wrong arguments: a missing file, an option out of range.</summary>
+    /// <summary>Wrong arguments: a missing file, an option out of range, a file of the wrong kind, an --out that would
+    /// replace an input or a file the command does not write, or a folder it cannot write in.</summary>
     public const int BadArguments = 2;
 
     /// <summary>Invalid input data: a corrupt image, a malformed model, a hostile zip.</summary>
