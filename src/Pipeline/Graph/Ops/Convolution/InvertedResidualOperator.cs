@@ -52,9 +52,9 @@ internal sealed class InvertedResidualOperator(ConvOperator expand, ConvOperator
         Tensor expandWeights = context.Constant(1) ?? throw context.Node.Fail("the expand weights are not constant");
         Tensor depthwiseWeights = context.Constant(3) ?? throw context.Node.Fail("the depthwise weights are not constant");
         Tensor projectWeights = context.Constant(5) ?? throw context.Node.Fail("the project weights are not constant");
-        var block = new InvertedResidualConvolution(e, d, p, expandWeights.AsSpan<float>(), projectWeights.AsSpan<float>(), SgemmKernel.Current, context.ThreadCount);
-        return new InvertedResidualKernel(block, depthwiseWeights, context.Constant(2), context.Constant(4), context.Constant(6),
-            Expand.Activation, Depthwise.Activation, Project.Activation, Project.Residual);
+        var block = new InvertedResidualConvolution(e, d, p, expandWeights.AsSpan<float>(), projectWeights.AsSpan<float>(),
+            Expand.Activation, Depthwise.Activation, Project.Activation, SgemmKernel.Current, context.ThreadCount);
+        return new InvertedResidualKernel(block, depthwiseWeights, context.Constant(2), context.Constant(4), context.Constant(6), Project.Residual);
     }
 
     private static TensorInfo? Optional(ShapeContext context, int i) => context.HasInput(i) ? context.Input(i) : null;
@@ -82,21 +82,17 @@ internal sealed unsafe class InvertedResidualKernel : Kernel
     private readonly InvertedResidualConvolution _block;
     private readonly float[] _depthwiseWeights;
     private readonly float[]? _expandBias, _depthwiseBias, _projectBias;
-    private readonly FusedActivation _expandActivation, _depthwiseActivation, _projectActivation;
     private readonly bool _residual;
 
     /// <summary>Keeps pinned copies of the depthwise weights and the biases (null biases stay absent).</summary>
     public InvertedResidualKernel(InvertedResidualConvolution block, Tensor depthwiseWeights, Tensor? expandBias, Tensor? depthwiseBias, Tensor? projectBias,
-        FusedActivation expandActivation, FusedActivation depthwiseActivation, FusedActivation projectActivation, bool residual)
+        bool residual)
     {
         _block = block;
         _depthwiseWeights = Pinned(depthwiseWeights)!;
         _expandBias = Pinned(expandBias);
         _depthwiseBias = Pinned(depthwiseBias);
         _projectBias = Pinned(projectBias);
-        _expandActivation = expandActivation;
-        _depthwiseActivation = depthwiseActivation;
-        _projectActivation = projectActivation;
         _residual = residual;
     }
 
@@ -112,8 +108,7 @@ internal sealed unsafe class InvertedResidualKernel : Kernel
         fixed (float* pb = _projectBias)
         {
             float* residual = _residual ? io.InputPointer<float>(InvertedResidualOperator.ResidualInput) : null;
-            _block.Run(io.InputPointer<float>(0), eb, _expandActivation, dw, db, _depthwiseActivation, pb, _projectActivation, residual,
-                io.OutputPointer<float>(0), io.Pool, (float*)io.ScratchPointer);
+            _block.Run(io.InputPointer<float>(0), eb, dw, db, pb, residual, io.OutputPointer<float>(0), io.Pool, (float*)io.ScratchPointer);
         }
     }
 

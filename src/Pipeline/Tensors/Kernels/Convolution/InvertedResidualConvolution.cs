@@ -29,6 +29,7 @@ internal sealed unsafe class InvertedResidualConvolution
     private const long StripBytes = 384 * 1024;
 
     private readonly ConvGeometry _expand, _depthwise, _project;
+    private readonly FusedActivation _expandActivation, _depthwiseActivation, _projectActivation;
     private readonly int _threads;
 
     // Whole mode, always available: the unfused kernels.
@@ -43,10 +44,12 @@ internal sealed unsafe class InvertedResidualConvolution
 
     /// <summary>
     /// Plans the block. <paramref name="expandWeights"/> is [C·t, C] (1×1), <paramref name="projectWeights"/> [M, C·t];
-    /// the depthwise weights are passed to <see cref="Run"/>.
+    /// the depthwise weights and the biases are passed to <see cref="Run"/>. Each stage's activation is applied as it
+    /// stores (the project's after the residual is added).
     /// </summary>
     public InvertedResidualConvolution(ConvGeometry expand, ConvGeometry depthwise, ConvGeometry project,
-        ReadOnlySpan<float> expandWeights, ReadOnlySpan<float> projectWeights, SgemmKernel kernel, int threadCount)
+        ReadOnlySpan<float> expandWeights, ReadOnlySpan<float> projectWeights,
+        FusedActivation expandActivation, FusedActivation depthwiseActivation, FusedActivation projectActivation, SgemmKernel kernel, int threadCount)
     {
         if (!expand.IsPointwise || expand.Groups != 1 || !project.IsPointwise || project.Groups != 1 || !depthwise.IsDepthwise || depthwise.Rank != 2
             || depthwise.OutChannels != depthwise.InChannels || depthwise.Dilations[0] != 1 || depthwise.Dilations[1] != 1 || expand.Rank != 2
@@ -56,6 +59,9 @@ internal sealed unsafe class InvertedResidualConvolution
         _expand = expand;
         _depthwise = depthwise;
         _project = project;
+        _expandActivation = expandActivation;
+        _depthwiseActivation = depthwiseActivation;
+        _projectActivation = projectActivation;
         _threads = Math.Max(1, threadCount);
 
         int channels = expand.OutChannels, height = expand.OutputSize[0], width = expand.OutputSize[1];
@@ -69,6 +75,12 @@ internal sealed unsafe class InvertedResidualConvolution
         if (_threads == 1 || (long)channels * height * width * sizeof(float) <= WholeBytes || stripRows >= outHeight) return;
         // A pad as tall as the window would leave a strip with no input rows; such convs keep whole planes.
         if (depthwise.PadsBegin[0] >= depthwise.KernelSize[0] || depthwise.PadsEnd[0] >= depthwise.KernelSize[0]) return;
+        // Strips must give whole planes' floats. A transposed GEMM conv (a small plane with many channels) adds its
+        // residual after the bias, the strips' GEMMs before it; and an activation applied over a span (sigmoid, through
+        // TensorPrimitives) rounds its short tail element by element, so a strip's shorter spans would round differently.
+        // Clamps, and no activation, are the same on any span.
+        if (_expandConv.Transposed || _projectConv.Transposed
+            || !IsClampOrNone(expandActivation) || !IsClampOrNone(depthwiseActivation) || !IsClampOrNone(projectActivation)) return;
 
         _packedExpand = PackWeights(kernel, expandWeights, channels, expand.InChannels);
         _packedProject = PackWeights(kernel, projectWeights, project.OutChannels, channels);
@@ -139,24 +151,23 @@ internal sealed unsafe class InvertedResidualConvolution
     /// Y = project(depthwise(expand(X))) with each stage's bias and activation, plus <paramref name="residual"/> (added
     /// before the project's activation) when not null. Biases may be null. <paramref name="scratch"/> is 64-byte aligned.
     /// </summary>
-    public void Run(float* x, float* expandBias, FusedActivation expandActivation, float* depthwiseWeights, float* depthwiseBias,
-        FusedActivation depthwiseActivation, float* projectBias, FusedActivation projectActivation, float* residual, float* y,
+    public void Run(float* x, float* expandBias, float* depthwiseWeights, float* depthwiseBias, float* projectBias, float* residual, float* y,
         WorkerPool pool, float* scratch)
     {
-        var stages = new Stages(expandBias, expandActivation, depthwiseWeights, depthwiseBias, depthwiseActivation, projectBias, projectActivation);
+        var stages = new Stages(expandBias, _expandActivation, depthwiseWeights, depthwiseBias, _depthwiseActivation, projectBias, _projectActivation);
         if (_strips is null || pool.ThreadCount == 1)
         {
             float* expanded = scratch;
             float* filtered = expanded + RoundUp(ExpandedFloats);
             float* gemmScratch = (float*)(((nint)(filtered + RoundUp(FilteredFloats)) + 63) & ~(nint)63);
-            _expandConv.Run(x, null, expandBias, expanded, expandActivation, false, pool, gemmScratch);
-            _depthwiseConv.Run(expanded, depthwiseWeights, depthwiseBias, filtered, depthwiseActivation, false, pool);
+            _expandConv.Run(x, null, expandBias, expanded, _expandActivation, false, pool, gemmScratch);
+            _depthwiseConv.Run(expanded, depthwiseWeights, depthwiseBias, filtered, _depthwiseActivation, false, pool);
             if (residual != null)
             {
                 long count = (long)_project.Batch * _project.OutChannels * _project.OutputPlane;
                 Buffer.MemoryCopy(residual, y, count * sizeof(float), count * sizeof(float));
             }
-            _projectConv.Run(filtered, null, projectBias, y, projectActivation, residual != null, pool, gemmScratch);
+            _projectConv.Run(filtered, null, projectBias, y, _projectActivation, residual != null, pool, gemmScratch);
             return;
         }
         var body = new StripBody(this, stages, x, residual, y, scratch);
@@ -230,6 +241,8 @@ internal sealed unsafe class InvertedResidualConvolution
             Sgemm.Run(strip.ProjectPlan, projectOperands, new StridedB(filtered, (nint)stripFloats, 1), projectResult, WorkerPool.Inline, gemmScratch);
         }
     }
+
+    private static bool IsClampOrNone(FusedActivation activation) => activation.Kind is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip;
 
     private static SgemmPlan PlanFor(Dictionary<int, SgemmPlan> plans, SgemmKernel kernel, int m, int n, int k)
     {
