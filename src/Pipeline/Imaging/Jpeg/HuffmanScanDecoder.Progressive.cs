@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -31,10 +32,12 @@ internal sealed unsafe partial class HuffmanScanDecoder
                         for (int bx = 0; bx < blocksWide; bx++)
                         {
                             int blockRow = my * blocksHigh + by, blockColumn = mx * blocksWide + bx;
-                            short* block = c.CoefficientBase + ((long)blockRow * c.BlocksPerLine + blockColumn) * 64;
+                            long blockIndex = (long)blockRow * c.BlocksPerLine + blockColumn;
+                            short* block = c.CoefficientBase + blockIndex * 64;
+                            ulong* nonzero = c.NonzeroMaskBase + blockIndex;
                             bool ok = _ss == 0
                                 ? (_ah == 0 ? DcFirst(c, block) : DcRefine(block))
-                                : (_ah == 0 ? AcFirst(c, block) : AcRefine(c, block));
+                                : (_ah == 0 ? AcFirst(c, block, nonzero) : AcRefine(c, block, nonzero));
                             if (!ok)
                             {
                                 Fail(_reader.SourceOffset, "invalid Huffman code");
@@ -67,7 +70,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
         return true;
     }
 
-    private bool AcFirst(JpegComponent c, short* block)
+    private bool AcFirst(JpegComponent c, short* block, ulong* nonzero)
     {
         if (_eobRun > 0)
         {
@@ -87,6 +90,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
             {
                 k += run;
                 block[zigZag[k]] = (short)(Extend(bits.Take(s), s) << al);
+                *nonzero |= PositionBit(k);
             }
             else if (run == 15)
             {
@@ -104,7 +108,7 @@ internal sealed unsafe partial class HuffmanScanDecoder
         return true;
     }
 
-    private bool AcRefine(JpegComponent c, short* block)
+    private bool AcRefine(JpegComponent c, short* block, ulong* nonzero)
     {
         int plus = 1 << _al, minus = -1 << _al;
         int k = _ss, se = _se;
@@ -146,16 +150,22 @@ internal sealed unsafe partial class HuffmanScanDecoder
                 }
                 while (k <= se);
 
-                if (s != 0) block[zigZag[k]] = (short)value;
+                if (s != 0)
+                {
+                    block[zigZag[k]] = (short)value;
+                    *nonzero |= PositionBit(k);
+                }
             }
         }
 
         if (_eobRun > 0)
         {
-            // Inside an end-of-band run: only correction bits for the coefficients already nonzero.
-            for (; k <= se; k++)
+            // Inside an end-of-band run: only correction bits for the coefficients already nonzero, in zig-zag order.
+            // The mask names the candidates, so this costs the block's nonzero coefficients, each of which reads a
+            // bit of the file, instead of walking positions k..Se (up to 63 steps for a block that reads nothing).
+            for (ulong candidates = *nonzero & BandMask(k, se); candidates != 0; candidates &= candidates - 1)
             {
-                short* coef = block + zigZag[k];
+                short* coef = block + zigZag[BitOperations.TrailingZeroCount(candidates)];
                 if (*coef != 0 && bits.Take(1) != 0 && (*coef & plus) == 0) *coef += (short)(*coef >= 0 ? plus : minus);
             }
             _eobRun--;
@@ -163,6 +173,17 @@ internal sealed unsafe partial class HuffmanScanDecoder
         bits.Store(ref _reader);
         return true;
     }
+
+    /// <summary>
+    /// The nonzero-mask bit of zig-zag position <paramref name="k"/>. A corrupt run can carry k past 63; the zig-zag
+    /// table sends those positions to coefficient 63, and so does this.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PositionBit(int k) => 1UL << Math.Min(k, 63);
+
+    /// <summary>Mask bits of zig-zag positions <paramref name="from"/>..<paramref name="to"/> (to ≤ 63); none when from &gt; to.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BandMask(int from, int to) => from > to ? 0 : (ulong.MaxValue << from) & (ulong.MaxValue >> (63 - to));
 
     private static byte* ZigZag => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(JpegConstants.ZigZagToNatural));
 

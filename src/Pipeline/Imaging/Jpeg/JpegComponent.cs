@@ -48,6 +48,20 @@ internal sealed unsafe class JpegComponent
     public GCHandle CoefficientHandle;
 
     /// <summary>
+    /// Progressive images only: one word per block (same order as <see cref="Coefficients"/>) whose bit k is set once
+    /// an AC scan has stored a value at zig-zag position k. Never cleared, so it is a superset of the nonzero AC
+    /// coefficients: refinement inside an end-of-band run visits just these positions instead of the whole band, so
+    /// a block costs its nonzero coefficients (each reads a correction bit from the file) rather than up to 63 steps.
+    /// </summary>
+    public ulong[]? NonzeroMasks;
+
+    /// <summary>The pin on <see cref="NonzeroMasks"/>.</summary>
+    public GCHandle NonzeroMaskHandle;
+
+    /// <summary>Address of <see cref="NonzeroMasks"/>.</summary>
+    public ulong* NonzeroMaskBase;
+
+    /// <summary>
     /// Progressive bookkeeping (libjpeg's coef_bits): for each coefficient, the bit position still to be refined,
     /// -1 before its first scan; all zero once the coefficient is complete.
     /// </summary>
@@ -109,14 +123,32 @@ internal sealed unsafe class JpegComponent
         new Span<short>(CoefficientBase, length).Clear();
     }
 
-    /// <summary>Unpins and returns <see cref="Coefficients"/> (no-op when none were rented).</summary>
+    /// <summary>Rents, clears and pins <see cref="NonzeroMasks"/> for <paramref name="blocks"/> blocks.</summary>
+    public void RentNonzeroMasks(int blocks)
+    {
+        NonzeroMasks = ArrayPool<ulong>.Shared.Rent(blocks);
+        NonzeroMaskHandle = GCHandle.Alloc(NonzeroMasks, GCHandleType.Pinned);
+        NonzeroMaskBase = (ulong*)NonzeroMaskHandle.AddrOfPinnedObject();
+        new Span<ulong>(NonzeroMaskBase, blocks).Clear();
+    }
+
+    /// <summary>Unpins and returns <see cref="Coefficients"/> and <see cref="NonzeroMasks"/> (no-op for those not rented).</summary>
     public void ReturnCoefficients()
     {
-        if (Coefficients is null) return;
-        CoefficientHandle.Free();
-        ArrayPool<short>.Shared.Return(Coefficients);
-        Coefficients = null;
-        CoefficientBase = null;
+        if (Coefficients is not null)
+        {
+            CoefficientHandle.Free();
+            ArrayPool<short>.Shared.Return(Coefficients);
+            Coefficients = null;
+            CoefficientBase = null;
+        }
+        if (NonzeroMasks is not null)
+        {
+            NonzeroMaskHandle.Free();
+            ArrayPool<ulong>.Shared.Return(NonzeroMasks);
+            NonzeroMasks = null;
+            NonzeroMaskBase = null;
+        }
     }
 
     /// <summary>A zeroed array on the pinned heap and its address.</summary>

@@ -541,6 +541,8 @@ internal sealed unsafe class JpegDecoderCore
                 c.UpsampleRow = JpegComponent.AllocatePinned(upsampleWidth, out c.UpsampleBase);
                 if (!_streaming)
                     c.RentCoefficients(checked(c.BlocksPerLine * c.BlockRows * 64));
+                if (_progressive)
+                    c.RentNonzeroMasks(c.BlocksPerLine * c.BlockRows);
             }
 
             long bytes = (long)_outWidth * _outHeight * 3;
