@@ -42,6 +42,22 @@ internal static class JpegConstants
     /// </summary>
     public const int MaxScans = 1000;
 
+    /// <summary>
+    /// The scan work an image may cost, in passes over all its blocks: a scan visits every block of its components
+    /// even where an end-of-band run (one 15-bit code covers 32,767 blocks) lets it read almost nothing, so the scan
+    /// count alone does not bound the time (1000 such scans over 3000x3000 cost 140 M block visits from 43 KB).
+    /// Real encoders make about 5-10 passes (libjpeg's default script: luma in 6 scans, each chroma component in 4,
+    /// about 5.3 passes for 4:2:0); 64 leaves ample room for unusual scripts while capping a hostile file at 64 visits
+    /// per block, and blocks are themselves bounded by the file's size (at least a bit each, checked before allocating).
+    /// </summary>
+    public const int MaxScanPasses = 64;
+
+    /// <summary>
+    /// Block visits every image may make on top of <see cref="MaxScanPasses"/>: small images may use many scans, up
+    /// to <see cref="MaxScans"/>, since 2^20 visits cost a few milliseconds.
+    /// </summary>
+    public const long ScanVisitAllowance = 1 << 20;
+
     /// <summary>The most components a scan may interleave.</summary>
     public const int MaxComponentsInScan = 4;
 

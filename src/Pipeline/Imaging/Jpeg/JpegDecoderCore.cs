@@ -44,6 +44,8 @@ internal sealed unsafe class JpegDecoderCore
     private bool _outputReady;
     private bool _streaming;
     private int _scans;
+    private long _totalBlocks;
+    private long _blockVisits;
     private bool _sawEoi;
     private int _outWidth, _outHeight;
     private JpegColorSpace _colorSpace;
@@ -434,6 +436,18 @@ internal sealed unsafe class JpegDecoderCore
             JpegThrowHelper.Invalid(markerAt, $"more than {JpegConstants.MaxScans} scans; refusing a file whose decoding time would be unbounded");
         }
         if (!_outputReady) PrepareOutput(count, dataStart);
+        _blockVisits += ScanBlocks(scanComponents);
+        long visitBudget = JpegConstants.MaxScanPasses * _totalBlocks + JpegConstants.ScanVisitAllowance;
+        if (_blockVisits > visitBudget)
+        {
+            if (_options.AllowPartial)
+            {
+                stop = true; // keep what the earlier scans decoded
+                return markerAt;
+            }
+            JpegThrowHelper.Invalid(markerAt, $"scan {_scans + 1} brings the scans' work to {_blockVisits} block visits, over the budget of {visitBudget} " +
+                $"({JpegConstants.MaxScanPasses} passes over the image's {_totalBlocks} blocks); refusing a file whose decoding time would be unbounded");
+        }
         _scans++;
         _scanDecoder.BeginScan(dataStart, scanComponents, dcTables, acTables, _restartInterval, ss, se, ah, al);
 
@@ -460,6 +474,15 @@ internal sealed unsafe class JpegDecoderCore
             return _scanDecoder.Position;
         }
         return _scanDecoder.FinishScan();
+    }
+
+    /// <summary>The blocks a scan visits: its component's blocks, or every block of its components' MCUs when interleaved.</summary>
+    private long ScanBlocks(JpegComponent[] scanComponents)
+    {
+        if (scanComponents.Length == 1) return (long)scanComponents[0].WidthInBlocks * scanComponents[0].HeightInBlocks;
+        long blocksPerMcu = 0;
+        foreach (JpegComponent c in scanComponents) blocksPerMcu += c.H * c.V;
+        return (long)_mcusX * _mcusY * blocksPerMcu;
     }
 
     /// <summary>The table a scan selects, the T.81 K.3 default when none was defined (0 and 1 only), or an error.</summary>
@@ -497,6 +520,7 @@ internal sealed unsafe class JpegDecoderCore
 
         long totalBlocks = 0;
         foreach (JpegComponent c in _components) totalBlocks += (long)c.BlocksPerLine * c.BlockRows;
+        _totalBlocks = totalBlocks;
         // Every block costs at least two bits in a sequential scan (a DC and an EOB code) and at least one in a
         // progressive DC scan, so a header promising more blocks than the rest of the file can hold is a truncated
         // (or hostile) file: refuse it before allocating for it.

@@ -274,6 +274,24 @@ public sealed class JpegErrorTests
     }
 
     [Fact]
+    public void ScanWorkBeyondTheBudgetIsRefused()
+    {
+        // 2048x2048 gray: 65,536 blocks, which end-of-band runs cover in 14 bytes per scan. The budget is 64 passes
+        // plus 2^20 visits = 80 passes here: the DC scan and 79 refinement scans fit, one more does not.
+        const int width = 2048, height = 2048;
+        byte[] fits = HostileProgressiveJpeg.Build(width, height, withDcScan: true, acScans: 79, refine: true);
+        Image image = JpegDecoder.Decode(fits, DecoderOptions.Default);
+        Assert.Equal((width, height), (image.Width, image.Height));
+
+        byte[] over = HostileProgressiveJpeg.Build(width, height, withDcScan: true, acScans: 80, refine: true);
+        Assert.True(over.Length < 10_000, $"{over.Length} bytes");
+        InvalidImageException e = Rejects(over);
+        Assert.Contains("scan 81 brings the scans' work to 5308416 block visits, over the budget of 5242880", e.Reason);
+        Image partial = JpegDecoder.Decode(over, new DecoderOptions { AllowPartial = true });
+        Assert.Equal((width, height), (partial.Width, partial.Height));
+    }
+
+    [Fact]
     public void TheFacadeNamesTheFile()
     {
         byte[] data = Baseline()[..300];
