@@ -58,6 +58,17 @@ internal static class JpegConstants
     /// </summary>
     public const long ScanVisitAllowance = 1 << 20;
 
+    /// <summary>
+    /// How many blocks a partial decode may leave grey beyond what its scan data could hold. A full decode needs the
+    /// data to hold every block at one bit (progressive) or two (sequential) before anything is allocated; a partial
+    /// decode is for files cut short, so the data present must still hold all but this many blocks. The allocation
+    /// the data does not pay for is then at most 2^14 blocks x (128 bytes of coefficients + up to 192 of pixels),
+    /// about 5 MB or one megapixel, and the rest grows with the file as for a full decode. Without a limit a 252-byte
+    /// header claiming a 10000x10000 CMYK progressive image allocated 1.3 GB. A photo cut inside its first scan's
+    /// first bit per block has at most a sliver of its DC image to show anyway.
+    /// </summary>
+    public const long PartialDecodeGreyBlocks = 1 << 14;
+
     /// <summary>The most components a scan may interleave.</summary>
     public const int MaxComponentsInScan = 4;
 

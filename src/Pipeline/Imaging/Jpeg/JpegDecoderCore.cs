@@ -523,10 +523,17 @@ internal sealed unsafe class JpegDecoderCore
         _totalBlocks = totalBlocks;
         // Every block costs at least two bits in a sequential scan (a DC and an EOB code) and at least one in a
         // progressive DC scan, so a header promising more blocks than the rest of the file can hold is a truncated
-        // (or hostile) file: refuse it before allocating for it.
-        long bitsLeft = 8L * (_length - dataStart);
-        if (!_options.AllowPartial && bitsLeft < (_progressive ? 1 : 2) * totalBlocks)
-            JpegThrowHelper.Truncated(_length, $"{_length - dataStart} bytes of scan data cannot hold the {totalBlocks} blocks of a {_width}x{_height} image");
+        // (or hostile) file: refuse it before allocating for it. A partial decode may leave a bounded number of
+        // blocks grey beyond that (see PartialDecodeGreyBlocks), not an unbounded one.
+        long blocksHeld = 8L * (_length - dataStart) / (_progressive ? 1 : 2);
+        if (totalBlocks > blocksHeld)
+        {
+            string what = $"{_length - dataStart} bytes of scan data cannot hold the {totalBlocks} blocks of a {_width}x{_height} image";
+            if (!_options.AllowPartial) JpegThrowHelper.Truncated(_length, what);
+            if (totalBlocks - blocksHeld > JpegConstants.PartialDecodeGreyBlocks)
+                JpegThrowHelper.Invalid(_length, $"the file is truncated ({what}); even a partial decode may leave at most " +
+                    $"{JpegConstants.PartialDecodeGreyBlocks} blocks beyond what the data holds grey, and this one would leave {totalBlocks - blocksHeld}");
+        }
 
         int denominator = _requestedScale > 0 ? _requestedScale : ChooseScale();
         ScaleDenominator = denominator;

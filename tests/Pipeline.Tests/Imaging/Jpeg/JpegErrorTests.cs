@@ -292,6 +292,27 @@ public sealed class JpegErrorTests
     }
 
     [Fact]
+    public void PartialDecodesMayLeaveOnlyABoundedPartGrey()
+    {
+        var partialOptions = new DecoderOptions { AllowPartial = true };
+
+        // A header claiming 10000x10000 (1,562,500 blocks) followed by no scan data: refused before allocating.
+        byte[] header = HostileProgressiveJpeg.Build(10000, 10000, withDcScan: true, acScans: 0, refine: false);
+        byte[] empty = header[..(header.Length - 2 - 1_562_500 / 8)];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        InvalidImageException e = Rejects(empty, partialOptions);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "allocated before refusing");
+        Assert.Contains("even a partial decode may leave at most 16384 blocks beyond what the data holds grey", e.Reason);
+
+        // 2048x2048 has 65,536 blocks: the DC scan's data must hold (65,536 - 16,384) / 8 = 6,144 bytes of them.
+        byte[] file = HostileProgressiveJpeg.Build(2048, 2048, withDcScan: true, acScans: 0, refine: false);
+        int scanData = file.Length - 2 - 65_536 / 8;
+        Image partial = JpegDecoder.Decode(file[..(scanData + 6_144)], partialOptions);
+        Assert.Equal((2048, 2048), (partial.Width, partial.Height));
+        Assert.Contains("would leave 16392", Rejects(file[..(scanData + 6_143)], partialOptions).Reason);
+    }
+
+    [Fact]
     public void TheFacadeNamesTheFile()
     {
         byte[] data = Baseline()[..300];
