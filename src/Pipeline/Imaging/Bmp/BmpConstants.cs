@@ -27,6 +27,22 @@ internal static class BmpConstants
     /// <summary>RLE escape codes, after a zero count byte.</summary>
     public const byte RleEndOfLine = 0, RleEndOfBitmap = 1, RleDelta = 2;
 
+    /// <summary>
+    /// The most pixels one byte of RLE data can paint: an encoded run paints at most 255 pixels with its 2 bytes
+    /// (127.5 a byte, rounded up); an absolute run paints 1 pixel a byte (RLE8) or 2 (RLE4).
+    /// </summary>
+    public const int RleMaxPixelsPerByte = 128;
+
+    /// <summary>
+    /// The most pixels an RLE bitmap may leave to its skip codes: end-of-line (2 bytes) skips the rest of a row, a
+    /// delta (4 bytes) up to 255 rows and 255 columns, end-of-bitmap (2 bytes) everything left, so skips alone let a
+    /// 60-byte file claim 10000x10000 and cost a 381 MB allocation. With this allowance (one megapixel, about 4 MB of
+    /// output and indices) an image may have at most <see cref="RleMaxPixelsPerByte"/> pixels per byte of data plus
+    /// 2^20: a real RLE image paints its pixels with runs (even a uniform 10000x10000 one takes 820 KB, 122 pixels a
+    /// byte), and one relying on skips keeps working up to a megapixel left unpainted.
+    /// </summary>
+    public const long RleSkippedPixelAllowance = 1 << 20;
+
     /// <summary>The default masks of 16-bit BI_RGB images: X1R5G5B5.</summary>
     public const uint Rgb555Red = 0x7C00, Rgb555Green = 0x03E0, Rgb555Blue = 0x001F;
 

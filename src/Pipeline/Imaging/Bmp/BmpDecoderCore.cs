@@ -159,6 +159,11 @@ internal static class BmpDecoderCore
     {
         int width = h.Width, height = h.Height;
         bool four = h.Compression == BmpConstants.BiRle4;
+        long paintable = (long)rle.Length * BmpConstants.RleMaxPixelsPerByte;
+        if ((long)width * height > paintable + BmpConstants.RleSkippedPixelAllowance)
+            BmpThrowHelper.ThrowInvalid(dataOffset, $"{rle.Length} bytes of RLE data cannot describe a {width}x{height} image: " +
+                $"its runs paint at most {paintable} pixels (255 per 2-byte run) and skip codes may leave at most " +
+                $"{BmpConstants.RleSkippedPixelAllowance} more unpainted");
         var indices = new byte[width * height]; // skipped pixels stay index 0
         int x = 0, y = 0, pos = 0;
         while (true)

@@ -118,6 +118,45 @@ public sealed class BmpErrorTests
         Rejects(BmpFiles.Build(8, 2, 8, 1, [0, 8, 1, 2, 3], Grays), "absolute run");
     }
 
+    [Theory]
+    [InlineData(8u)]
+    [InlineData(4u)]
+    public void RleSkipsCannotClaimAHugeImage(uint bpp)
+    {
+        // 10000x10000 whose data is a lone end-of-bitmap: every pixel skipped. Refused before allocating the image.
+        uint compression = bpp == 8 ? 1u : 2u;
+        byte[] bmp = BmpFiles.Build(10000, 10000, (int)bpp, compression, [0, 1], Grays);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Rejects(bmp, "2 bytes of RLE data cannot describe a 10000x10000 image");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 100_000);
+        // Same with a bad palette index in the only run: the size is refused before any pixel is looked at.
+        Rejects(BmpFiles.Build(10000, 10000, (int)bpp, compression, [255, 0x99, 0, 1], Grays), "cannot describe");
+
+        // Up to 2^20 pixels may be left to skips: 1024x1024 from the same 2 bytes decodes, to palette entry 0.
+        Image image = ImageDecoder.Decode(BmpFiles.Build(1024, 1024, (int)bpp, compression, [0, 1], Grays));
+        Assert.Equal((1024, 1024), (image.Width, image.Height));
+        Assert.All(image.Pixels, b => Assert.Equal(0, b));
+        Rejects(BmpFiles.Build(1024, 1025, (int)bpp, compression, [0, 1], Grays), "cannot describe");
+    }
+
+    [Fact]
+    public void RleImagePaintedByMaximalRunsDecodes()
+    {
+        // The densest real encoding: every row eight 255-pixel runs and an end-of-line, 2,040 pixels in 18 bytes
+        // (113 pixels a byte), over 4 megapixels: far past what the skip allowance alone would let through.
+        const int width = 2040, height = 2000;
+        var data = new List<byte>();
+        for (int row = 0; row < height; row++)
+        {
+            for (int run = 0; run < width / 255; run++) data.AddRange([255, (byte)(row % 4)]);
+            data.AddRange([0, 0]);
+        }
+        data.AddRange([0, 1]);
+        Image image = ImageDecoder.Decode(BmpFiles.Build(width, height, 8, 1, [.. data], Grays));
+        Assert.Equal((width, height), (image.Width, image.Height));
+        Assert.Equal(Grays[(height - 1) % 4].Item1, image.Pixels[0]); // the top row is the last stored one
+    }
+
     [Fact]
     public void Os2HuffmanCompressionIsUnsupported()
     {
