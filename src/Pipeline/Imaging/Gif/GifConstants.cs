@@ -24,6 +24,16 @@ internal static class GifConstants
     /// </summary>
     public const int MinLzwCodeSize = 2, MaxLzwCodeSize = 8;
 
+    /// <summary>
+    /// How many logical-screen pixels a file may claim beyond what its first frame's LZW data could fill. Screen
+    /// pixels the frame leaves uncovered are transparent and cost no data, so the screen size alone let a 35-byte
+    /// file with a 1x1 frame allocate a 10000x10000 RGBA image (400 MB). A code yields at most
+    /// <see cref="MaxCodes"/> pixels, so the screen may hold at most that many per code the data holds plus this
+    /// allowance: one megapixel (4 MB of RGBA), so small animations whose first frame is a small patch of a larger
+    /// screen decode as before, and the output of a larger screen grows with the file as a frame's does.
+    /// </summary>
+    public const long UncoveredScreenAllowance = 1 << 20;
+
     /// <summary>Interlaced rows come in four passes: first row and row step of each.</summary>
     public static ReadOnlySpan<byte> InterlaceStart => [0, 4, 2, 1];
 

@@ -105,8 +105,13 @@ internal static class GifDecoderCore
         int dataEnd = SkipSubBlocks(data, pos, allowTruncated: true);
         // No LZW code yields more than 4096 pixels: a frame too big for the data is rejected before allocating it.
         long maxCodes = (long)(dataEnd - pos) * 8 / (minCodeSize + 1);
-        if ((long)width * height > maxCodes * GifConstants.MaxCodes)
+        long fillable = maxCodes * GifConstants.MaxCodes;
+        if ((long)width * height > fillable)
             GifThrowHelper.ThrowInvalid(pos, $"{dataEnd - pos} bytes of LZW data cannot hold a {width}x{height} frame (truncated file?)");
+        if (pixels > fillable + GifConstants.UncoveredScreenAllowance)
+            GifThrowHelper.ThrowInvalid(6, $"the {screenWidth}x{screenHeight} logical screen is larger than its {width}x{height} first frame " +
+                $"and {dataEnd - pos} bytes of LZW data can account for: they fill at most {fillable} pixels, and at most " +
+                $"{GifConstants.UncoveredScreenAllowance} more may be left transparent");
         byte[] joined = ArrayPool<byte>.Shared.Rent(Math.Max(1, dataEnd - pos));
         byte[] indices = ArrayPool<byte>.Shared.Rent(width * height);
         try

@@ -116,6 +116,24 @@ public sealed class GifErrorTests
     }
 
     [Fact]
+    public void ScreenFarLargerThanTheDataIsRejectedBeforeAllocation()
+    {
+        // A 1x1 frame on a 10000x10000 screen: the LZW data fills a few thousand pixels, the rest would be transparent.
+        byte[] gif = GifFiles.Build(1, 1, [1], Palette, 2, screenWidth: 10000, screenHeight: 10000);
+        Assert.True(gif.Length < 64);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Rejects(gif, "the 10000x10000 logical screen is larger than its 1x1 first frame");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 100_000);
+
+        // Up to a megapixel may be left transparent: the same frame on a 1024x1024 screen decodes.
+        Image image = ImageDecoder.Decode(GifFiles.Build(1, 1, [1], Palette, 2, screenWidth: 1024, screenHeight: 1024, left: 5, top: 7));
+        Assert.Equal((1024, 1024, PixelFormat.Rgba32), (image.Width, image.Height, image.Format));
+        int at = (7 * 1024 + 5) * 4;
+        Assert.Equal([255, 0, 0, 255], image.Pixels[at..(at + 4)]);
+        Assert.Equal(255, image.Pixels.Sum(b => (long)b) / 2); // everything else transparent black
+    }
+
+    [Fact]
     public void NoColourTable()
     {
         byte[] gif = Valid();
