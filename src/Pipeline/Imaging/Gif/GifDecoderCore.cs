@@ -112,6 +112,9 @@ internal static class GifDecoderCore
             GifThrowHelper.ThrowInvalid(6, $"the {screenWidth}x{screenHeight} logical screen is larger than its {width}x{height} first frame " +
                 $"and {dataEnd - pos} bytes of LZW data can account for: they fill at most {fillable} pixels, and at most " +
                 $"{GifConstants.UncoveredScreenAllowance} more may be left transparent");
+        // The output is RGBA at worst; the frame's indices are no larger, since the frame fits the screen by now.
+        if (pixels * 4 > Array.MaxLength)
+            GifThrowHelper.ThrowInvalid(6, $"the image is {screenWidth}x{screenHeight}: too large to decode into one array");
         byte[] joined = ArrayPool<byte>.Shared.Rent(Math.Max(1, dataEnd - pos));
         byte[] indices = ArrayPool<byte>.Shared.Rent(width * height);
         try

@@ -133,6 +133,29 @@ public sealed class GifErrorTests
         Assert.Equal(255, image.Pixels.Sum(b => (long)b) / 2); // everything else transparent black
     }
 
+    [Theory]
+    [InlineData(40000, 40000, 1, 1)]         // the screen
+    [InlineData(1, 1, 65535, 65535)]         // a frame that does not fit the screen, and so replaces it
+    public void ImagesTooLargeForOneArrayAreRejected(int screenWidth, int screenHeight, int frameWidth, int frameHeight)
+    {
+        // Enough LZW data to account for the pixels (3-bit codes, 4096 pixels each), so only the array size is wrong.
+        byte[] gif = GifFiles.Build(1, 1, [1], Palette, 2, screenWidth: screenWidth, screenHeight: screenHeight);
+        gif[13 + 12 + 5] = (byte)frameWidth; gif[13 + 12 + 6] = (byte)(frameWidth >> 8);
+        gif[13 + 12 + 7] = (byte)frameHeight; gif[13 + 12 + 8] = (byte)(frameHeight >> 8);
+        long pixels = Math.Max((long)screenWidth * screenHeight, (long)frameWidth * frameHeight);
+        gif = WithLeadingSubBlocks(gif, (int)(pixels / 4096 * 3 / 8 / 255) + 1);
+        Rejects(gif, "too large to decode into one array", new DecoderOptions { MaxPixels = long.MaxValue });
+    }
+
+    // The file with `count` 255-byte sub-blocks of zeros inserted before its LZW data (after the code size byte).
+    private static byte[] WithLeadingSubBlocks(byte[] gif, int count)
+    {
+        int start = 13 + 12 + 10 + 1;
+        var padding = new byte[count * 256];
+        for (int i = 0; i < padding.Length; i += 256) padding[i] = 255;
+        return [.. gif[..start], .. padding, .. gif[start..]];
+    }
+
     [Fact]
     public void NoColourTable()
     {
