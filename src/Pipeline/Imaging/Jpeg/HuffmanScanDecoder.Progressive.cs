@@ -23,6 +23,20 @@ internal sealed unsafe partial class HuffmanScanDecoder
             {
                 RestartIfDue(mcu);
                 _reader.Prepare();
+                if (single && _eobRun > 0 && !Exhausted)
+                {
+                    // Inside an end-of-band run of an AC scan (AC scans have one component, one block per MCU):
+                    // take the blocks the run still covers in this row, up to the next restart, in one go.
+                    int span = Math.Min(Math.Min(_eobRun, columns - mx), BlocksBeforeRestart(mcu));
+                    JpegComponent c = _components[0];
+                    long firstBlock = (long)my * c.BlocksPerLine + mx;
+                    if (_ah == 0) _eobRun -= span; // first scans: blocks inside the run read nothing
+                    else span = RefineInsideRun(c, firstBlock, span);
+                    mx += span - 1;
+                    mcu += span - 1;
+                    CheckOverrun();
+                    continue;
+                }
                 foreach (JpegComponent c in _components)
                 {
                     if (Exhausted) break;
@@ -50,6 +64,41 @@ internal sealed unsafe partial class HuffmanScanDecoder
             }
         }
     }
+
+    /// <summary>MCUs from <paramref name="mcu"/> up to the next restart marker (an end-of-band run ends there).</summary>
+    private int BlocksBeforeRestart(int mcu) => _restartInterval == 0 ? int.MaxValue : _restartInterval - mcu % _restartInterval;
+
+    /// <summary>
+    /// Refines up to <paramref name="span"/> blocks from <paramref name="firstBlock"/>, all inside the current
+    /// end-of-band run, exactly as <see cref="AcRefine"/> would one by one; returns how many it took. At most
+    /// <see cref="RefineSpan"/> at once: each block reads at most 63 bits, so they stay within the reader's margin.
+    /// </summary>
+    private int RefineInsideRun(JpegComponent c, long firstBlock, int span)
+    {
+        span = Math.Min(span, RefineSpan);
+        int plus = 1 << _al, minus = -1 << _al;
+        ulong band = BandMask(_ss, _se);
+        byte* zigZag = ZigZag;
+        ulong* nonzero = c.NonzeroMaskBase + firstBlock;
+        var bits = new BitCursor(ref _reader);
+        for (int i = 0; i < span; i++)
+        {
+            ulong candidates = nonzero[i] & band;
+            if (candidates == 0) continue;
+            short* block = c.CoefficientBase + (firstBlock + i) * 64;
+            for (; candidates != 0; candidates &= candidates - 1)
+            {
+                short* coef = block + zigZag[BitOperations.TrailingZeroCount(candidates)];
+                if (*coef != 0 && bits.Take(1) != 0 && (*coef & plus) == 0) *coef += (short)(*coef >= 0 ? plus : minus);
+            }
+        }
+        bits.Store(ref _reader);
+        _eobRun -= span;
+        return span;
+    }
+
+    /// <summary>Blocks <see cref="RefineInsideRun"/> takes at once: 64 x 63 bits is 504 bytes, well inside <see cref="JpegBitReader.Margin"/>.</summary>
+    private const int RefineSpan = 64;
 
     private bool DcFirst(JpegComponent c, short* block)
     {
