@@ -38,7 +38,7 @@ internal static class JpegConstants
     /// <summary>
     /// The most scans one image may have. A progressive AC scan can cover every block with a few bytes of end-of-band
     /// runs, so without a cap a small hostile file costs unbounded time; real encoders write about 10 scans, and
-    /// TurboJPEG's scan limit (500) guards the same way.
+    /// TurboJPEG's scan limit (500) guards the same way. Large images meet <see cref="MaxScanPasses"/> first.
     /// </summary>
     public const int MaxScans = 1000;
 
@@ -64,8 +64,8 @@ internal static class JpegConstants
     /// decode is for files cut short, so the data present must still hold all but this many blocks. The allocation
     /// the data does not pay for is then at most 2^14 blocks x (128 bytes of coefficients + up to 192 of pixels),
     /// about 5 MB or one megapixel, and the rest grows with the file as for a full decode. Without a limit a 252-byte
-    /// header claiming a 10000x10000 CMYK progressive image allocated 1.3 GB. A photo cut inside its first scan's
-    /// first bit per block has at most a sliver of its DC image to show anyway.
+    /// header claiming a 10000x10000 CMYK progressive image allocated 1.3 GB. A real photo cut that early (its first
+    /// scan spends several bits a block) would show at most a sliver of its coarsest image anyway.
     /// </summary>
     public const long PartialDecodeGreyBlocks = 1 << 14;
 
