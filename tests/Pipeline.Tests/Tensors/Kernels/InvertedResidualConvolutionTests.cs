@@ -107,5 +107,31 @@ public sealed unsafe class InvertedResidualConvolutionTests
                     Assert.Fail($"{runPool.ThreadCount} threads, element {i} of {expected.Length}: {actual[i]} fused, {expected[i]} unfused");
         }
         Assert.Contains(actual, v => v != 0);
+
+        // In place, as the planner runs a block whose residual is its own input: input, residual and output one buffer.
+        if (residual && c == m && stride == 1 && project.OutputPlane == h * w)
+        {
+            // The unfused kernels with the input as the residual.
+            float[] reference = (float[])x.Clone();
+            fixed (float* px = x, pwd = wd, pbe = be, pbd = bd, pbp = bp, pe = expanded, pf = filtered, py = reference, ps = scratch)
+            {
+                float* s = (float*)(((nint)ps + 63) & ~(nint)63);
+                expandConv.Run(px, null, pbe, pe, expandActivation, false, pool, s);
+                depthwiseConv.Run(pe, pwd, pbd, pf, depthwiseActivation, false, pool);
+                projectConv.Run(pf, null, pbp, py, projectActivation, true, pool, s);
+            }
+            expected = reference;
+            float[] inPlace = new float[expected.Length];
+            float[] blockScratch = new float[block.ScratchBytes / 4 + 16];
+            foreach (WorkerPool runPool in pools)
+            {
+                x.CopyTo(inPlace, 0);
+                fixed (float* py = inPlace, pwd = wd, pbe = be, pbd = bd, pbp = bp, ps = blockScratch)
+                    block.Run(py, pbe, pwd, pbd, pbp, py, py, runPool, (float*)(((nint)ps + 63) & ~(nint)63));
+                for (int i = 0; i < expected.Length; i++)
+                    if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(inPlace[i]))
+                        Assert.Fail($"in place, {runPool.ThreadCount} threads, element {i} of {expected.Length}: {inPlace[i]} fused, {expected[i]} unfused");
+            }
+        }
     }
 }

@@ -29,6 +29,13 @@ internal sealed class InvertedResidualOperator(ConvOperator expand, ConvOperator
     /// <summary>The project conv's attributes, activation and residual flag.</summary>
     public ConvOperator Project { get; } = project;
 
+    /// <summary>
+    /// The output may share the residual's buffer, as an unfused conv's may: the copy of the residual into the output is
+    /// then skipped. The residual is usually the block's own input; the kernel then runs whole planes, which read all of
+    /// the input before the project writes.
+    /// </summary>
+    public override bool CanRunInPlace(int input) => Project.Residual && input == ResidualInput;
+
     /// <inheritdoc />
     public override string Describe() => $"expand {Expand.Describe()} | depthwise {Depthwise.Describe()} | project {Project.Describe()}";
 

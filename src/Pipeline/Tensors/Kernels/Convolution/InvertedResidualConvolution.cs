@@ -155,14 +155,16 @@ internal sealed unsafe class InvertedResidualConvolution
         WorkerPool pool, float* scratch)
     {
         var stages = new Stages(expandBias, _expandActivation, depthwiseWeights, depthwiseBias, _depthwiseActivation, projectBias, _projectActivation);
-        if (_strips is null || pool.ThreadCount == 1)
+        // Strips write output rows while other strips still read the input: an output in the input's buffer (a residual
+        // run in place that is the block's own input) needs whole planes, which finish reading it first.
+        if (_strips is null || pool.ThreadCount == 1 || y == x)
         {
             float* expanded = scratch;
             float* filtered = expanded + RoundUp(ExpandedFloats);
             float* gemmScratch = (float*)(((nint)(filtered + RoundUp(FilteredFloats)) + 63) & ~(nint)63);
             _expandConv.Run(x, null, expandBias, expanded, _expandActivation, false, pool, gemmScratch);
             _depthwiseConv.Run(expanded, depthwiseWeights, depthwiseBias, filtered, _depthwiseActivation, false, pool);
-            if (residual != null)
+            if (residual != null && residual != y)
             {
                 long count = (long)_project.Batch * _project.OutChannels * _project.OutputPlane;
                 Buffer.MemoryCopy(residual, y, count * sizeof(float), count * sizeof(float));
@@ -233,7 +235,7 @@ internal sealed unsafe class InvertedResidualConvolution
 
             int outWidth = _project.OutputSize[1];
             long outPlane = _project.OutputPlane, stripFloats = (long)strip.Rows * outWidth, first = (long)strip.Row * outWidth;
-            if (shortcut != null)
+            if (shortcut != null && shortcut != output)
                 for (int m = 0; m < _project.OutChannels; m++)
                     Buffer.MemoryCopy(shortcut + m * outPlane + first, output + m * outPlane + first, stripFloats * sizeof(float), stripFloats * sizeof(float));
             var projectOperands = new SgemmOperands { PackedA = Align(packedProject), Groups = 1, C = output + first, Ldc = (nint)outPlane };
