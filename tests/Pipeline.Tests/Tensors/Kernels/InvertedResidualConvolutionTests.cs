@@ -49,13 +49,14 @@ public sealed unsafe class InvertedResidualConvolutionTests
     public void Keeps_whole_planes_where_strips_would_round_differently(string what, int threads)
     {
         FusedActivation sigmoid = new(ActivationKind.Sigmoid);
-        if (what == "transposed project") Check(1, 8, 6000, 384, 7, 7, 3, 1, 1, 1, 1, 1, true, threads, FusedActivation.Relu6, FusedActivation.Relu6, default, false);
+        // Whether the 7×7 project conv runs transposed depends on the GEMM kernel's tile width (AVX-512's, not AVX2's).
+        if (what == "transposed project") Check(1, 8, 6000, 384, 7, 7, 3, 1, 1, 1, 1, 1, true, threads, FusedActivation.Relu6, FusedActivation.Relu6, default, null);
         else Check(1, 8, 256, 24, 33, 33, 3, 1, 1, 1, 1, 1, true, threads, what == "sigmoid expand" ? sigmoid : FusedActivation.Relu6,
             what == "sigmoid depthwise" ? sigmoid : FusedActivation.Relu6, what == "sigmoid project" ? sigmoid : default, false);
     }
 
     private static void Check(int batch, int c, int e, int m, int h, int w, int k, int stride, int top, int left, int bottom, int right,
-        bool residual, int threads, FusedActivation expandActivation, FusedActivation depthwiseActivation, FusedActivation projectActivation, bool strips)
+        bool residual, int threads, FusedActivation expandActivation, FusedActivation depthwiseActivation, FusedActivation projectActivation, bool? strips)
     {
         var random = new Random(h * 1000 + w + threads);
         var expand = new ConvGeometry(batch, c, e, 1, [h, w], [1, 1], [1, 1], [1, 1], [0, 0], [0, 0], AutoPad.NotSet);
@@ -83,7 +84,7 @@ public sealed unsafe class InvertedResidualConvolutionTests
         }
 
         var block = new InvertedResidualConvolution(expand, depthwise, project, we, wp, expandActivation, depthwiseActivation, projectActivation, kernel, threads);
-        Assert.Equal(strips, block.Strips);
+        Assert.Equal(strips ?? !(expandConv.Transposed || projectConv.Transposed), block.Strips);
         // The planned pool, a lone calling thread (whole planes), and for 3 planned threads a pool of 2.
         var pools = new List<WorkerPool> { pool, WorkerPool.Inline };
         using var two = new WorkerPool(2);
