@@ -1,4 +1,5 @@
 using Pipeline.Datasets;
+using Pipeline.Graph.Tflite;
 using Pipeline.Persistence;
 
 namespace Trainer.Commands;
@@ -44,8 +45,7 @@ internal static class InputFiles
     private static bool IsNetworkFile(string path)
     {
         if (Path.GetExtension(path).ToLowerInvariant() is ".onnx" or ".tflite") return true;
-        byte[] head = Head(path);
-        return head.Length >= 8 && head.AsSpan(4, 4).SequenceEqual("TFL3"u8);
+        return TfliteModelReader.IsTflite(Head(path));
     }
 
     private static byte[] Head(string path)

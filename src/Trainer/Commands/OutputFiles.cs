@@ -1,3 +1,5 @@
+using Pipeline.Datasets;
+using Pipeline.Imaging;
 using Pipeline.Persistence;
 
 namespace Trainer.Commands;
@@ -102,17 +104,5 @@ internal static class OutputFiles
         }
     }
 
-    private static bool IsPng(string path)
-    {
-        Span<byte> head = stackalloc byte[8];
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool IsPng(string path) => FormatSniffer.Sniff(path, out _) == ImageFormat.Png;
 }

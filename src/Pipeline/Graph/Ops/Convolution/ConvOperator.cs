@@ -169,7 +169,8 @@ internal sealed unsafe class ConvKernel : Kernel
         }
     }
 
-    private static float[] Pinned(ReadOnlySpan<float> values)
+    /// <summary>A pinned copy of <paramref name="values"/>: kernels take its address per run without a handle.</summary>
+    internal static float[] Pinned(ReadOnlySpan<float> values)
     {
         float[] copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
         values.CopyTo(copy);

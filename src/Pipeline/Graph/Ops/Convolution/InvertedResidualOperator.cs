@@ -119,12 +119,5 @@ internal sealed unsafe class InvertedResidualKernel : Kernel
         }
     }
 
-    private static float[]? Pinned(Tensor? tensor)
-    {
-        if (tensor is null) return null;
-        ReadOnlySpan<float> values = tensor.AsSpan<float>();
-        float[] copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
-        values.CopyTo(copy);
-        return copy;
-    }
+    private static float[]? Pinned(Tensor? tensor) => tensor is null ? null : ConvKernel.Pinned(tensor.AsSpan<float>());
 }

@@ -70,6 +70,19 @@ internal sealed unsafe class GemmConvolution
     /// <summary>True when the conv runs as Yᵀ = im2colᵀ · Wᵀ (small output planes).</summary>
     public bool Transposed { get; }
 
+    /// <summary>
+    /// The constant weights packed as the GEMM's A panels (group 0 first), for a kernel that runs this conv's GEMM on
+    /// parts of the plane. Only for constant weights in the direct (not transposed) form.
+    /// </summary>
+    public float* PackedWeights
+    {
+        get
+        {
+            if (Transposed || _packedWeights is null) throw new InvalidOperationException("the weights are not packed as A panels");
+            fixed (float* start = _packedWeights) return start + _alignOffset; // pinned: the address is stable
+        }
+    }
+
     /// <summary>Scratch bytes per run: packed B blocks per thread, plus packed weights when they are not constant.</summary>
     public long ScratchBytes => Plan.ScratchBytes + (Transposed ? _transposedScratchFloats * sizeof(float)
         : _packedWeights is null ? _packedGroupFloats * Geometry.Groups * sizeof(float) + 64 : 0);

@@ -36,9 +36,8 @@ internal sealed unsafe class InvertedResidualConvolution
     private readonly GemmConvolution _expandConv, _projectConv;
     private readonly DepthwiseConvolution _depthwiseConv;
 
-    // Strip mode, only for several threads and a large expanded tensor: packed weights (pinned) and every thread's
-    // strips, the same for every image.
-    private readonly float[]? _packedExpand, _packedProject;
+    // Strip mode, only for several threads and a large expanded tensor: every thread's strips, the same for every
+    // image. The strips' GEMMs read the whole-plane convs' packed weights.
     private readonly Strip[][]? _strips;
     private readonly long _expandBufferFloats, _carryFloats, _depthwiseBufferFloats, _gemmScratchFloats;
 
@@ -82,8 +81,6 @@ internal sealed unsafe class InvertedResidualConvolution
         if (_expandConv.Transposed || _projectConv.Transposed
             || !IsClampOrNone(expandActivation) || !IsClampOrNone(depthwiseActivation) || !IsClampOrNone(projectActivation)) return;
 
-        _packedExpand = PackWeights(kernel, expandWeights, channels, expand.InChannels);
-        _packedProject = PackWeights(kernel, projectWeights, project.OutChannels, channels);
         var geometries = new Dictionary<(int, int, int), DepthwiseConvolution>();
         var expandPlans = new Dictionary<int, SgemmPlan>();
         var projectPlans = new Dictionary<int, SgemmPlan>();
@@ -154,7 +151,7 @@ internal sealed unsafe class InvertedResidualConvolution
     public void Run(float* x, float* expandBias, float* depthwiseWeights, float* depthwiseBias, float* projectBias, float* residual, float* y,
         WorkerPool pool, float* scratch)
     {
-        var stages = new Stages(expandBias, _expandActivation, depthwiseWeights, depthwiseBias, _depthwiseActivation, projectBias, _projectActivation);
+        var stages = new Stages(expandBias, depthwiseWeights, depthwiseBias, projectBias);
         // Strips write output rows while other strips still read the input: an output in the input's buffer (a residual
         // run in place that is the block's own input) needs whole planes, which finish reading it first.
         if (_strips is null || pool.ThreadCount == 1 || y == x)
@@ -220,28 +217,24 @@ internal sealed unsafe class InvertedResidualConvolution
                 Buffer.MemoryCopy(carry + c * keptFloats, expanded + c * plane, keptFloats * sizeof(float), keptFloats * sizeof(float));
         }
 
-        fixed (float* packedExpand = _packedExpand)
-        fixed (float* packedProject = _packedProject)
+        if (strip.High > strip.Fresh)
         {
-            if (strip.High > strip.Fresh)
-            {
-                var operands = new SgemmOperands { PackedA = Align(packedExpand), Groups = 1, C = expanded + (long)kept * width, Ldc = (nint)plane };
-                var result = new SgemmOutput { RowBias = stages.ExpandBias, Activation = stages.ExpandActivation };
-                var source = new StridedB(input + (long)strip.Fresh * width, (nint)height * width, 1);
-                Sgemm.Run(strip.ExpandPlan, operands, source, result, WorkerPool.Inline, gemmScratch);
-            }
-
-            strip.Depthwise.Run(expanded, stages.DepthwiseWeights, stages.DepthwiseBias, filtered, stages.DepthwiseActivation, false, WorkerPool.Inline);
-
-            int outWidth = _project.OutputSize[1];
-            long outPlane = _project.OutputPlane, stripFloats = (long)strip.Rows * outWidth, first = (long)strip.Row * outWidth;
-            if (shortcut != null && shortcut != output)
-                for (int m = 0; m < _project.OutChannels; m++)
-                    Buffer.MemoryCopy(shortcut + m * outPlane + first, output + m * outPlane + first, stripFloats * sizeof(float), stripFloats * sizeof(float));
-            var projectOperands = new SgemmOperands { PackedA = Align(packedProject), Groups = 1, C = output + first, Ldc = (nint)outPlane };
-            var projectResult = new SgemmOutput { RowBias = stages.ProjectBias, Activation = stages.ProjectActivation, AccumulateIntoC = shortcut != null };
-            Sgemm.Run(strip.ProjectPlan, projectOperands, new StridedB(filtered, (nint)stripFloats, 1), projectResult, WorkerPool.Inline, gemmScratch);
+            var operands = new SgemmOperands { PackedA = _expandConv.PackedWeights, Groups = 1, C = expanded + (long)kept * width, Ldc = (nint)plane };
+            var result = new SgemmOutput { RowBias = stages.ExpandBias, Activation = _expandActivation };
+            var source = new StridedB(input + (long)strip.Fresh * width, (nint)height * width, 1);
+            Sgemm.Run(strip.ExpandPlan, operands, source, result, WorkerPool.Inline, gemmScratch);
         }
+
+        strip.Depthwise.Run(expanded, stages.DepthwiseWeights, stages.DepthwiseBias, filtered, _depthwiseActivation, false, WorkerPool.Inline);
+
+        int outWidth = _project.OutputSize[1];
+        long outPlane = _project.OutputPlane, stripFloats = (long)strip.Rows * outWidth, first = (long)strip.Row * outWidth;
+        if (shortcut != null && shortcut != output)
+            for (int m = 0; m < _project.OutChannels; m++)
+                Buffer.MemoryCopy(shortcut + m * outPlane + first, output + m * outPlane + first, stripFloats * sizeof(float), stripFloats * sizeof(float));
+        var projectOperands = new SgemmOperands { PackedA = _projectConv.PackedWeights, Groups = 1, C = output + first, Ldc = (nint)outPlane };
+        var projectResult = new SgemmOutput { RowBias = stages.ProjectBias, Activation = _projectActivation, AccumulateIntoC = shortcut != null };
+        Sgemm.Run(strip.ProjectPlan, projectOperands, new StridedB(filtered, (nint)stripFloats, 1), projectResult, WorkerPool.Inline, gemmScratch);
     }
 
     private static bool IsClampOrNone(FusedActivation activation) => activation.Kind is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip;
@@ -252,33 +245,17 @@ internal sealed unsafe class InvertedResidualConvolution
         return plan;
     }
 
-    /// <summary>Packs [m, k] weights into the kernel's A panels, 64-byte aligned inside a pinned array (see <see cref="Align"/>).</summary>
-    private static float[] PackWeights(SgemmKernel kernel, ReadOnlySpan<float> weights, int m, int k)
-    {
-        float[] packed = GC.AllocateUninitializedArray<float>(checked((int)(SgemmPacker.PackedASize(kernel, m, k) + 16)), pinned: true);
-        fixed (float* start = packed)
-        fixed (float* w = weights)
-            SgemmPacker.PackA(kernel, w, k, 1, m, k, Align(start));
-        return packed;
-    }
-
-    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
-
     private static long RoundUp(long floats) => (floats + 15) / 16 * 16;
 
     /// <summary>One strip: output rows [Row, Row + Rows), expanded rows [Low, High) of which [Fresh, High) are computed here.</summary>
     private sealed record Strip(int Row, int Rows, int Low, int High, int Fresh, DepthwiseConvolution Depthwise, SgemmPlan ExpandPlan, SgemmPlan ProjectPlan);
 
-    /// <summary>The per-run operands of the three stages.</summary>
-    private readonly struct Stages(float* expandBias, FusedActivation expandActivation, float* depthwiseWeights, float* depthwiseBias,
-        FusedActivation depthwiseActivation, float* projectBias, FusedActivation projectActivation)
+    /// <summary>The per-run operands of the three stages (the activations are the plan's).</summary>
+    private readonly struct Stages(float* expandBias, float* depthwiseWeights, float* depthwiseBias, float* projectBias)
     {
         public float* ExpandBias { get; } = expandBias;
-        public FusedActivation ExpandActivation { get; } = expandActivation;
         public float* DepthwiseWeights { get; } = depthwiseWeights;
         public float* DepthwiseBias { get; } = depthwiseBias;
-        public FusedActivation DepthwiseActivation { get; } = depthwiseActivation;
         public float* ProjectBias { get; } = projectBias;
-        public FusedActivation ProjectActivation { get; } = projectActivation;
     }
 }
