@@ -58,6 +58,26 @@ internal static class MemoryPlanner
         return total;
     }
 
+    /// <summary>
+    /// <see cref="Plan"/> for the values (the first <paramref name="valueCount"/> buffers) together with the kernels'
+    /// scratch (the rest, each alive during its own step only, one per step), so that a kernel's scratch reuses the memory of values
+    /// dead by its step. Greedy placement is not optimal, so when that would take more memory than the values plus one
+    /// scratch region after them that every kernel shares, that layout is returned instead.
+    /// </summary>
+    public static long PlanWithScratch(BufferLifetime[] buffers, int valueCount, long[] offsets)
+    {
+        long together = Plan(buffers, offsets);
+        if (valueCount == buffers.Length) return together;
+        var apart = new long[buffers.Length];
+        long values = Plan(buffers[..valueCount], apart);
+        long scratch = 0;
+        for (int b = valueCount; b < buffers.Length; b++) scratch = Math.Max(scratch, Align(buffers[b].Bytes));
+        if (together <= values + scratch) return together;
+        for (int b = valueCount; b < buffers.Length; b++) apart[b] = values;
+        apart.CopyTo(offsets, 0);
+        return values + scratch;
+    }
+
     /// <summary>Rounds up to the alignment; an empty buffer still takes one slot so its address is distinct.</summary>
     public static long Align(long bytes) => Math.Max(Alignment, (bytes + Alignment - 1) & ~(long)(Alignment - 1));
 }

@@ -3,7 +3,7 @@ using Pipeline.Tensors.Parallelism;
 namespace Pipeline.Graph.Execution;
 
 /// <summary>One kernel call of a plan: the node it came from (for errors and profiles) and where its buffers live.</summary>
-internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs, BufferRef[] outputs, long flops = 0)
+internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs, BufferRef[] outputs, BufferRef scratch, long flops = 0)
 {
     public GraphNode Node { get; } = node;
 
@@ -12,6 +12,9 @@ internal sealed class PlanStep(GraphNode node, Kernel kernel, BufferRef[] inputs
     public Kernel Kernel { get; } = kernel;
     public BufferRef[] Inputs { get; } = inputs;
     public BufferRef[] Outputs { get; } = outputs;
+
+    /// <summary>The kernel's scratch in the arena (<see cref="Kernel.ScratchBytes"/> long), or absent when it needs none.</summary>
+    public BufferRef Scratch { get; } = scratch;
 }
 
 /// <summary>
@@ -29,7 +32,7 @@ internal sealed class ExecutionPlan : IDisposable
     private readonly int _maxOutputs;
 
     public ExecutionPlan(PlanStep[] steps, BufferRef[] inputs, TensorInfo?[] inputInfos, BufferRef[] outputs, TensorInfo[] outputInfos,
-        string[] outputNames, long arenaBytes, long scratchBytes, IReadOnlyDictionary<string, TensorInfo> valueInfos)
+        string[] outputNames, long arenaBytes, IReadOnlyDictionary<string, TensorInfo> valueInfos)
     {
         _steps = steps;
         _inputs = inputs;
@@ -38,15 +41,13 @@ internal sealed class ExecutionPlan : IDisposable
         OutputInfos = outputInfos;
         OutputNames = outputNames;
         ArenaBytes = arenaBytes;
-        ScratchOffset = (arenaBytes + 63) & ~63L;
-        ScratchBytes = scratchBytes;
         ValueInfos = valueInfos;
         foreach (PlanStep step in steps)
         {
             _maxInputs = Math.Max(_maxInputs, step.Inputs.Length);
             _maxOutputs = Math.Max(_maxOutputs, step.Outputs.Length);
         }
-        _workspaces = new WorkspacePool(ScratchOffset + scratchBytes);
+        _workspaces = new WorkspacePool(arenaBytes);
     }
 
     /// <summary>The kernel calls in execution order.</summary>
@@ -61,14 +62,8 @@ internal sealed class ExecutionPlan : IDisposable
     /// <summary>The requested outputs, in order.</summary>
     public string[] OutputNames { get; }
 
-    /// <summary>Bytes of the intermediate values' arena.</summary>
+    /// <summary>Bytes of the arena: the intermediate values and the kernels' scratch.</summary>
     public long ArenaBytes { get; }
-
-    /// <summary>Where the kernels' shared scratch starts in a workspace.</summary>
-    public long ScratchOffset { get; }
-
-    /// <summary>Bytes of scratch (the largest any kernel asks for).</summary>
-    public long ScratchBytes { get; }
 
     /// <summary>Bytes of one workspace.</summary>
     public long WorkspaceBytes => _workspaces.Bytes;
@@ -103,7 +98,6 @@ internal sealed class ExecutionPlan : IDisposable
             Span<long> inBytes = stackalloc long[_maxInputs];
             Span<nint> outPointers = stackalloc nint[_maxOutputs];
             Span<long> outBytes = stackalloc long[_maxOutputs];
-            nint scratch = arena + (nint)ScratchOffset;
             for (int s = 0; s < _steps.Length; s++)
             {
                 PlanStep step = _steps[s];
@@ -119,7 +113,7 @@ internal sealed class ExecutionPlan : IDisposable
                     outBytes[o] = outs[o].Bytes < 0 ? 0 : outs[o].Bytes;
                 }
                 var io = new KernelIO(inPointers[..ins.Length], inBytes[..ins.Length], outPointers[..outs.Length], outBytes[..outs.Length],
-                    scratch, ScratchBytes, pool);
+                    step.Scratch.Resolve(arena), Math.Max(0, step.Scratch.Bytes), pool);
                 long start = stepTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
                 step.Kernel.Run(io);
                 if (stepTicks is not null) stepTicks[s] += System.Diagnostics.Stopwatch.GetTimestamp() - start;

@@ -41,6 +41,43 @@ public sealed class ExecutorMemoryTests
     }
 
     [Fact]
+    public void KernelScratchLivesInTheArenaApartFromItsOwnStepsBuffers()
+    {
+        // Four 3×3 convs (their GEMM packs im2col panels into scratch): each step's scratch must miss the buffers it reads
+        // and writes, and the plan must reuse memory between scratch and values that are dead by then.
+        const int c = 8, size = 20;
+        var builder = new OnnxBuilder().Input("x", DataType.Float32, 1, c, size, size);
+        string previous = "x";
+        for (int i = 0; i < 4; i++)
+        {
+            builder.Initializer($"w{i}", Enumerable.Range(0, c * c * 9).Select(v => MathF.Sin(v + i) * 0.2f).ToArray(), c, c, 3, 3);
+            string next = i == 3 ? "y" : $"v{i}";
+            builder.Node("Conv", [previous, $"w{i}"], [next], $"conv{i}", OnnxBuilder.Ints("pads", 1, 1, 1, 1));
+            previous = next;
+        }
+        using Network network = NetworkTests.Load(builder.Output("y"), new NetworkOptions { Threads = 1 });
+        var input = Tensor.Create(Enumerable.Range(0, c * size * size).Select(v => MathF.Cos(v)).ToArray(), 1, c, size, size);
+        ExecutionPlan plan = network.PlanFor([input]);
+
+        long values = 0, scratch = 0;
+        foreach (PlanStep step in plan.Steps)
+        {
+            Assert.True(step.Scratch.IsInArena, $"{step.Node} has no scratch in the arena");
+            scratch = Math.Max(scratch, step.Scratch.Bytes);
+            foreach (BufferRef b in step.Inputs.Concat(step.Outputs).Where(b => b.IsInArena))
+            {
+                values = Math.Max(values, b.Offset + b.Bytes);
+                Assert.True(b.Offset + b.Bytes <= step.Scratch.Offset || step.Scratch.Offset + step.Scratch.Bytes <= b.Offset,
+                    $"{step.Node}'s scratch overlaps one of its own buffers");
+            }
+        }
+        Assert.True(plan.ArenaBytes < values + scratch, $"arena {plan.ArenaBytes} bytes: the scratch reused no memory");
+
+        using Network reference = NetworkTests.Load(builder, new NetworkOptions { Threads = 1, OptimizeGraph = false });
+        Assert.Equal(reference.Run(input)[0].AsSpan<float>().ToArray(), network.Run(input)[0].AsSpan<float>().ToArray());
+    }
+
+    [Fact]
     public void InPlaceIsRefusedWhileTheInputIsStillNeeded()
     {
         // relu(x) → r; x + r → y: relu must not overwrite x, which the add reads afterwards.
