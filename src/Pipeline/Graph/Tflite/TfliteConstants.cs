@@ -94,26 +94,29 @@ internal sealed class TfliteConstants(TfliteModel model)
         _ => BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]),
     };
 
-    /// <summary>The stored integers of a UINT8, INT8, INT16 or INT32 buffer, widened (one loop per type: weights are megabytes).</summary>
-    private static int[] Integers(TfliteTensorType type, ReadOnlySpan<byte> bytes, int count)
+    /// <summary>
+    /// Widens stored integers [<paramref name="start"/>, <paramref name="start"/> + destination length) of a UINT8, INT8,
+    /// INT16 or INT32 buffer (one loop per type: weights are megabytes).
+    /// </summary>
+    private static void Widen(TfliteTensorType type, ReadOnlySpan<byte> bytes, int start, Span<int> destination)
     {
-        var result = new int[count];
         switch (type)
         {
             case TfliteTensorType.UINT8:
-                for (int i = 0; i < count; i++) result[i] = bytes[i];
+                ReadOnlySpan<byte> u8 = bytes.Slice(start, destination.Length);
+                for (int i = 0; i < destination.Length; i++) destination[i] = u8[i];
                 break;
             case TfliteTensorType.INT8:
-                for (int i = 0; i < count; i++) result[i] = (sbyte)bytes[i];
+                ReadOnlySpan<byte> s8 = bytes.Slice(start, destination.Length);
+                for (int i = 0; i < destination.Length; i++) destination[i] = (sbyte)s8[i];
                 break;
             case TfliteTensorType.INT16:
-                for (int i = 0; i < count; i++) result[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.Slice(2 * i, 2));
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.Slice(2 * (start + i), 2));
                 break;
             default:
-                for (int i = 0; i < count; i++) result[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(4 * i, 4));
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(4 * (start + i), 4));
                 break;
         }
-        return result;
     }
 
     private static void Dequantize(TfliteTensor tensor, ReadOnlySpan<byte> bytes, float[] values, NodeIdentity node)
@@ -138,17 +141,24 @@ internal sealed class TfliteConstants(TfliteModel model)
             if (!float.IsFinite(scale)) throw node.Fail($"{tensor} has a non-finite scale {scale}");
         }
 
-        int[] raw = Integers(tensor.Type, bytes, values.Length);
-        // Row-major blocks: [outer][axis][inner], one scale and zero point per axis index.
+        // Row-major blocks: [outer][axis][inner], one scale and zero point per axis index; one scale is one long row. The
+        // integers are widened a chunk at a time: a whole-tensor int[] was another copy of the weights to fault in.
+        if (channels <= 1) inner = values.Length;
         int block = axisLength * inner;
         int outer = block == 0 ? 0 : values.Length / block;
+        Span<int> raw = stackalloc int[1024];
         for (int o = 0, i = 0; o < outer; o++)
         {
             for (int c = 0; c < axisLength; c++)
             {
                 double scale = q.Scale[channels > 1 ? c : 0];
                 long zero = q.ZeroPoint.Length == 0 ? 0 : q.ZeroPoint[q.ZeroPoint.Length > 1 ? c : 0];
-                for (int k = 0; k < inner; k++, i++) values[i] = (float)((raw[i] - zero) * scale);
+                for (int k = 0; k < inner; k += raw.Length)
+                {
+                    Span<int> chunk = raw[..Math.Min(raw.Length, inner - k)];
+                    Widen(tensor.Type, bytes, i, chunk);
+                    for (int j = 0; j < chunk.Length; j++, i++) values[i] = (float)((chunk[j] - zero) * scale);
+                }
             }
         }
     }

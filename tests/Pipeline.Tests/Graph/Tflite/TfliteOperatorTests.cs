@@ -377,11 +377,13 @@ public sealed class TfliteOperatorTests
         Assert.Equal([1, 5, 4, 2], network.Outputs[0].Shape);
     }
 
-    [Fact]
-    public void QuantizedModelsDequantizeInputsWeightsAndBiases()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void QuantizedModelsDequantizeInputsWeightsAndBiases(bool int16Weights)
     {
-        // uint8 input (scale 1/128, zero 128), int8 per-channel weights, int32 bias with scale input·weight: the float
-        // graph must equal the float convolution of the dequantized values.
+        // uint8 input (scale 1/128, zero 128), int8 (or int16) per-channel weights, int32 bias with scale input·weight:
+        // the float graph must equal the float convolution of the dequantized values.
         int[] xs = [1, 4, 5, 3], ws = [2, 3, 3, 3];
         var random = new Random(30);
         byte[] xq = Enumerable.Range(0, Count(xs)).Select(_ => (byte)random.Next(256)).ToArray();
@@ -396,7 +398,8 @@ public sealed class TfliteOperatorTests
 
         var m = new TfliteBuilder();
         int xi = m.Tensor("image", xs, TfliteTensorType.UINT8, TfliteBuilder.Quantization([inScale], [128]));
-        int wi = m.RawConstant("w", ws, TfliteTensorType.INT8, wq.Select(v => (byte)v).ToArray(), TfliteBuilder.Quantization(wScale, [0, 0], 0));
+        byte[] wBytes = int16Weights ? wq.SelectMany(v => BitConverter.GetBytes((short)v)).ToArray() : wq.Select(v => (byte)v).ToArray();
+        int wi = m.RawConstant("w", ws, int16Weights ? TfliteTensorType.INT16 : TfliteTensorType.INT8, wBytes, TfliteBuilder.Quantization(wScale, [0, 0], 0));
         int bi = m.RawConstant("b", [2], TfliteTensorType.INT32, bq.SelectMany(BitConverter.GetBytes).ToArray(),
             TfliteBuilder.Quantization([inScale * wScale[0], inScale * wScale[1]], [0, 0], 0));
         int yi = m.Tensor("y", ys, TfliteTensorType.UINT8, TfliteBuilder.Quantization([0.05f], [100]));
