@@ -24,6 +24,7 @@ internal static class TestOperators
         "TTwoOutputs" => new TwoOutputsOperator(),
         "TFill" => new FillOperator(),
         "TIdentity" => new IdentityOperator(),
+        "TScratch" => new ScratchOperator((int)node.GetInt("overrun", 0)),
         _ => null,
     };
 
@@ -217,6 +218,29 @@ internal static class TestOperators
         private sealed class FillKernel : Kernel
         {
             public override void Run(in KernelIO io) => io.Output<float>(0).Fill(1f);
+        }
+    }
+
+    /// <summary>
+    /// y = x by way of scratch as large as x, then <paramref name="overrun"/> floats of 1 written past the scratch's end
+    /// (before its start when negative): the misbehaving kernel the scratch guards must catch.
+    /// </summary>
+    internal sealed class ScratchOperator(int overrun) : Operator
+    {
+        public override string Name => "TScratch";
+        public override void InferOutputs(ShapeContext c) => c.SetOutput(0, DataType.Float32, c.InputShape(0));
+        public override Kernel CreateKernel(KernelContext c) => new ScratchKernel(c.Input(0).ElementCount, overrun);
+        private sealed unsafe class ScratchKernel(long count, int overrun) : Kernel
+        {
+            public override long ScratchBytes => count * sizeof(float);
+            public override void Run(in KernelIO io)
+            {
+                float* scratch = (float*)io.ScratchPointer;
+                io.Input<float>(0).CopyTo(new Span<float>(scratch, (int)count));
+                new ReadOnlySpan<float>(scratch, (int)count).CopyTo(io.Output<float>(0));
+                if (overrun > 0) new Span<float>(scratch + count, overrun).Fill(1f);
+                else if (overrun < 0) new Span<float>(scratch + overrun, -overrun).Fill(1f);
+            }
         }
     }
 

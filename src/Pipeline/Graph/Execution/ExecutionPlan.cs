@@ -53,6 +53,15 @@ internal sealed class ExecutionPlan : IDisposable
     /// <summary>The kernel calls in execution order.</summary>
     public IReadOnlyList<PlanStep> Steps => _steps;
 
+    /// <summary>
+    /// Per graph input, where a run copies it in (absent when the plan does not read it). For test harnesses that run
+    /// <see cref="Steps"/> themselves, e.g. with guards around every kernel's scratch.
+    /// </summary>
+    public IReadOnlyList<BufferRef> InputBuffers => _inputs;
+
+    /// <summary>Per requested output, where a run copies it out from.</summary>
+    public IReadOnlyList<BufferRef> OutputBuffers => _outputs;
+
     /// <summary>Per graph input: its type and shape in this plan (null when the plan does not read it).</summary>
     public TensorInfo?[] InputInfos { get; }
 
