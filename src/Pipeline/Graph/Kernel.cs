@@ -7,7 +7,12 @@ namespace Pipeline.Graph;
 /// </summary>
 internal abstract class Kernel
 {
-    /// <summary>Bytes of per-run scratch memory (im2col panels, packed tiles) the executor must provide, 64-byte aligned.</summary>
+    /// <summary>
+    /// Bytes of per-run scratch memory (im2col panels, packed tiles) the executor must provide, 64-byte aligned. It is
+    /// planned in the arena right next to values still alive at the kernel's step, so <see cref="Run"/> must not touch
+    /// a byte outside it: any alignment the kernel does itself and every thread slot it may use are part of this size
+    /// (KernelScratchBoundsTests run every kernel with canaries around it).
+    /// </summary>
     public virtual long ScratchBytes => 0;
 
     /// <summary>Computes the outputs from the inputs. Buffers never overlap unless the operator allowed it (in place).</summary>

@@ -4,8 +4,8 @@ namespace Pipeline.Graph.Execution;
 
 /// <summary>
 /// The working memory of one run of one plan: a single 64-byte-aligned native block holding every intermediate value
-/// at its planned offset, followed by the kernels' shared scratch. Native memory because a batch's activations can
-/// exceed the 2 GB a managed array may hold; freed by <see cref="Dispose"/> or, as a last resort, the finalizer.
+/// and every kernel's scratch at its planned offset. Native memory because a batch's activations can exceed the 2 GB a
+/// managed array may hold; freed by <see cref="Dispose"/> or, as a last resort, the finalizer.
 /// </summary>
 internal sealed unsafe class Workspace : IDisposable
 {
