@@ -1,6 +1,7 @@
 using System.Buffers;
 using Pipeline.Featurizers;
 using Pipeline.Imaging;
+using Pipeline.Imaging.Processing;
 using Pipeline.Persistence;
 using Pipeline.Training;
 
@@ -75,7 +76,32 @@ public sealed class ImageClassifier : IDisposable
     internal static ImageClassifier Open(ModelPackage package, ImageClassifierOptions options, string? file)
     {
         (IFeaturizer featurizer, ClassifierHead head, ModelInfo info) = ModelLayout.Open(package, options, file);
-        return new ImageClassifier(package, featurizer, head, info, options);
+        var classifier = new ImageClassifier(package, featurizer, head, info, options);
+        if (options.WarmUp)
+        {
+            try
+            {
+                classifier.WarmUp();
+            }
+            catch
+            {
+                classifier.Dispose();
+                throw;
+            }
+        }
+        return classifier;
+    }
+
+    /// <summary>
+    /// Predicts blank images the way requests will come: one alone (the network's own threads) and two as a batch (one
+    /// image per thread, each in its own workspace). Plans, kernels and workspaces are then ready.
+    /// </summary>
+    private void WarmUp()
+    {
+        ImagePreprocessing preprocessing = _featurizer.Preprocessing;
+        var blank = new Image(preprocessing.Width, preprocessing.Height, PixelFormat.Rgb24);
+        Predict(blank);
+        Predict([blank, blank]);
     }
 
     /// <summary>Saves the model atomically to <paramref name="path"/> (an existing file is replaced only once the new one is complete).</summary>

@@ -6,7 +6,7 @@ public sealed record ReloadingOptions
     /// <summary>The defaults: watch the file, reload 500 ms after the last change.</summary>
     public static ReloadingOptions Default { get; } = new();
 
-    /// <summary>How each model is loaded (threads, decoder limits, backbone cache).</summary>
+    /// <summary>How each model is loaded (threads, decoder limits, backbone cache, warm-up before it serves).</summary>
     public ImageClassifierOptions Load { get; init; } = ImageClassifierOptions.Default;
 
     /// <summary>Watch the file for changes (default true). When false, only <see cref="ReloadingImageClassifier.Reload"/> reloads.</summary>
