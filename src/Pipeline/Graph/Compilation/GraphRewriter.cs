@@ -183,11 +183,9 @@ internal static class GraphRewriter
             GraphNode depthwise = nodes[d], project = nodes[p];
             if (project.Inputs[0] != depthwise.Outputs[0] || depthwise.Inputs[0] != expand.Outputs[0]) continue;
             var op = (ConvOperator)project.Operator;
-            // The block's residual is usually its own input; the fused kernel reads it while it writes the output, never in place.
-            string residual = op.Residual ? project.Inputs[ConvOperator.ResidualInput] : "";
             string Bias(GraphNode n) => n.HasInput(2) ? n.Inputs[2] : "";
             string[] fused = [expand.Inputs[0], expand.Inputs[1], Bias(expand), depthwise.Inputs[1], Bias(depthwise), project.Inputs[1], Bias(project)];
-            if (op.Residual) fused = [.. fused, residual];
+            if (op.Residual) fused = [.. fused, project.Inputs[ConvOperator.ResidualInput]];
             nodes[p] = project with
             {
                 Operator = new InvertedResidualOperator((ConvOperator)expand.Operator, (ConvOperator)depthwise.Operator, op),

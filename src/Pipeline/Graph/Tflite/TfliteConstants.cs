@@ -36,12 +36,8 @@ internal sealed class TfliteConstants(TfliteModel model)
             case TfliteTensorType.INT8:
             case TfliteTensorType.INT16:
             case TfliteTensorType.INT32:
-                if (!tensor.IsQuantized)
-                {
-                    for (int i = 0; i < values.Length; i++) values[i] = Integer(tensor.Type, bytes, i);
-                    break;
-                }
-                Dequantize(tensor, bytes, values, node);
+                if (tensor.IsQuantized) Dequantize(tensor, bytes, values, node);
+                else ToFloats(tensor.Type, bytes, 0, values, zero: 0, scale: 1);
                 break;
             default:
                 throw node.Fail($"{tensor} is a constant of type {tensor.Type}, which is not supported as a float operand");
@@ -86,14 +82,6 @@ internal sealed class TfliteConstants(TfliteModel model)
         return _file.Slice(buffer.Start, buffer.Length, $"buffer {tensor.Buffer}");
     }
 
-    private static float Integer(TfliteTensorType type, ReadOnlySpan<byte> bytes, int i) => type switch
-    {
-        TfliteTensorType.UINT8 => bytes[i],
-        TfliteTensorType.INT8 => (sbyte)bytes[i],
-        TfliteTensorType.INT16 => BinaryPrimitives.ReadInt16LittleEndian(bytes[(2 * i)..]),
-        _ => BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]),
-    };
-
     /// <summary>
     /// Widens stored integers [<paramref name="start"/>, <paramref name="start"/> + destination length) of a UINT8, INT8,
     /// INT16 or INT32 buffer (one loop per type: weights are megabytes).
@@ -119,6 +107,21 @@ internal sealed class TfliteConstants(TfliteModel model)
         }
     }
 
+    /// <summary>
+    /// Stored integers [<paramref name="start"/>, <paramref name="start"/> + destination length) as (q − zero)·scale,
+    /// widened a chunk at a time: a whole-tensor int[] would be another copy of the weights to fault in.
+    /// </summary>
+    private static void ToFloats(TfliteTensorType type, ReadOnlySpan<byte> bytes, int start, Span<float> destination, long zero, double scale)
+    {
+        Span<int> raw = stackalloc int[1024];
+        for (int k = 0; k < destination.Length; k += raw.Length)
+        {
+            Span<int> chunk = raw[..Math.Min(raw.Length, destination.Length - k)];
+            Widen(type, bytes, start + k, chunk);
+            for (int j = 0; j < chunk.Length; j++) destination[k + j] = (float)((chunk[j] - zero) * scale);
+        }
+    }
+
     private static void Dequantize(TfliteTensor tensor, ReadOnlySpan<byte> bytes, float[] values, NodeIdentity node)
     {
         TfliteQuantization q = tensor.Quantization!;
@@ -141,25 +144,12 @@ internal sealed class TfliteConstants(TfliteModel model)
             if (!float.IsFinite(scale)) throw node.Fail($"{tensor} has a non-finite scale {scale}");
         }
 
-        // Row-major blocks: [outer][axis][inner], one scale and zero point per axis index; one scale is one long row. The
-        // integers are widened a chunk at a time: a whole-tensor int[] was another copy of the weights to fault in.
+        // Row-major blocks: [outer][axis][inner], one scale and zero point per axis index; one scale is one long row.
         if (channels <= 1) inner = values.Length;
         int block = axisLength * inner;
         int outer = block == 0 ? 0 : values.Length / block;
-        Span<int> raw = stackalloc int[1024];
         for (int o = 0, i = 0; o < outer; o++)
-        {
-            for (int c = 0; c < axisLength; c++)
-            {
-                double scale = q.Scale[channels > 1 ? c : 0];
-                long zero = q.ZeroPoint.Length == 0 ? 0 : q.ZeroPoint[q.ZeroPoint.Length > 1 ? c : 0];
-                for (int k = 0; k < inner; k += raw.Length)
-                {
-                    Span<int> chunk = raw[..Math.Min(raw.Length, inner - k)];
-                    Widen(tensor.Type, bytes, i, chunk);
-                    for (int j = 0; j < chunk.Length; j++, i++) values[i] = (float)((chunk[j] - zero) * scale);
-                }
-            }
-        }
+            for (int c = 0; c < axisLength; c++, i += inner)
+                ToFloats(tensor.Type, bytes, i, values.AsSpan(i, inner), q.ZeroPoint.Length == 0 ? 0 : q.ZeroPoint[q.ZeroPoint.Length > 1 ? c : 0], q.Scale[channels > 1 ? c : 0]);
     }
 }
