@@ -1,6 +1,7 @@
 using Pipeline.Featurizers.Backbones;
 using Pipeline.Featurizers.FilterBank;
 using Pipeline.Persistence;
+using Pipeline.Tensors.Parallelism;
 using Pipeline.Training;
 
 namespace Pipeline.Classification;
@@ -99,5 +100,5 @@ public sealed record TrainerOptions
     /// <summary>The head's options, seeded from <see cref="Seed"/>.</summary>
     internal HeadOptions HeadSettings() => Head with { Seed = Seed };
 
-    internal int ThreadCount => Threads > 0 ? Threads : Environment.ProcessorCount;
+    internal int ThreadCount => ThreadLimits.Resolve(Threads);
 }

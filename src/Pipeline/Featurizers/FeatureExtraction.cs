@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Pipeline.Featurizers.Cache;
 using Pipeline.Imaging;
+using Pipeline.Tensors.Parallelism;
 
 namespace Pipeline.Featurizers;
 
@@ -83,7 +84,7 @@ public static class FeatureExtraction
         var ok = new bool[total];
         var failures = new ConcurrentBag<ExtractionFailure>();
         DecoderOptions decoding = featurizer.Preprocessing.DecoderHint(DecoderOptions.Default);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount, CancellationToken = cancellation };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = ThreadLimits.Resolve(options.Threads), CancellationToken = cancellation };
         int hits = 0, computed = 0, done = 0;
 
         // Stage 1 (background): read, hash, look up, decode the misses. Stage 2 (this thread): featurize and store.

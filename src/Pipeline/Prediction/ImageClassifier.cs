@@ -3,6 +3,7 @@ using Pipeline.Featurizers;
 using Pipeline.Imaging;
 using Pipeline.Imaging.Processing;
 using Pipeline.Persistence;
+using Pipeline.Tensors.Parallelism;
 using Pipeline.Training;
 
 namespace Pipeline.Prediction;
@@ -35,7 +36,7 @@ public sealed class ImageClassifier : IDisposable
         _head = head;
         Info = info;
         _decoding = featurizer.Preprocessing.DecoderHint(options.Decoder);
-        _threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        _threads = ThreadLimits.Resolve(options.Threads);
     }
 
     /// <summary>The class labels, in the order of <see cref="Prediction.Scores"/>.</summary>

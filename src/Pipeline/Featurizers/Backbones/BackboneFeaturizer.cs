@@ -42,7 +42,7 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         Dimension = checked(taps.Sum(t => _pooling.Dimension(t.Channels)));
         BackboneSha256 = backboneSha256;
         _batchSize = options.BatchSize;
-        _pool = new WorkerPool(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        _pool = new WorkerPool(ThreadLimits.Resolve(options.Threads));
         Fingerprint = FeaturizerFingerprint.Compute("backbone", AlgorithmVersion, Encoding.UTF8.GetBytes(backboneSha256), Encoding.UTF8.GetBytes(spec.ToJson()));
     }
 

@@ -34,7 +34,7 @@ internal sealed class FilterBankFeaturizer : IFeaturizer
         Preprocessing = spec.Preprocessing;
         _renderBytes = spec.ImageSize * spec.ImageSize * 3;
         Dimension = spec.Dimension;
-        _pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
+        _pool = new WorkerPool(ThreadLimits.Resolve(threads));
         Fingerprint = ComputeFingerprint(spec, _state);
         LearnedState = state;
     }
@@ -78,7 +78,7 @@ internal sealed class FilterBankFeaturizer : IFeaturizer
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         if (images.Count == 0) throw new ArgumentException("The filter bank needs at least one training image.", nameof(images));
-        using var pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
+        using var pool = new WorkerPool(ThreadLimits.Resolve(threads));
         var patches = new Patches(spec.PatchSize);
         int perImage = (spec.TrainingPatches + images.Count - 1) / images.Count;
         int count = checked(perImage * images.Count);

@@ -21,6 +21,9 @@ public static class ThreadLimits
             throw new ArgumentOutOfRangeException(setting, threads, $"{setting} = {threads} is out of range: use 0 (one per processor) to {Max}.");
     }
 
-    /// <summary>The threads a pool gets for a validated request: <paramref name="threads"/>, or one per processor for 0.</summary>
-    internal static int Resolve(int threads) => threads > 0 ? threads : Environment.ProcessorCount;
+    /// <summary>
+    /// The threads a pool gets for a validated request: <paramref name="threads"/>, or one per processor for 0 (at most
+    /// <see cref="Max"/>, which a pool refuses to exceed, so the default still works on a machine with more processors).
+    /// </summary>
+    internal static int Resolve(int threads) => threads > 0 ? threads : Math.Min(Environment.ProcessorCount, Max);
 }
