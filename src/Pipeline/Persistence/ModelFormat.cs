@@ -72,10 +72,10 @@ public static class ModelFormat
     /// <summary>The check of <see cref="IsModelPackageFile"/> on a file's first bytes.</summary>
     internal static bool StartsLikeModelPackage(ReadOnlySpan<byte> head)
     {
-        // The zip local file header: signature, method at 8 (0 = stored), name and extra lengths at 26 and 28, name at 30.
-        const int HeaderSize = 30;
-        if (head.Length < HeaderSize || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head) != 0x04034b50) return false;
-        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[8..]) != 0) return false;
+        // The zip local file header: signature, method at 8, name and extra lengths at 26 and 28, name after the header.
+        const int HeaderSize = Zip.ZipLayout.LocalHeaderSize;
+        if (head.Length < HeaderSize || !Zip.ZipLayout.StartsWithLocalHeader(head)) return false;
+        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[8..]) != Zip.ZipLayout.MethodStored) return false;
         int nameLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[26..]);
         int extraLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[28..]);
         if (head.Length < HeaderSize + nameLength + extraLength || !head.Slice(HeaderSize, nameLength).SequenceEqual("manifest.json"u8)) return false;

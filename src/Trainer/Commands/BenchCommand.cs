@@ -27,7 +27,7 @@ internal static class BenchCommand
             FileInfo file = parse.GetValue(model)!;
             int b = parse.GetValue(batch), t = ThreadsOption.Read(parse, threads, output), n = parse.GetValue(iterations), w = parse.GetValue(warmup);
             InputFiles.RequireNotFolder("--model", file.ToString(), "an .onnx or .tflite network file");
-            if (file.Exists && Pipeline.Persistence.ModelFormat.IsModelPackageFile(file.FullName))
+            if (Pipeline.Persistence.ModelFormat.IsModelPackageFile(file.FullName))
                 throw CommandFailureException.BadFile("--model", file.ToString(), "is a model.zip; bench times a network, an .onnx or .tflite file (such as the backbone the model was trained with).");
 
             using Network network = Network.Load(file.FullName, new NetworkOptions { Threads = t });

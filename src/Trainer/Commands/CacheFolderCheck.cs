@@ -7,6 +7,12 @@ namespace Trainer.Commands;
 internal static class CacheFolderCheck
 {
     /// <summary>
+    /// Whether a run uses the feature cache: not with <c>--no-cache</c>, and a <c>--cache</c> <paramref name="folder"/>
+    /// only when it is <see cref="Usable"/> (the default folder is the library's to manage).
+    /// </summary>
+    public static bool UseCache(string? folder, bool noCache, CommandOutput output) => !noCache && (folder is null || Usable(folder, output));
+
+    /// <summary>
     /// True when <paramref name="folder"/> (created if missing) takes a new file; otherwise warns once on stderr, naming
     /// it, and returns false so the run goes without the cache.
     /// </summary>
@@ -17,18 +23,8 @@ internal static class CacheFolderCheck
             output.Warning($"--cache {folder}: is a file, not a folder; features are not cached in this run.");
             return false;
         }
-        string probe = Path.Combine(folder, $".probe-{Guid.NewGuid():N}");
-        try
-        {
-            Directory.CreateDirectory(folder);
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose)) { }
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, "a test file", StringComparison.Ordinal);
-            output.Warning($"--cache {folder}: cannot write there ({reason}); features are not cached in this run.");
-            return false;
-        }
+        if (FolderProbe.CannotWrite(folder, $".probe-{Guid.NewGuid():N}", create: true) is not { } reason) return true;
+        output.Warning($"--cache {folder}: cannot write there ({reason}); features are not cached in this run.");
+        return false;
     }
 }

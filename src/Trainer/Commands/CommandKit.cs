@@ -19,7 +19,7 @@ internal static class CommandKit
         DictionaryKeyPolicy = null,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         // Undefined metrics are null, never the strings "NaN" or "Infinity": the output stays plain JSON numbers.
-        Converters = { new NonFiniteAsNullConverter(), new NonFiniteSingleAsNullConverter() },
+        Converters = { new NonFiniteAsNullConverter<double>((w, v) => w.WriteNumberValue(v)), new NonFiniteAsNullConverter<float>((w, v) => w.WriteNumberValue(v)) },
     };
 
     /// <summary>The <c>--json</c> flag, shared by every command.</summary>
@@ -98,9 +98,8 @@ internal static class CommandKit
             if (args.Contains(JsonOption.Name))
             {
                 // A script that asked for JSON reads stderr as JSON too: the same shape as a runtime error, one per line.
-                string command = parse.CommandResult.Command.Name;
-                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
-                    configuration.Error.WriteLine(ToJson(new { error = error.Message, command, file = (string?)null, reason = error.Message, exitCode = ExitCodes.BadArguments }));
+                var errors = new CommandOutput(TextWriter.Null, configuration.Error, json: true, parse.CommandResult.Command.Name);
+                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) errors.Error(ExitCodes.BadArguments, error.Message, reason: error.Message);
                 return ExitCodes.BadArguments;
             }
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) configuration.Error.WriteLine(error.Message);
@@ -117,7 +116,7 @@ internal static class CommandKit
     internal static string WithoutParameterNote(ArgumentException e)
     {
         string message = e.Message;
-        if (e is ArgumentOutOfRangeException { ActualValue: not null } range)
+        if (e is ArgumentOutOfRangeException { ActualValue: not null })
         {
             int actual = message.LastIndexOf(Environment.NewLine + "Actual value was ", StringComparison.Ordinal);
             if (actual >= 0) message = message[..actual];

@@ -1,6 +1,7 @@
-using Pipeline.Datasets;
 using Pipeline.Graph.Tflite;
+using Pipeline.Imaging;
 using Pipeline.Persistence;
+using Pipeline.Persistence.Zip;
 
 namespace Trainer.Commands;
 
@@ -15,7 +16,7 @@ internal static class InputFiles
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--model is empty: name a model.zip file.");
         RequireNotFolder("--model", path, "a model.zip file");
-        if (File.Exists(path) && !ModelFormat.IsModelPackageFile(path) && IsNetworkFile(path))
+        if (File.Exists(path) && Head(path) is var head && !ModelFormat.StartsLikeModelPackage(head) && IsNetworkFile(path, head))
             throw CommandFailureException.BadFile("--model", path, $"is a network file, not a model.zip; train a model on it with `train --data <images> --backbone {path}`.");
         return path;
     }
@@ -31,9 +32,10 @@ internal static class InputFiles
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--data is empty: name a folder with one subfolder per class, or a .csv/.tsv manifest.");
         if (!File.Exists(path)) return path;
-        string? kind = FormatSniffer.Sniff(path, out _) is not null ? "an image"
-            : ModelFormat.IsModelPackageFile(path) ? "a model.zip"
-            : Head(path) is var head && head.AsSpan().StartsWith("PK\u0003\u0004"u8) ? "a zip file"
+        byte[] head = Head(path);
+        string? kind = ImageDecoder.DetectFormat(head) != ImageFormat.Unknown ? "an image"
+            : ModelFormat.StartsLikeModelPackage(head) ? "a model.zip"
+            : ZipLayout.StartsWithLocalHeader(head) ? "a zip file"
             : head.AsSpan().Contains((byte)0) ? "a binary file"
             : null;
         if (kind is not null)
@@ -42,12 +44,10 @@ internal static class InputFiles
     }
 
     /// <summary>An .onnx or .tflite file, by extension or by the TFLite identifier at byte 4.</summary>
-    private static bool IsNetworkFile(string path)
-    {
-        if (Path.GetExtension(path).ToLowerInvariant() is ".onnx" or ".tflite") return true;
-        return TfliteModelReader.IsTflite(Head(path));
-    }
+    private static bool IsNetworkFile(string path, ReadOnlySpan<byte> head)
+        => Path.GetExtension(path).ToLowerInvariant() is ".onnx" or ".tflite" || TfliteModelReader.IsTflite(head);
 
+    /// <summary>The file's first 512 bytes (enough for every check here), or none when it cannot be read.</summary>
     private static byte[] Head(string path)
     {
         try

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Buffers.Binary;
 using System.Text.Json;
 using Pipeline.Graph;
 using Pipeline.Persistence;
@@ -92,8 +91,7 @@ internal static class InspectCommand
         if (!file.Exists) return false;
         Span<byte> head = stackalloc byte[sizeof(uint)];
         using FileStream stream = file.OpenRead();
-        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length
-            && BinaryPrimitives.ReadUInt32LittleEndian(head) == ZipLayout.LocalHeaderSignature;
+        return ZipLayout.StartsWithLocalHeader(head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]);
     }
 
     /// <summary>Reads the package (every entry validated, as loading does) without building its featurizer, so a model

@@ -12,10 +12,7 @@ internal static class MetricsText
     public const int ListedExclusions = 5;
 
     public static string Summary(string title, MulticlassMetrics m) => string.Create(CultureInfo.InvariantCulture,
-        $"{title}: microAccuracy {m.MicroAccuracy:0.0000}, macroAccuracy {m.MacroAccuracy:0.0000}, logLoss {m.LogLoss:0.0000}, logLossReduction {Number(m.LogLossReduction)}, top-{m.TopKPredictionCount} accuracy {m.TopKAccuracy:0.0000} ({m.InstanceCount} images)");
-
-    /// <summary>A metric with 4 decimals, or "n/a" when it is undefined (NaN: a log-loss reduction on images of one class).</summary>
-    public static string Number(double value) => double.IsFinite(value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a";
+        $"{title}: microAccuracy {m.MicroAccuracy:0.0000}, macroAccuracy {m.MacroAccuracy:0.0000}, logLoss {m.LogLoss:0.0000}, logLossReduction {MetricsTable.Metric(m.LogLossReduction)}, top-{m.TopKPredictionCount} accuracy {m.TopKAccuracy:0.0000} ({m.InstanceCount} images)");
 
     /// <summary>Prints the excluded files loudly: the count and the first few paths with reasons.</summary>
     public static void Exclusions(CommandOutput output, IReadOnlyList<ExcludedFile> excluded)

@@ -76,19 +76,10 @@ internal static class OutputFiles
         return full;
     }
 
-    // Permissions are only known for sure by trying: a probe file, created and deleted at once, finds a read-only
-    // folder before the training rather than after it.
     private static void RequireWritableFolder(string path, string folder)
     {
-        string probe = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.probe");
-        try
-        {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose)) { }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CommandFailureException.BadFile("--out", path, $"cannot write in the folder {folder} ({(e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, "a test file", StringComparison.Ordinal))}).", e);
-        }
+        if (FolderProbe.CannotWrite(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.probe") is { } reason)
+            throw CommandFailureException.BadFile("--out", path, $"cannot write in the folder {folder} ({reason}).");
     }
 
     private static string Canonical(string path)

@@ -87,7 +87,7 @@ internal static class PredictCommand
             {
                 // Checked before the model loads: a typo should not cost a model load, and exits 2 like any missing file.
                 if (string.IsNullOrWhiteSpace(argument)) throw new ArgumentException("an image argument is empty: name an image file or a folder.");
-                if (!File.Exists(argument)) throw new CommandFailureException(ExitCodes.BadArguments, $"{argument}: no such image file or folder.", argument, "not found");
+                if (!File.Exists(argument)) throw new FileNotFoundException($"{argument}: no such image file or folder.", argument);
                 paths.Add(argument);
                 continue;
             }

@@ -51,7 +51,7 @@ internal static class RetrainCommand
             MetricsText.Calibration(writer, result.HeadSummary);
             if (result.PreviousMetrics is { } before) writer.Text(MetricsText.Summary("old model on the validation images", before));
             if (result.ValidationMetrics is { } after) writer.Text(MetricsText.Summary("new model on the validation images", after));
-            bool worse = result.PreviousMetrics is { } old1 && result.ValidationMetrics is { } new1 && old1.MicroAccuracy - new1.MicroAccuracy > AccuracyDropLimit;
+            bool worse = result.PreviousMetrics?.MicroAccuracy - result.ValidationMetrics?.MicroAccuracy > AccuracyDropLimit;
             if (worse)
             {
                 writer.Warning(string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -95,7 +95,7 @@ internal sealed class TrainingOptionsBinder
             Head = BuildHead(parse),
             ValidationFraction = parse.GetValue(ValidationFraction),
             Threads = ThreadsOption.Read(parse, Threads, output),
-            UseFeatureCache = !parse.GetValue(NoCache) && (parse.GetValue(Cache) is not { } cache || CacheFolderCheck.Usable(cache, output)),
+            UseFeatureCache = CacheFolderCheck.UseCache(parse.GetValue(Cache), parse.GetValue(NoCache), output),
             FeatureCacheFolder = parse.GetValue(Cache),
             BackboneCacheFolder = parse.GetValue(BackboneCache),
         };

@@ -51,4 +51,8 @@ internal static class ZipLayout
 
     /// <summary>Midnight.</summary>
     public const ushort FixedDosTime = 0;
+
+    /// <summary>True when <paramref name="head"/>, a file's first bytes, opens with a local file header's signature.</summary>
+    public static bool StartsWithLocalHeader(ReadOnlySpan<byte> head)
+        => head.Length >= sizeof(uint) && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head) == LocalHeaderSignature;
 }
