@@ -23,7 +23,7 @@ internal sealed class FaultyStream(Stream inner, long failAfterBytes, bool failO
         {
             if (room > 0) inner.Write(buffer[..(int)room]);
             Written += Math.Max(0, room);
-            throw new IOException($"injected fault after {failAfterBytes} bytes");
+            throw new IOException($"injected fault after {failAfterBytes} bytes writing {(inner as FileStream)?.Name}"); // named as the OS would
         }
         inner.Write(buffer);
         Written += buffer.Length;
