@@ -386,12 +386,14 @@ internal sealed unsafe class JpegDecoderCore
         int ah = p[3 + 2 * count] >> 4, al = p[3 + 2 * count] & 15;
         int dataStart = pos + length;
 
+        // Blocks per MCU: one in a single-component scan, every component's H·V when interleaved.
+        int blocksPerMcu = 1;
         if (count > 1)
         {
-            int blocks = 0;
-            foreach (JpegComponent c in scanComponents) blocks += c.H * c.V;
-            if (blocks > JpegConstants.MaxBlocksInMcu)
-                JpegThrowHelper.Invalid(pos, $"the scan's MCU has {blocks} blocks (at most {JpegConstants.MaxBlocksInMcu} allowed)");
+            blocksPerMcu = 0;
+            foreach (JpegComponent c in scanComponents) blocksPerMcu += c.H * c.V;
+            if (blocksPerMcu > JpegConstants.MaxBlocksInMcu)
+                JpegThrowHelper.Invalid(pos, $"the scan's MCU has {blocksPerMcu} blocks (at most {JpegConstants.MaxBlocksInMcu} allowed)");
         }
 
         bool needDc, needAc;
@@ -426,27 +428,29 @@ internal sealed unsafe class JpegDecoderCore
             }
         }
 
+        // Two limits on the work scans cause: the count (each scan's fixed costs: headers, tables) and the block visits
+        // (64 passes over the image's blocks, plus an allowance). Past either, a partial decode keeps the earlier scans.
+        string? refusal = null;
         if (_scans == JpegConstants.MaxScans)
+            refusal = $"more than {JpegConstants.MaxScans} scans; refusing a file whose decoding time would be unbounded";
+        else
         {
-            if (_options.AllowPartial)
-            {
-                stop = true; // keep what the first scans decoded
-                return markerAt;
-            }
-            JpegThrowHelper.Invalid(markerAt, $"more than {JpegConstants.MaxScans} scans; refusing a file whose decoding time would be unbounded");
+            if (!_outputReady) PrepareOutput(count, dataStart);
+            (int columns, int rows) = HuffmanScanDecoder.McuGrid(scanComponents, _mcusX, _mcusY);
+            _blockVisits += (long)columns * rows * blocksPerMcu;
+            long visitBudget = JpegConstants.MaxScanPasses * _totalBlocks + JpegConstants.ScanVisitAllowance;
+            if (_blockVisits > visitBudget)
+                refusal = $"scan {_scans + 1} brings the scans' work to {_blockVisits} block visits, over the budget of {visitBudget} " +
+                    $"({JpegConstants.MaxScanPasses} passes over the image's {_totalBlocks} blocks); refusing a file whose decoding time would be unbounded";
         }
-        if (!_outputReady) PrepareOutput(count, dataStart);
-        _blockVisits += ScanBlocks(scanComponents);
-        long visitBudget = JpegConstants.MaxScanPasses * _totalBlocks + JpegConstants.ScanVisitAllowance;
-        if (_blockVisits > visitBudget)
+        if (refusal is not null)
         {
             if (_options.AllowPartial)
             {
                 stop = true; // keep what the earlier scans decoded
                 return markerAt;
             }
-            JpegThrowHelper.Invalid(markerAt, $"scan {_scans + 1} brings the scans' work to {_blockVisits} block visits, over the budget of {visitBudget} " +
-                $"({JpegConstants.MaxScanPasses} passes over the image's {_totalBlocks} blocks); refusing a file whose decoding time would be unbounded");
+            JpegThrowHelper.Invalid(markerAt, refusal);
         }
         _scans++;
         _scanDecoder.BeginScan(dataStart, scanComponents, dcTables, acTables, _restartInterval, ss, se, ah, al);
@@ -474,15 +478,6 @@ internal sealed unsafe class JpegDecoderCore
             return _scanDecoder.Position;
         }
         return _scanDecoder.FinishScan();
-    }
-
-    /// <summary>The blocks a scan visits: its component's blocks, or every block of its components' MCUs when interleaved.</summary>
-    private long ScanBlocks(JpegComponent[] scanComponents)
-    {
-        if (scanComponents.Length == 1) return (long)scanComponents[0].WidthInBlocks * scanComponents[0].HeightInBlocks;
-        long blocksPerMcu = 0;
-        foreach (JpegComponent c in scanComponents) blocksPerMcu += c.H * c.V;
-        return (long)_mcusX * _mcusY * blocksPerMcu;
     }
 
     /// <summary>The table a scan selects, the T.81 K.3 default when none was defined (0 and 1 only), or an error.</summary>

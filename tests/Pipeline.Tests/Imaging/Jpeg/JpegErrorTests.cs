@@ -296,7 +296,7 @@ public sealed class JpegErrorTests
     {
         var partialOptions = new DecoderOptions { AllowPartial = true };
 
-        // A header claiming 10000x10000 (1,562,500 blocks) followed by no scan data: refused before allocating.
+        // A header claiming 10000x10000 (1,562,500 blocks) followed by one byte of scan data (the builder writes ⌈blocks/8⌉): refused before allocating.
         byte[] header = HostileProgressiveJpeg.Build(10000, 10000, withDcScan: true, acScans: 0, refine: false);
         byte[] empty = header[..(header.Length - 2 - 1_562_500 / 8)];
         long before = GC.GetAllocatedBytesForCurrentThread();
