@@ -116,6 +116,7 @@ internal sealed unsafe class ConvKernel : Kernel
 {
     private readonly GemmConvolution? _gemm;
     private readonly DepthwiseConvolution? _depthwise;
+    private readonly WinogradConvolution? _winograd;
     private readonly float[]? _constantWeights; // depthwise only: the weights as given, pinned
     private readonly float[]? _constantBias;    // pinned
     private readonly bool _hasBias;
@@ -135,6 +136,10 @@ internal sealed unsafe class ConvKernel : Kernel
             _depthwise = new DepthwiseConvolution(geometry, KernelIsa.Current);
             if (weights is not null) _constantWeights = Pinned(weights.AsSpan<float>());
         }
+        else if (weights is not null && WinogradConvolution.Fuses(activation) && WinogradConvolution.Pays(geometry, SgemmKernel.Current.Isa))
+        {
+            _winograd = new WinogradConvolution(geometry, weights.AsSpan<float>(), SgemmKernel.Current, threadCount);
+        }
         else
         {
             _gemm = new GemmConvolution(geometry, weights is null ? default : weights.AsSpan<float>(), weights is not null, SgemmKernel.Current, threadCount);
@@ -145,7 +150,7 @@ internal sealed unsafe class ConvKernel : Kernel
     public ConvGeometry Geometry { get; }
 
     /// <inheritdoc />
-    public override long ScratchBytes => _gemm?.ScratchBytes ?? 0;
+    public override long ScratchBytes => _winograd?.ScratchBytes ?? _gemm?.ScratchBytes ?? 0;
 
     /// <inheritdoc />
     public override void Run(in KernelIO io)
@@ -165,6 +170,7 @@ internal sealed unsafe class ConvKernel : Kernel
                 if (r != y) Buffer.MemoryCopy(r, y, count * sizeof(float), count * sizeof(float));
             }
             if (_depthwise is not null) _depthwise.Run(x, w, b, y, _activation, _residual, io.Pool);
+            else if (_winograd is not null) _winograd.Run(x, b, y, _activation, _residual, io.Pool, (float*)io.ScratchPointer);
             else _gemm!.Run(x, w, b, y, _activation, _residual, io.Pool, (float*)io.ScratchPointer);
         }
     }
