@@ -11,10 +11,8 @@ namespace Pipeline.Tests.Tensors.Kernels;
 
 public sealed class WinogradConvolutionTests
 {
-    private static void RequireAvx512()
-    {
-        if (!KernelIsa.IsAvailable(Isa.Avx512)) Assert.Skip($"the Winograd kernel needs AVX-512 (widest here: {KernelIsa.Detected}).");
-    }
+    /// <summary>The instruction sets the Winograd kernel is written for; a test skips the ones this machine lacks.</summary>
+    public static TheoryData<string> Isas => new(nameof(Isa.Avx2), nameof(Isa.Avx512));
 
     /// <summary>
     /// F(4×4, 3×3) rounds differently from the direct sum: its transforms scale terms by up to 8 × 5 before they cancel.
@@ -28,10 +26,11 @@ public sealed class WinogradConvolutionTests
                 Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]} (|diff| {Math.Abs(actual[i] - expected[i]):g3}, Σ|terms| {magnitude[i]:g3}).");
     }
 
-    [Fact]
-    public unsafe void RandomGeometriesMatchTheDirectSum()
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public unsafe void RandomGeometriesMatchTheDirectSum(string isa)
     {
-        RequireAvx512();
+        using IsaScope scope = Use(isa);
         var rng = new Random(20261207);
         FusedActivation[] activations = [FusedActivation.None, FusedActivation.Relu, new(ActivationKind.Clip, -0.5f, 0.7f)];
         for (int round = 0; round < 60; round++)
@@ -70,10 +69,11 @@ public sealed class WinogradConvolutionTests
         }
     }
 
-    [Fact]
-    public unsafe void TheResultDoesNotDependOnTheThreadCount()
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public unsafe void TheResultDoesNotDependOnTheThreadCount(string isa)
     {
-        RequireAvx512();
+        using IsaScope scope = Use(isa);
         var rng = new Random(5);
         var geometry = new ConvGeometry(1, 48, 80, 1, [29, 31], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
         float[] x = Random(rng, 48 * 29 * 31), w = Random(rng, 80 * 48 * 9), b = Random(rng, 80);
@@ -91,17 +91,18 @@ public sealed class WinogradConvolutionTests
         }
     }
 
-    [Fact]
-    public void TheConvOperatorUsesItForResNetSizedLayersWithTheResidualFused()
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void TheConvOperatorUsesItForResNetSizedLayersWithTheResidualFused(string isa)
     {
-        RequireAvx512();
+        using IsaScope scope = Use(isa);
         var rng = new Random(9);
         const int c = 32, m = 48, size = 20;
         var geometry = new ConvGeometry(1, c, m, 1, [size, size], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
-        Assert.True(WinogradConvolution.Pays(geometry, Isa.Avx512));
-        Assert.False(WinogradConvolution.Pays(new ConvGeometry(1, 512, 512, 1, [7, 7], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet), Isa.Avx512));
-        Assert.False(WinogradConvolution.Pays(new ConvGeometry(1, c, m, 1, [size, size], [3, 3], [2, 2], [1, 1], [1, 1], [1, 1], AutoPad.NotSet), Isa.Avx512));
-        Assert.False(WinogradConvolution.Pays(geometry, Isa.Avx2));
+        Assert.True(WinogradConvolution.Pays(geometry, KernelIsa.Current));
+        Assert.False(WinogradConvolution.Pays(new ConvGeometry(1, 512, 512, 1, [7, 7], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet), KernelIsa.Current));
+        Assert.False(WinogradConvolution.Pays(new ConvGeometry(1, c, m, 1, [size, size], [3, 3], [2, 2], [1, 1], [1, 1], [1, 1], AutoPad.NotSet), KernelIsa.Current));
+        Assert.False(WinogradConvolution.Pays(geometry, Isa.Vector128));
 
         float[] x = Random(rng, c * size * size), w = Random(rng, m * c * 9), b = Random(rng, m), residual = Random(rng, m * size * size);
         var op = new ConvOperator(new WindowAttributes(null, [1, 1], [1, 1], [1, 1, 1, 1], AutoPad.NotSet), 1, FusedActivation.Relu, residual: true);
@@ -116,7 +117,6 @@ public sealed class WinogradConvolutionTests
     [Fact]
     public void OtherActivationsAreRefused()
     {
-        RequireAvx512();
         Assert.False(WinogradConvolution.Fuses(new FusedActivation(ActivationKind.HardSwish)));
         Assert.False(WinogradConvolution.Fuses(new FusedActivation(ActivationKind.LeakyRelu, Alpha: 0.1f)));
         Assert.True(WinogradConvolution.Fuses(FusedActivation.Relu6));
