@@ -17,7 +17,7 @@ public static class BackboneFormats
     /// The format of the file at <paramref name="path"/>: TFLite from its flatbuffer identifier, ONNX from the
     /// <c>.onnx</c> extension or, failing that, from a protobuf first field (<c>ir_version</c>, field 1 varint: byte 0x08).
     /// </summary>
-    /// <exception cref="BackboneUnavailableException">The file is neither.</exception>
+    /// <exception cref="BackboneUnavailableException">The file is neither (a zip archive, such as a model.zip, is named as one).</exception>
     public static BackboneFormat Detect(string path)
     {
         Span<byte> head = stackalloc byte[8];
@@ -25,6 +25,9 @@ public static class BackboneFormats
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1))
             read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         BackboneFormat? format = Detect(head[..read], Path.GetExtension(path));
+        if (format is null && Persistence.Zip.ZipLayout.StartsWithLocalHeader(head[..read]))
+            throw new BackboneUnavailableException(path,
+                $"'{path}' is a zip archive, not a network: a backbone is an .onnx or .tflite file (a trained model.zip is retrained, with the backbone it names inside)");
         return format ?? throw new BackboneUnavailableException(path,
             $"'{path}' is neither a TFLite model (no 'TFL3' identifier at byte 4) nor an ONNX model (no .onnx extension, no protobuf header)");
     }

@@ -61,6 +61,18 @@ public sealed class BackboneRegistryTests
     }
 
     [Fact]
+    public async Task AModelZipGivenAsTheBackboneIsNamedAsAZipArchive()
+    {
+        using var folder = new ScratchFolder("resolve");
+        var store = new BackboneStore(folder.File("cache"), BackboneRegistry.Default, new HttpClient());
+        using (var zip = new System.IO.Compression.ZipArchive(File.Create(folder.File("model.zip")), System.IO.Compression.ZipArchiveMode.Create))
+            zip.CreateEntry("manifest.json");
+        var e = await Assert.ThrowsAsync<BackboneUnavailableException>(() => store.ResolveAsync(folder.File("model.zip"), cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("is a zip archive, not a network", e.Message);
+        Assert.Contains(folder.File("model.zip"), e.Message);
+    }
+
+    [Fact]
     public async Task AnUnknownNameListsTheRegistry()
     {
         using var folder = new ScratchFolder("resolve");
