@@ -107,7 +107,7 @@ internal sealed unsafe partial class WinogradConvolution
     }
 
     /// <summary>Output tiles, one (tile row, 8 output channels) at a time, as <see cref="OutputBody512"/>.</summary>
-    private readonly struct OutputBody256(WinogradConvolution owner, float* products, float* bias, float* y, bool accumulate, float lo, float hi,
+    private readonly struct OutputBody256(WinogradConvolution owner, float* products, float* bias, float* y, bool accumulate, bool clamp, float lo, float hi,
         WorkShares shares) : IParallelBody
     {
         public static int Groups(int channels) => (channels + Lanes256 - 1) / Lanes256;
@@ -149,12 +149,12 @@ internal sealed unsafe partial class WinogradConvolution
                         o1 += b;
                         o2 += b;
                         o3 += b;
-                        if (!accumulate)
+                        if (clamp && !accumulate)
                         {
-                            o0 = Avx.Min(high, Avx.Max(low, o0));
-                            o1 = Avx.Min(high, Avx.Max(low, o1));
-                            o2 = Avx.Min(high, Avx.Max(low, o2));
-                            o3 = Avx.Min(high, Avx.Max(low, o3));
+                            o0 = Avx.Min(Avx.Max(o0, low), high);
+                            o1 = Avx.Min(Avx.Max(o1, low), high);
+                            o2 = Avx.Min(Avx.Max(o2, low), high);
+                            o3 = Avx.Min(Avx.Max(o3, low), high);
                         }
                         // Lanes are channels: a 4×4 transpose per 128-bit half leaves channel 4k + q's row in half k of quads[q].
                         Vector256<double> t0 = Avx.UnpackLow(o0, o1).AsDouble(), t1 = Avx.UnpackHigh(o0, o1).AsDouble();
@@ -170,12 +170,16 @@ internal sealed unsafe partial class WinogradConvolution
                             float* target = rowStart + (long)l * plane;
                             if (columnsValid == M)
                             {
-                                if (accumulate) values = Sse.Min(high4, Sse.Max(low4, values + Vector128.Load(target)));
+                                if (accumulate)
+                                {
+                                    values += Vector128.Load(target);
+                                    if (clamp) values = Sse.Min(Sse.Max(values, low4), high4);
+                                }
                                 values.Store(target);
                             }
                             else
                                 for (int j = 0; j < columnsValid; j++)
-                                    target[j] = accumulate ? MathF.Min(hi, MathF.Max(lo, target[j] + values.GetElement(j))) : values.GetElement(j);
+                                    target[j] = !accumulate ? values.GetElement(j) : clamp ? Clamp(target[j] + values.GetElement(j), lo, hi) : target[j] + values.GetElement(j);
                         }
                     }
                 }

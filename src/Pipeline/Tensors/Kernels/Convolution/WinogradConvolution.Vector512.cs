@@ -109,7 +109,7 @@ internal sealed unsafe partial class WinogradConvolution
     /// Output tiles, one (tile row, 16 output channels) at a time: Y = Aᵀ P A + bias for each tile, clamped (after the
     /// residual sum when accumulating), transposed four rows at a time so each channel's tile row is one 4-float store.
     /// </summary>
-    private readonly struct OutputBody512(WinogradConvolution owner, float* products, float* bias, float* y, bool accumulate, float lo, float hi,
+    private readonly struct OutputBody512(WinogradConvolution owner, float* products, float* bias, float* y, bool accumulate, bool clamp, float lo, float hi,
         WorkShares shares) : IParallelBody
     {
         public static int Groups(int channels) => (channels + Lanes512 - 1) / Lanes512;
@@ -152,12 +152,12 @@ internal sealed unsafe partial class WinogradConvolution
                         o1 += b;
                         o2 += b;
                         o3 += b;
-                        if (!accumulate)
+                        if (clamp && !accumulate)
                         {
-                            o0 = Avx512F.Min(high, Avx512F.Max(low, o0));
-                            o1 = Avx512F.Min(high, Avx512F.Max(low, o1));
-                            o2 = Avx512F.Min(high, Avx512F.Max(low, o2));
-                            o3 = Avx512F.Min(high, Avx512F.Max(low, o3));
+                            o0 = Avx512F.Min(Avx512F.Max(o0, low), high);
+                            o1 = Avx512F.Min(Avx512F.Max(o1, low), high);
+                            o2 = Avx512F.Min(Avx512F.Max(o2, low), high);
+                            o3 = Avx512F.Min(Avx512F.Max(o3, low), high);
                         }
                         // Lanes are channels: a 4×4 transpose per 128-bit block leaves channel 4k + q's row in block k of quads[q].
                         Vector512<double> t0 = Avx512F.UnpackLow(o0, o1).AsDouble(), t1 = Avx512F.UnpackHigh(o0, o1).AsDouble();
@@ -173,12 +173,16 @@ internal sealed unsafe partial class WinogradConvolution
                             float* target = rowStart + (long)l * plane;
                             if (columnsValid == M)
                             {
-                                if (accumulate) values = Sse.Min(high4, Sse.Max(low4, values + Vector128.Load(target)));
+                                if (accumulate)
+                                {
+                                    values += Vector128.Load(target);
+                                    if (clamp) values = Sse.Min(Sse.Max(values, low4), high4);
+                                }
                                 values.Store(target);
                             }
                             else
                                 for (int j = 0; j < columnsValid; j++)
-                                    target[j] = accumulate ? MathF.Min(hi, MathF.Max(lo, target[j] + values.GetElement(j))) : values.GetElement(j);
+                                    target[j] = !accumulate ? values.GetElement(j) : clamp ? Clamp(target[j] + values.GetElement(j), lo, hi) : target[j] + values.GetElement(j);
                         }
                     }
                 }

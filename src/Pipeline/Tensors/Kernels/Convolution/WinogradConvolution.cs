@@ -15,7 +15,9 @@ namespace Pipeline.Tensors.Kernels.Convolution;
 /// microkernels take any row count while columns come in whole NR-wide panels: a 14×14 map has only 16 tiles.
 /// The filters U = G g Gᵀ are transformed in double precision and packed once as the B side; each run transforms the
 /// input straight into packed A panels, runs the 36 GEMMs, and transforms the products back into NCHW with bias,
-/// clamp and the residual sum fused. AVX-512 (16 lanes, WinogradConvolution.Vector512.cs) and AVX2 (8 lanes,
+/// clamp and the residual sum fused. Unlike the direct form, a NaN or infinity in the input spreads to its whole
+/// 4×4 output tile in every output channel, and an output whose window lies in the padding carries the tile's
+/// rounding error instead of being exactly the bias. AVX-512 (16 lanes, WinogradConvolution.Vector512.cs) and AVX2 (8 lanes,
 /// WinogradConvolution.Vector256.cs); other instruction sets use <see cref="GemmConvolution"/>.
 /// </para>
 /// </summary>
@@ -88,14 +90,18 @@ internal sealed unsafe partial class WinogradConvolution
         && g.Strides[0] == 1 && g.Strides[1] == 1 && g.Dilations[0] == 1 && g.Dilations[1] == 1;
 
     /// <summary>
-    /// True when the Winograd form is expected to beat the GEMM form: at least 16 tiles (a 13×13 output) and 16 channels
-    /// in and out. On light_resnet50's per-node profile (`bench --profile`) the 56×56, 28×28 and 14×14 convs ran
+    /// True when the Winograd form is expected to beat the GEMM form: at least 16 tiles (a 13×13 output), at least half
+    /// of the tiles' outputs inside the map, and 16 channels in and out. On light_resnet50's per-node profile (`bench --profile`) the 56×56, 28×28 and 14×14 convs ran
     /// 2.1–2.6×, 2.5–3.0× and 1.6–1.9× faster on one thread, 1.7×, 2.0× and 1.5× on two; at 7×7 (4 tiles) it only
     /// broke even, with transformed filters 4× the size of the weights.
     /// </summary>
-    public static bool Pays(ConvGeometry g, Isa isa) =>
-        Supports(g, isa) && g.InChannels >= MinChannels && g.OutChannels >= MinChannels
-        && (long)((g.OutputSize[0] + M - 1) / M) * ((g.OutputSize[1] + M - 1) / M) >= MinTiles;
+    public static bool Pays(ConvGeometry g, Isa isa)
+    {
+        if (!Supports(g, isa) || g.InChannels < MinChannels || g.OutChannels < MinChannels) return false;
+        long tiles = (long)((g.OutputSize[0] + M - 1) / M) * ((g.OutputSize[1] + M - 1) / M);
+        // A thin map (1×64: 16 tiles, three quarters of each thrown away) saves nothing over the direct form.
+        return tiles >= MinTiles && 2L * g.OutputPlane >= tiles * M * M;
+    }
 
     private const int MinChannels = 16;
     private const int MinTiles = 16;
@@ -116,7 +122,8 @@ internal sealed unsafe partial class WinogradConvolution
         float* slots = Align(products + _productFloats);
         int threads = Math.Min(pool.ThreadCount, Plan.ThreadCount);
         long* counters = stackalloc long[threads * WorkShares.Stride];
-        float lo = activation.Kind == ActivationKind.Clip ? activation.Min : activation.Kind == ActivationKind.Relu ? 0f : float.NegativeInfinity;
+        bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
+        float lo = activation.Kind == ActivationKind.Clip ? activation.Min : 0f;
         float hi = activation.Kind == ActivationKind.Clip ? activation.Max : float.PositiveInfinity;
         fixed (float* start = _packedFilters)
         {
@@ -149,13 +156,13 @@ internal sealed unsafe partial class WinogradConvolution
                 float* target = y + (long)image * g.OutChannels * g.OutputPlane;
                 if (Kernel.Isa == Isa.Avx512)
                 {
-                    var backward = new OutputBody512(this, products, bias, target, accumulate, lo, hi,
+                    var backward = new OutputBody512(this, products, bias, target, accumulate, clamp, lo, hi,
                         new WorkShares(counters, threads, _tilesHigh * OutputBody512.Groups(g.OutChannels)));
                     pool.For(threads, ref backward);
                 }
                 else
                 {
-                    var backward = new OutputBody256(this, products, bias, target, accumulate, lo, hi,
+                    var backward = new OutputBody256(this, products, bias, target, accumulate, clamp, lo, hi,
                         new WorkShares(counters, threads, _tilesHigh * OutputBody256.Groups(g.OutChannels)));
                     pool.For(threads, ref backward);
                 }
@@ -164,6 +171,13 @@ internal sealed unsafe partial class WinogradConvolution
     }
 
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>The vector clamp's rule (x86 max/min return the second operand when one is NaN), as the GEMM epilogue has it: NaN becomes lo.</summary>
+    private static float Clamp(float value, float lo, float hi)
+    {
+        float raised = value > lo ? value : lo;
+        return raised < hi ? raised : hi;
+    }
 
     /// <summary>
     /// Items split into one contiguous share per slot, each with its own claim counter a cache line apart: a slot runs
