@@ -168,22 +168,7 @@ internal sealed unsafe partial class WinogradConvolution
                         quads[3] = Avx512F.UnpackHigh(t1, t3).AsSingle();
                         float* rowStart = corner + i * outWidth;
                         for (int l = 0; l < count; l++)
-                        {
-                            Vector128<float> values = Block(quads[l & 3], l >> 2);
-                            float* target = rowStart + (long)l * plane;
-                            if (columnsValid == M)
-                            {
-                                if (accumulate)
-                                {
-                                    values += Vector128.Load(target);
-                                    if (clamp) values = Sse.Min(Sse.Max(values, low4), high4);
-                                }
-                                values.Store(target);
-                            }
-                            else
-                                for (int j = 0; j < columnsValid; j++)
-                                    target[j] = !accumulate ? values.GetElement(j) : clamp ? Clamp(target[j] + values.GetElement(j), lo, hi) : target[j] + values.GetElement(j);
-                        }
+                            StoreTileRow(rowStart + (long)l * plane, Block(quads[l & 3], l >> 2), columnsValid, accumulate, clamp, low4, high4);
                     }
                 }
             }

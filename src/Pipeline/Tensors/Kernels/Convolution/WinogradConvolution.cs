@@ -172,6 +172,35 @@ internal sealed unsafe partial class WinogradConvolution
 
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
+    /// <summary>
+    /// Stores one output channel's tile row (4 values, the first <paramref name="columns"/> inside the map), added to
+    /// what is there when accumulating, then clamped when <paramref name="clamp"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTileRow(float* target, Vector128<float> values, int columns, bool accumulate, bool clamp, Vector128<float> low, Vector128<float> high)
+    {
+        if (columns == M)
+        {
+            if (accumulate)
+            {
+                values += Vector128.Load(target);
+                if (clamp) values = Sse.Min(Sse.Max(values, low), high);
+            }
+            values.Store(target);
+            return;
+        }
+        for (int j = 0; j < columns; j++)
+        {
+            float value = values.GetElement(j);
+            if (accumulate)
+            {
+                value += target[j];
+                if (clamp) value = Clamp(value, low.ToScalar(), high.ToScalar());
+            }
+            target[j] = value;
+        }
+    }
+
     /// <summary>The vector clamp's rule (x86 max/min return the second operand when one is NaN), as the GEMM epilogue has it: NaN becomes lo.</summary>
     private static float Clamp(float value, float lo, float hi)
     {
