@@ -17,8 +17,8 @@ namespace Pipeline.Tensors.Kernels.Convolution;
 /// input straight into packed A panels, runs the 36 GEMMs, and transforms the products back into NCHW with bias,
 /// clamp and the residual sum fused. Unlike the direct form, a NaN or infinity in the input spreads to its whole
 /// 4×4 output tile in every output channel, and an output whose window lies in the padding carries the tile's
-/// rounding error instead of being exactly the bias. AVX-512 (16 lanes, WinogradConvolution.Vector512.cs) and AVX2 (8 lanes,
-/// WinogradConvolution.Vector256.cs); other instruction sets use <see cref="GemmConvolution"/>.
+/// rounding error instead of being exactly the bias. AVX-512 (16 lanes, WinogradConvolution.Vector512.cs) and AVX2
+/// (8 lanes, WinogradConvolution.Vector256.cs); other instruction sets use <see cref="GemmConvolution"/>.
 /// </para>
 /// </summary>
 internal sealed unsafe partial class WinogradConvolution
@@ -85,15 +85,16 @@ internal sealed unsafe partial class WinogradConvolution
 
     /// <summary>True for the convolutions this kernel computes on <paramref name="isa"/>.</summary>
     public static bool Supports(ConvGeometry g, Isa isa) =>
-        isa is Isa.Avx512 or Isa.Avx2 && g.Rank == 2 && g.Groups == 1
+        (isa is Isa.Avx512 or Isa.Avx2) && g.Rank == 2 && g.Groups == 1
         && g.KernelSize[0] == 3 && g.KernelSize[1] == 3
         && g.Strides[0] == 1 && g.Strides[1] == 1 && g.Dilations[0] == 1 && g.Dilations[1] == 1;
 
     /// <summary>
     /// True when the Winograd form is expected to beat the GEMM form: at least 16 tiles (a 13×13 output), at least half
-    /// of the tiles' outputs inside the map, and 16 channels in and out. On light_resnet50's per-node profile (`bench --profile`) the 56×56, 28×28 and 14×14 convs ran
-    /// 2.1–2.6×, 2.5–3.0× and 1.6–1.9× faster on one thread, 1.7×, 2.0× and 1.5× on two; at 7×7 (4 tiles) it only
-    /// broke even, with transformed filters 4× the size of the weights.
+    /// of the tiles' outputs inside the map, and 16 channels in and out. On light_resnet50's per-node profile
+    /// (`bench --profile`) the 56×56, 28×28 and 14×14 convs ran 2.1–2.6×, 2.5–3.0× and 1.6–1.9× faster on one thread,
+    /// 1.7×, 2.0× and 1.5× on two; at 7×7 (4 tiles) it only broke even, with transformed filters 4× the size of the
+    /// weights.
     /// </summary>
     public static bool Pays(ConvGeometry g, Isa isa)
     {
