@@ -94,7 +94,7 @@ internal sealed unsafe class GemmKernel : Kernel
     {
         (_m, _n, _k, _alpha, _beta, _transA, _transB, _activation, _cShape) = (m, n, k, alpha, beta, transA, transB, activation, cShape);
         _kernel = SgemmKernel.Current;
-        _plan = new SgemmPlan(_kernel, m, n, k, 1, threadCount);
+        _plan = new SgemmPlan(_kernel, m, n, k, 1, threadCount, prepackedB: constantB is not null);
         _packedAFloats = SgemmPacker.PackedASize(_kernel, m, k);
         if (constantB is not null)
         {

@@ -128,7 +128,7 @@ internal sealed unsafe class MatMulKernel : Kernel
         // Folding needs A's matrices to be consecutive in the output order: true when B never varies (A's strides are then dense).
         _folded = shape.BIsShared;
         _rows = _folded ? checked((int)(shape.M * shape.BatchCount)) : shape.M;
-        _plan = new SgemmPlan(_kernel, _rows, shape.N, shape.K, 1, threadCount);
+        _plan = new SgemmPlan(_kernel, _rows, shape.N, shape.K, 1, threadCount, prepackedB: _folded && constantB is not null);
         if (_folded && constantB is not null)
         {
             _packedB = GC.AllocateUninitializedArray<float>(checked((int)SgemmPacker.PackedBSize(_kernel, shape.K, shape.N) + 16), pinned: true);

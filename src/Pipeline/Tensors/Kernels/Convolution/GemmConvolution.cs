@@ -32,7 +32,7 @@ internal sealed unsafe class GemmConvolution
         if (Transposed)
         {
             int n = geometry.OutputPlane, m = geometry.OutChannels, k = geometry.GemmK;
-            Plan = new SgemmPlan(kernel, n, m, k, 1, threadCount);
+            Plan = new SgemmPlan(kernel, n, m, k, 1, threadCount, prepackedB: true);
             _rowsWidth = (n + 15) / 16 * 16;
             _transposedScratchFloats = RoundUp(SgemmPacker.PackedASize(kernel, n, k), 16) + RoundUp((long)k * _rowsWidth, 16) + RoundUp((long)n * m, 16) + 16;
             _packedWeights = GC.AllocateUninitializedArray<float>(checked((int)(SgemmPacker.PackedBSize(kernel, k, m) + 16)), pinned: true);

@@ -50,7 +50,7 @@ internal sealed unsafe partial class WinogradConvolution
         _tilesWide = (geometry.OutputSize[1] + M - 1) / M;
         _tiles = _tilesHigh * _tilesWide;
         int c = geometry.InChannels, outChannels = geometry.OutChannels;
-        Plan = new SgemmPlan(kernel, _tiles, outChannels, c, Points, threadCount);
+        Plan = new SgemmPlan(kernel, _tiles, outChannels, c, Points, threadCount, prepackedB: true);
         _packedFilterFloats = SgemmPacker.PackedBSize(kernel, c, outChannels);
         _packedInputFloats = RoundUp(SgemmPacker.PackedASize(kernel, _tiles, c), Lanes);
         _productFloats = (long)Points * _tiles * outChannels + Lanes; // the last channel group's loads run past the end

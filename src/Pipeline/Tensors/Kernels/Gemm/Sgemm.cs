@@ -44,6 +44,7 @@ internal static unsafe class Sgemm
         where TB : struct, ISgemmBSource
     {
         if (plan.M == 0 || plan.N == 0) return;
+        if (plan.BIsPrepacked && !b.IsPrepacked) throw new InvalidOperationException("the plan keeps no scratch to pack B; pass a prepacked B");
         int slots = Math.Min(plan.ThreadCount, pool.ThreadCount);
         float* shared = null;
         if (plan.SharedBFloats > 0 && !b.IsPrepacked)

@@ -15,14 +15,19 @@ internal sealed class SgemmPlan
     private const int MinTasksPerThread = 3;
     private const long MaxSharedBBytes = 4L * 1024 * 1024;
 
-    /// <summary>Plans <paramref name="problems"/> GEMMs of M×N×K for <paramref name="threadCount"/> threads.</summary>
-    public SgemmPlan(SgemmKernel kernel, int m, int n, int k, int problems = 1, int threadCount = 1)
+    /// <summary>
+    /// Plans <paramref name="problems"/> GEMMs of M×N×K for <paramref name="threadCount"/> threads. With
+    /// <paramref name="prepackedB"/> (constant weights on the B side, <see cref="PrepackedB"/>) no scratch is set aside
+    /// for packing B.
+    /// </summary>
+    public SgemmPlan(SgemmKernel kernel, int m, int n, int k, int problems = 1, int threadCount = 1, bool prepackedB = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfLessThan(problems, 1);
         Kernel = kernel;
+        BIsPrepacked = prepackedB;
         M = m;
         N = n;
         K = k;
@@ -54,13 +59,13 @@ internal sealed class SgemmPlan
         MPanelsPerBlock = Math.Max(1, CeilDiv(MPanels, MBlocks));
         MBlocks = Math.Max(1, CeilDiv(MPanels, MPanelsPerBlock));
         Tasks = (long)problems * MBlocks * NBlocks;
-        SlotFloats = RoundUp((long)KC * CeilDiv(NC, nr) * nr, 16) + RoundUp(kernel.MR * nr, 16) + RoundUp(nr, 16);
+        SlotFloats = (prepackedB ? 0 : RoundUp((long)KC * CeilDiv(NC, nr) * nr, 16)) + RoundUp(kernel.MR * nr, 16) + RoundUp(nr, 16);
         // With M blocks, every task of an N block would pack (or im2col) the same B block again: up to MBlocks times
         // the packing work, which rivals the FLOPs when N is small and K large. Pack each block once instead, shared.
         // Only from 3 M blocks and a few MB: at 2 M blocks (56×56, 28×28 planes) the shared area would leave L2 for a
         // saving of one packing pass, and that trade is not measured yet.
         long shared = (long)problems * NBlocks * k * CeilDiv(NC, nr) * nr;
-        if (MBlocks > 2 && shared * sizeof(float) <= MaxSharedBBytes) SharedBFloats = RoundUp(shared, 16);
+        if (!prepackedB && MBlocks > 2 && shared * sizeof(float) <= MaxSharedBBytes) SharedBFloats = RoundUp(shared, 16);
     }
 
     /// <summary>
@@ -74,6 +79,9 @@ internal sealed class SgemmPlan
 
     /// <summary>Packing tasks of the shared B: problems × N blocks × K blocks.</summary>
     public long PackTasks => (long)Problems * NBlocks * KBlocks;
+
+    /// <summary>True when the plan keeps no scratch for packing B: every run must pass a prepacked B.</summary>
+    public bool BIsPrepacked { get; }
 
     /// <summary>The microkernel the plan was made for.</summary>
     public SgemmKernel Kernel { get; }
@@ -117,7 +125,7 @@ internal sealed class SgemmPlan
     /// <summary>Tasks per run: problems × M blocks × N blocks.</summary>
     public long Tasks { get; }
 
-    /// <summary>Scratch floats per thread slot: a packed B block, a temporary tile and a padded column-bias row.</summary>
+    /// <summary>Scratch floats per thread slot: a packed B block (unless B is prepacked), a temporary tile and a padded column-bias row.</summary>
     public long SlotFloats { get; }
 
     /// <summary>Scratch bytes one run needs, for <see cref="Graph.Kernel.ScratchBytes"/>.</summary>
