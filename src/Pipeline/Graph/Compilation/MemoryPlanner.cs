@@ -60,9 +60,9 @@ internal static class MemoryPlanner
 
     /// <summary>
     /// <see cref="Plan"/> for the values (the first <paramref name="valueCount"/> buffers) together with the kernels'
-    /// scratch (the rest, each alive during its own step only, one per step), so that a kernel's scratch reuses the memory of values
-    /// dead by its step. Greedy placement is not optimal, so when that would take more memory than the values plus one
-    /// scratch region after them that every kernel shares, that layout is returned instead.
+    /// scratch (the rest, each alive during its own step only, one per step), so that a kernel's scratch reuses the
+    /// memory of values dead by its step. Greedy placement is not optimal, so when that would take more memory than the
+    /// values plus one scratch region after them that every kernel shares, that layout is returned instead.
     /// </summary>
     public static long PlanWithScratch(BufferLifetime[] buffers, int valueCount, long[] offsets)
     {

@@ -29,6 +29,18 @@ internal readonly record struct FusedActivation(ActivationKind Kind, float Min =
     /// <summary>min(max(x, 0), 6).</summary>
     public static FusedActivation Relu6 => new(ActivationKind.Clip, 0f, 6f);
 
+    /// <summary>True for ReLU and Clip: a clamp, which kernels apply to vectors as they store them.</summary>
+    public bool IsClamp => Kind is ActivationKind.Relu or ActivationKind.Clip;
+
+    /// <summary>True when no activation pass is needed after a store: none at all, or a clamp.</summary>
+    public bool IsClampOrNone => Kind == ActivationKind.None || IsClamp;
+
+    /// <summary>The clamp's lower bound (0 for ReLU); meaningful when <see cref="IsClamp"/>.</summary>
+    public float ClampMin => Kind == ActivationKind.Relu ? 0f : Min;
+
+    /// <summary>The clamp's upper bound (+∞ for ReLU); meaningful when <see cref="IsClamp"/>.</summary>
+    public float ClampMax => Kind == ActivationKind.Relu ? float.PositiveInfinity : Max;
+
     /// <summary>Applies the activation to one value: the reference every vectorized epilogue must match.</summary>
     public float Apply(float x) => Kind switch
     {

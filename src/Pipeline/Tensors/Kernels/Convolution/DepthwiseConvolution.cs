@@ -84,9 +84,9 @@ internal sealed unsafe partial class DepthwiseConvolution
         if (_loadMasks is not null || _tapOffsets is not null)
         {
             // A clamp (ReLU, ReLU6, Clip) is applied as the vectors are stored; other activations take a pass of their own.
-            bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
-            float lo = !clamp ? float.NegativeInfinity : activation.Kind == ActivationKind.Relu ? 0f : activation.Min;
-            float hi = !clamp || activation.Kind == ActivationKind.Relu ? float.PositiveInfinity : activation.Max;
+            bool clamp = activation.IsClamp;
+            float lo = clamp ? activation.ClampMin : float.NegativeInfinity;
+            float hi = clamp ? activation.ClampMax : float.PositiveInfinity;
             if (_loadMasks is not null) PlaneDirect3x3(input, w, bias, output, accumulate, lo, hi);
             else PlanePadded(input, w, bias, output, accumulate, lo, hi);
             if (!clamp) ActivationEpilogue.Apply(activation, new Span<float>(output, outH * outW));

@@ -79,7 +79,7 @@ internal sealed unsafe class InvertedResidualConvolution
         // TensorPrimitives) rounds its short tail element by element, so a strip's shorter spans would round differently.
         // Clamps, and no activation, are the same on any span.
         if (_expandConv.Transposed || _projectConv.Transposed
-            || !IsClampOrNone(expandActivation) || !IsClampOrNone(depthwiseActivation) || !IsClampOrNone(projectActivation)) return;
+            || !expandActivation.IsClampOrNone || !depthwiseActivation.IsClampOrNone || !projectActivation.IsClampOrNone) return;
 
         var geometries = new Dictionary<(int, int, int), DepthwiseConvolution>();
         var expandPlans = new Dictionary<int, SgemmPlan>();
@@ -236,8 +236,6 @@ internal sealed unsafe class InvertedResidualConvolution
         var projectResult = new SgemmOutput { RowBias = stages.ProjectBias, Activation = _projectActivation, AccumulateIntoC = shortcut != null };
         Sgemm.Run(strip.ProjectPlan, projectOperands, new StridedB(filtered, (nint)stripFloats, 1), projectResult, WorkerPool.Inline, gemmScratch);
     }
-
-    private static bool IsClampOrNone(FusedActivation activation) => activation.Kind is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip;
 
     private static SgemmPlan PlanFor(Dictionary<int, SgemmPlan> plans, SgemmKernel kernel, int m, int n, int k)
     {

@@ -108,7 +108,7 @@ internal sealed unsafe partial class WinogradConvolution
     private const int MinTiles = 16;
 
     /// <summary>True for the activations the output transform applies itself.</summary>
-    public static bool Fuses(FusedActivation activation) => activation.Kind is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip;
+    public static bool Fuses(FusedActivation activation) => activation.IsClampOrNone;
 
     /// <summary>Scratch bytes per run: the GEMM's, the transformed input and the products of one image, and per-thread rows.</summary>
     public long ScratchBytes => Plan.ScratchBytes + (Points * _packedInputFloats + _productFloats + _slotFloats * Plan.ThreadCount + 3 * Lanes) * sizeof(float);
@@ -123,9 +123,8 @@ internal sealed unsafe partial class WinogradConvolution
         float* slots = Align(products + _productFloats);
         int threads = Math.Min(pool.ThreadCount, Plan.ThreadCount);
         long* counters = stackalloc long[threads * WorkShares.Stride];
-        bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
-        float lo = activation.Kind == ActivationKind.Clip ? activation.Min : 0f;
-        float hi = activation.Kind == ActivationKind.Clip ? activation.Max : float.PositiveInfinity;
+        bool clamp = activation.IsClamp;
+        float lo = activation.ClampMin, hi = activation.ClampMax;
         fixed (float* start = _packedFilters)
         {
             for (int image = 0; image < g.Batch; image++)

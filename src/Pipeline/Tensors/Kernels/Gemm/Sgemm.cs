@@ -136,13 +136,13 @@ internal static unsafe class Sgemm
             float* tempBias = buffer + (plan.SlotFloats - RoundUp(nr, 16));
 
             FusedActivation activation = output.Activation;
-            bool clamp = activation.Kind is ActivationKind.Relu or ActivationKind.Clip;
-            bool postActivation = activation.Kind is not (ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip);
+            bool clamp = activation.IsClamp;
+            bool postActivation = !activation.IsClampOrNone;
             float* rowBias = output.RowBias == null ? null : output.RowBias + (long)group * m;
             bool hasBias = rowBias != null || output.ColumnBias != null;
             SgemmEpilogue epilogue = default;
-            epilogue.Min = activation.Kind == ActivationKind.Relu ? 0f : activation.Min;
-            epilogue.Max = activation.Kind == ActivationKind.Relu ? float.PositiveInfinity : activation.Max;
+            epilogue.Min = activation.ClampMin;
+            epilogue.Max = activation.ClampMax;
 
             for (int kb = 0; kb < plan.KBlocks; kb++)
             {
