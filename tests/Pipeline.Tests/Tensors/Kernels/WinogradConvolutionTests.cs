@@ -148,6 +148,9 @@ public sealed class WinogradConvolutionTests
         Assert.False(WinogradConvolution.Pays(new ConvGeometry(1, c, m, 1, [1, 64], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet), KernelIsa.Current)); // 3/4 of each tile wasted
 
         float[] x = Random(rng, c * size * size), w = Random(rng, m * c * 9), b = Random(rng, m), residual = Random(rng, m * size * size);
+        Assert.True(new ConvKernel(geometry, Tensor.Create(w, m, c, 3, 3), true, Tensor.Create(b, m), FusedActivation.Relu, 1, residual: true).UsesWinograd);
+        var thin = new ConvGeometry(1, c, m, 1, [7, 7], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], AutoPad.NotSet);
+        Assert.False(new ConvKernel(thin, Tensor.Create(w, m, c, 3, 3), true, Tensor.Create(b, m), FusedActivation.Relu, 1).UsesWinograd);
         var op = new ConvOperator(new WindowAttributes(null, [1, 1], [1, 1], [1, 1, 1, 1], AutoPad.NotSet), 1, FusedActivation.Relu, residual: true);
         Tensor y = OperatorEvaluator.Evaluate(op,
             [Tensor.Create(x, 1, c, size, size), Tensor.Create(w, m, c, 3, 3), Tensor.Create(b, m), Tensor.Create(residual, 1, m, size, size)])[0]!;

@@ -149,6 +149,9 @@ internal sealed unsafe class ConvKernel : Kernel
     /// <summary>The conv's shape.</summary>
     public ConvGeometry Geometry { get; }
 
+    /// <summary>True when the conv runs as Winograd F(4×4, 3×3) (<see cref="WinogradConvolution.Pays"/>).</summary>
+    public bool UsesWinograd => _winograd is not null;
+
     /// <inheritdoc />
     public override long ScratchBytes => _winograd?.ScratchBytes ?? _gemm?.ScratchBytes ?? 0;
 
