@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -119,13 +120,10 @@ internal sealed unsafe partial class HuffmanScanDecoder
         return true;
     }
 
+    // AcFirst and AcRefine start outside an end-of-band run: DecodeProgressive takes the blocks inside one itself.
     private bool AcFirst(JpegComponent c, short* block, ulong* nonzero)
     {
-        if (_eobRun > 0)
-        {
-            _eobRun--;
-            return true;
-        }
+        Debug.Assert(_eobRun == 0);
         HuffmanTable table = _acTables[c.AcTable]!;
         byte* zigZag = ZigZag;
         int se = _se, al = _al;
@@ -162,48 +160,46 @@ internal sealed unsafe partial class HuffmanScanDecoder
         int plus = 1 << _al, minus = -1 << _al;
         int k = _ss, se = _se;
         byte* zigZag = ZigZag;
+        Debug.Assert(_eobRun == 0);
         var bits = new BitCursor(ref _reader);
-        if (_eobRun == 0)
+        HuffmanTable table = _acTables[c.AcTable]!;
+        for (; k <= se; k++)
         {
-            HuffmanTable table = _acTables[c.AcTable]!;
-            for (; k <= se; k++)
+            int rs = bits.Symbol(table);
+            if (rs < 0) return false;
+            int run = rs >> 4, s = rs & 15, value = 0;
+            if (s != 0)
             {
-                int rs = bits.Symbol(table);
-                if (rs < 0) return false;
-                int run = rs >> 4, s = rs & 15, value = 0;
-                if (s != 0)
-                {
-                    // A newly nonzero coefficient is always ±1 at this bit position (s should be 1).
-                    value = bits.Take(1) != 0 ? plus : minus;
-                }
-                else if (run != 15)
-                {
-                    _eobRun = 1 << run;
-                    if (run != 0) _eobRun += bits.Take(run);
-                    break; // the rest of the band is handled by the end-of-band code below
-                }
+                // A newly nonzero coefficient is always ±1 at this bit position (s should be 1).
+                value = bits.Take(1) != 0 ? plus : minus;
+            }
+            else if (run != 15)
+            {
+                _eobRun = 1 << run;
+                if (run != 0) _eobRun += bits.Take(run);
+                break; // the rest of the band is handled by the end-of-band code below
+            }
 
-                // Skip `run` zero coefficients, appending a correction bit to each nonzero one passed.
-                do
+            // Skip `run` zero coefficients, appending a correction bit to each nonzero one passed.
+            do
+            {
+                short* coef = block + zigZag[k];
+                if (*coef != 0)
                 {
-                    short* coef = block + zigZag[k];
-                    if (*coef != 0)
-                    {
-                        if (bits.Take(1) != 0 && (*coef & plus) == 0) *coef += (short)(*coef >= 0 ? plus : minus);
-                    }
-                    else if (--run < 0)
-                    {
-                        break;
-                    }
-                    k++;
+                    if (bits.Take(1) != 0 && (*coef & plus) == 0) *coef += (short)(*coef >= 0 ? plus : minus);
                 }
-                while (k <= se);
+                else if (--run < 0)
+                {
+                    break;
+                }
+                k++;
+            }
+            while (k <= se);
 
-                if (s != 0)
-                {
-                    block[zigZag[k]] = (short)value;
-                    *nonzero |= PositionBit(k);
-                }
+            if (s != 0)
+            {
+                block[zigZag[k]] = (short)value;
+                *nonzero |= PositionBit(k);
             }
         }
 
