@@ -21,7 +21,14 @@ internal static class FolderProbe
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, "a test file", StringComparison.Ordinal);
+            return e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                // Some folders (/proc, /sys) exist yet answer a new file with "not found", which would name a file the
+                // user never asked for.
+                FileNotFoundException or DirectoryNotFoundException when Directory.Exists(folder) => "it takes no new files",
+                _ => e.Message.Replace(probe, "a test file", StringComparison.Ordinal),
+            };
         }
     }
 }
