@@ -155,6 +155,10 @@ public sealed class ShapeOpsTests
     [InlineData(new[] { 2, 13, 5, 9 }, new[] { 0, 2, 3, 1 })]     // 8×8 register blocks with ragged edges on both sides
     [InlineData(new[] { 1, 45, 3, 13 }, new[] { 0, 3, 1, 2 })]
     [InlineData(new[] { 37, 21 }, new[] { 1, 0 })]
+    [InlineData(new[] { 1, 224, 224, 3 }, new[] { 0, 3, 1, 2 })]  // an image's channels first: gathered, many row chunks
+    [InlineData(new[] { 3, 45, 7, 5 }, new[] { 0, 3, 1, 2 })]     // gathered rows with a ragged end, several images
+    [InlineData(new[] { 2, 4099, 16 }, new[] { 0, 2, 1 })]        // the widest gathered case, across a chunk boundary
+    [InlineData(new[] { 2, 17, 1 }, new[] { 0, 2, 1 })]
     public void TransposeFastPathsMatchNaiveIndexing(int[] shape, int[] perm) => CheckTranspose(new Random(3), DataType.Float32, shape, perm);
 
     private static void CheckTranspose(Random random, DataType type, int[] shape, int[] perm)

@@ -8,7 +8,8 @@ namespace Pipeline.Graph.Ops.Shape;
 /// <summary>
 /// Transpose: output axis i is input axis perm[i] (default: reversed). The kernel works on the reduced
 /// <see cref="TransposePlan"/>: a plain copy, a copy of contiguous blocks, a tiled batched 2-D transpose (the
-/// NCHW↔NHWC case), or a general strided gather.
+/// NCHW↔NHWC case; gathered by rows when there are only a few columns, such as an image's channels), or a general
+/// strided gather.
 /// </summary>
 internal sealed class TransposeOperator(long[]? perm) : Operator
 {
@@ -77,6 +78,13 @@ internal sealed unsafe class TransposeKernel<T>(TransposePlan plan) : Kernel whe
         {
             int batch = plan.Dims.Length == 3 ? plan.Dims[0] : 1;
             int rows = plan.Dims[^2], columns = plan.Dims[^1];
+            if (columns <= GatherColumns && sizeof(T) == 4 && Avx2.IsSupported)
+            {
+                long chunks = (long)batch * ((rows + GatherRows - 1) / GatherRows);
+                var gather = new GatherBody(input, output, rows, columns, chunks, (int)Math.Min(chunks, WorkSplit.Count(count, pool.ThreadCount)));
+                pool.For(gather.Items, ref gather);
+                return;
+            }
             // Items are bands of output rows (= input columns) of one batch entry.
             long bands = (long)batch * ((columns + Tile - 1) / Tile);
             int items = (int)Math.Min(bands, WorkSplit.Count(count, pool.ThreadCount));
@@ -109,6 +117,45 @@ internal sealed unsafe class TransposeKernel<T>(TransposePlan plan) : Kernel whe
                         Tile4ByteAvx((float*)source, (float*)destination, rows, columns, r0, r1, c0, c1);
                     else
                         TileScalar(source, destination, rows, columns, r0, r1, c0, c1);
+                }
+            }
+        }
+    }
+
+    /// <summary>The most columns <see cref="GatherBody"/> takes: an image's few channels (NHWC→NCHW).</summary>
+    private const int GatherColumns = 16;
+
+    /// <summary>Rows per work item of <see cref="GatherBody"/>.</summary>
+    private const int GatherRows = 2048;
+
+    /// <summary>
+    /// [R, C] → [C, R] for a few 4-byte columns, such as an image's 3 channels moved ahead of its pixels. The tiles of
+    /// <see cref="Batched2DBody"/> would be one column-strided scalar tile: here each output row is written 8 elements
+    /// at a time, gathered from 8 consecutive input rows, and the items split the rows.
+    /// </summary>
+    private readonly struct GatherBody(T* input, T* output, int rows, int columns, long chunks, int items) : IParallelBody
+    {
+        public int Items => items;
+
+        public void Invoke(int index)
+        {
+            (long start, long end) = WorkSplit.Range(index, items, chunks, 1);
+            long chunksPerBatch = (rows + GatherRows - 1) / GatherRows;
+            long plane = (long)rows * columns;
+            Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * columns;
+            for (long chunk = start; chunk < end; chunk++)
+            {
+                long b = chunk / chunksPerBatch;
+                int r0 = (int)(chunk % chunksPerBatch) * GatherRows, r1 = Math.Min(rows, r0 + GatherRows);
+                int* source = (int*)(input + b * plane);
+                int* destination = (int*)(output + b * plane);
+                for (int c = 0; c < columns; c++)
+                {
+                    int* d = destination + (long)c * rows;
+                    Vector256<int> offsets = lanes + Vector256.Create(c);
+                    int r = r0;
+                    for (; r + 8 <= r1; r += 8) Avx.Store(d + r, Avx2.GatherVector256(source + (long)r * columns, offsets, 4));
+                    for (; r < r1; r++) d[r] = source[(long)r * columns + c];
                 }
             }
         }
