@@ -225,7 +225,7 @@ public sealed class ImageClassificationTrainer
             IFeaturizer featurizer;
             try
             {
-                featurizer = FeaturizerFactory.CreateBackbone(bytes, _options.BackboneSettings(), resolved.Entry, featurizerOptions);
+                featurizer = BackboneFeaturizer.Create(bytes, _options.BackboneSettings(), resolved.Entry, featurizerOptions, _options.Preprocessing);
             }
             catch (Graph.InvalidModelException e) when (e.File is null)
             {

@@ -1,5 +1,6 @@
 using Pipeline.Featurizers.Backbones;
 using Pipeline.Featurizers.FilterBank;
+using Pipeline.Imaging.Processing;
 using Pipeline.Persistence;
 using Pipeline.Tensors.Parallelism;
 using Pipeline.Training;
@@ -37,6 +38,13 @@ public sealed record TrainerOptions
 
     /// <summary>With a backbone: average each image's features with its mirror image's (twice the backbone work).</summary>
     public bool MirrorAverage { get; init; }
+
+    /// <summary>
+    /// With a backbone: changes to its input preprocessing (resize mode, crop anchor, filter, channel order, mean and
+    /// std), made over what the model declares, its registry entry gives, or ImageNet's defaults (null: none). For a
+    /// network trained with other preprocessing than those; model.zip stores the result.
+    /// </summary>
+    public PreprocessingOverrides? Preprocessing { get; init; }
 
     /// <summary>With a backbone: embed the file in model.zip (default: the model is self-contained) or reference it by
     /// registry name and SHA-256 (small zips; a backbone given as a path is always embedded).</summary>
@@ -78,6 +86,8 @@ public sealed record TrainerOptions
         ArgumentNullException.ThrowIfNull(Pooling, nameof(Pooling));
         Head.Validate();
         FilterBank?.Validate();
+        if (Backbone is null && Preprocessing is { IsEmpty: false })
+            throw new ArgumentException("TrainerOptions.Preprocessing changes a backbone's preprocessing; the built-in featurizer (no Backbone) has its own.", nameof(Preprocessing));
         BackboneSettings().Validate();
         if (!(ValidationFraction is >= 0 and < 1))
             throw new ArgumentException($"TrainerOptions.ValidationFraction = {ValidationFraction} is invalid: it must be in [0, 1).", nameof(ValidationFraction));

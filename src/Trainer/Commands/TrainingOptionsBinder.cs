@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Classification;
 using Pipeline.Featurizers.Backbones;
+using Pipeline.Imaging.Processing;
 using Pipeline.Training;
 
 namespace Trainer.Commands;
@@ -17,6 +18,13 @@ internal sealed class TrainingOptionsBinder
     public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat (default gem, p = 3).", DefaultValueFactory = _ => TrainerDefaults.Pooling };
     public Option<bool> Mirror { get; } = new("--mirror") { Description = "Average each image's backbone features with its mirror image's." };
     public Option<string> Normalize { get; } = new("--normalize") { Description = "L2-normalize the pooled backbone features: none | per-tap | final | both.", DefaultValueFactory = _ => "none" };
+    public Option<string?> Resize { get; } = new("--resize") { Description = "Backbone input: how an image is fitted to the input size: Fill | IsoPad | IsoCrop | ShorterSideThenCenterCrop (default: the model's or registry's, else IsoCrop)." };
+    public Option<string?> Anchor { get; } = new("--anchor") { Description = "Backbone input: the part a crop keeps or where a padded picture sits: Center | Top | Bottom | Left | Right | ... (default Center)." };
+    public Option<int?> ShorterSide { get; } = new Option<int?>("--shorter-side") { Description = "Backbone input, ShorterSideThenCenterCrop: the shorter side before the crop (default: the input size / 0.875)." };
+    public Option<string?> Filter { get; } = new("--filter") { Description = "Backbone input: the resampling filter: Nearest | Bilinear | Bicubic (default Bilinear)." };
+    public Option<string?> Channels { get; } = new("--channels") { Description = "Backbone input: the channel order the network expects: rgb | bgr (default rgb)." };
+    public Option<string?> Mean { get; } = new("--mean") { Description = "Backbone input (float): the per-channel mean on the 0-1 scale, r,g,b or one value, as in (pixel / 255 - mean) / std (default: the registry's, else ImageNet's 0.485,0.456,0.406)." };
+    public Option<string?> Std { get; } = new("--std") { Description = "Backbone input (float): the per-channel std on the 0-1 scale, r,g,b or one value (default: the registry's, else ImageNet's 0.229,0.224,0.225)." };
     public Option<string> Head { get; } = new("--head") { Description = "logistic (L-BFGS, L2) or mlp (AdamW, dropout, early stopping).", DefaultValueFactory = _ => "logistic" };
     public Option<string> ClassWeights { get; } = new("--class-weights") { Description = "none, or balanced: each class weighs in inversely to its share of the training images.", DefaultValueFactory = _ => "none" };
     public Option<bool> NoStandardize { get; } = new("--no-standardize") { Description = "Train the head on the raw features instead of standardizing each one to zero mean and unit variance." };
@@ -44,11 +52,14 @@ internal sealed class TrainingOptionsBinder
     /// <summary>The head's settings without its kind (<c>retrain</c> keeps the old model's kind).</summary>
     public IEnumerable<Option> HeadSettings => [ClassWeights, NoStandardize, NoCalibration, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
 
+    /// <summary>The options that change a backbone's input preprocessing.</summary>
+    private Option[] PreprocessingOptions => [Resize, Anchor, ShorterSide, Filter, Channels, Mean, Std];
+
     /// <summary>Adds every option, <c>--data</c> included when <paramref name="withData"/>.</summary>
     public void AddTo(Command command, bool withData = true)
     {
         if (withData) command.Options.Add(Data);
-        foreach (Option option in new Option[] { Backbone, Tap, Pooling, Mirror, Normalize })
+        foreach (Option option in (Option[])[Backbone, Tap, Pooling, Mirror, Normalize, .. PreprocessingOptions])
             command.Options.Add(option);
         foreach (Option option in HeadOptions)
             command.Options.Add(option);
@@ -66,8 +77,9 @@ internal sealed class TrainingOptionsBinder
     public TrainerOptions Build(ParseResult parse, CommandOutput output, bool headKindFromModel = false)
     {
         if (parse.GetValue(Backbone) is null)
-            foreach (Option option in new Option[] { Tap, Pooling, Mirror, Normalize })
-                if (Given(parse, option)) throw new ArgumentException($"{option.Name} applies to a pretrained backbone; add --backbone <name|path> (the built-in featurizer pools its own way).");
+            foreach (Option option in (Option[])[Tap, Pooling, Mirror, Normalize, .. PreprocessingOptions])
+                if (Given(parse, option))
+                    throw new ArgumentException($"{option.Name} applies to a pretrained backbone; add --backbone <name|path> (the built-in featurizer {(PreprocessingOptions.Contains(option) ? "prepares its images" : "pools")} its own way).");
         if (parse.GetValue(Backbone) is { } backbone && LooksLikePath(backbone) && !File.Exists(backbone))
             throw CommandFailureException.BadFile("--backbone", backbone, Directory.Exists(backbone)
                 ? "is a folder; name an .onnx or .tflite file, or a registry name."
@@ -92,6 +104,7 @@ internal sealed class TrainingOptionsBinder
             Taps = taps.Length > 0 ? taps : null,
             MirrorAverage = parse.GetValue(Mirror),
             Normalization = normalization,
+            Preprocessing = BuildPreprocessing(parse),
             Head = BuildHead(parse),
             ValidationFraction = parse.GetValue(ValidationFraction),
             Threads = ThreadsOption.Read(parse, Threads, output),
@@ -126,6 +139,53 @@ internal sealed class TrainingOptionsBinder
         backbone.IndexOfAny(['/', '\\']) >= 0 || Path.GetExtension(backbone).ToLowerInvariant() is ".onnx" or ".tflite";
 
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>The backbone preprocessing changes the command line asks for, or null for none.</summary>
+    private PreprocessingOverrides? BuildPreprocessing(ParseResult parse)
+    {
+        var overrides = new PreprocessingOverrides
+        {
+            Mode = EnumValue<ResizeMode>(parse, Resize),
+            Anchor = EnumValue<CropAnchor>(parse, Anchor),
+            ShorterSide = parse.GetValue(ShorterSide) is { } side
+                ? side is >= 1 and <= ImagePreprocessing.MaxSide ? side : throw new ArgumentException($"--shorter-side {side} is out of range: use 1 to {ImagePreprocessing.MaxSide}.")
+                : null,
+            Filter = EnumValue<ResamplingFilter>(parse, Filter),
+            Channels = parse.GetValue(Channels) is { } channels
+                ? channels.ToLowerInvariant() switch
+                {
+                    "rgb" => ChannelOrder.Rgb,
+                    "bgr" => ChannelOrder.Bgr,
+                    _ => throw new ArgumentException($"--channels '{channels}' is unknown: use rgb or bgr."),
+                }
+                : null,
+            Mean = ChannelTriple(parse, Mean, positive: false),
+            Std = ChannelTriple(parse, Std, positive: true),
+        };
+        return overrides.IsEmpty ? null : overrides;
+    }
+
+    private static T? EnumValue<T>(ParseResult parse, Option<string?> option) where T : struct, Enum
+    {
+        if (parse.GetValue(option) is not { } text) return null;
+        if (Enum.TryParse(text, ignoreCase: true, out T value) && Enum.IsDefined(value) && !int.TryParse(text, out _)) return value;
+        throw new ArgumentException($"{option.Name} '{text}' is unknown: use {string.Join(", ", Enum.GetNames<T>())}.");
+    }
+
+    /// <summary>Three comma-separated numbers (r,g,b) or one for every channel; finite, and positive when <paramref name="positive"/>.</summary>
+    private static ChannelValues? ChannelTriple(ParseResult parse, Option<string?> option, bool positive)
+    {
+        if (parse.GetValue(option) is not { } text) return null;
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        bool ok = parts.Length is 1 or 3;
+        for (int i = 0; ok && i < parts.Length; i++)
+            ok = float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i])
+                 && float.IsFinite(values[i]) && (!positive || values[i] > 0);
+        if (!ok)
+            throw new ArgumentException($"{option.Name} '{text}': expected r,g,b or one value for every channel, such as 0.485,0.456,0.406{(positive ? ", each above 0" : "")}.");
+        return values.Length == 1 ? new ChannelValues(values[0], values[0], values[0]) : new ChannelValues(values[0], values[1], values[2]);
+    }
 
     /// <summary>The head options the command line asks for, every other setting at its default.</summary>
     private HeadOptions BuildHead(ParseResult parse)

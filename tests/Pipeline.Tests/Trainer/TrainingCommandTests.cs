@@ -179,6 +179,48 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Contains("probabilities not calibrated: class 'triangles' has 2 training rows; calibration needs 3", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void PreprocessingFlagsShapeWhatABackboneSeesAndTheModelKeepsThem()
+    {
+        // A float backbone with no registry entry: conv, relu, global pooling and a classifier, 16×16 NCHW input.
+        var random = new Random(5);
+        float[] Weights(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        string backbone = Path.Combine(_dir, "tiny.onnx");
+        File.WriteAllBytes(backbone, new Pipeline.Tests.Graph.OnnxBuilder()
+            .Input("image", Pipeline.Tensors.DataType.Float32, 1, 3, 16, 16)
+            .Initializer("w", Weights(4 * 27), 4, 3, 3, 3)
+            .Initializer("fc", Weights(3 * 4), 3, 4)
+            .Node("Conv", ["image", "w"], ["conv"], "conv", Pipeline.Tests.Graph.OnnxBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("Relu", ["conv"], ["relu"], "relu")
+            .Node("GlobalAveragePool", ["relu"], ["gap"], "gap")
+            .Node("Flatten", ["gap"], ["flat"], "flat")
+            .Node("Gemm", ["flat", "fc"], ["logits"], "classifier", Pipeline.Tests.Graph.OnnxBuilder.Int("transB", 1))
+            .Output("logits")
+            .Build());
+
+        string plain = Path.Combine(_dir, "plain.zip"), changed = Path.Combine(_dir, "changed.zip");
+        (int exit, _, string error) = Run("train", "--data", Shapes, "--backbone", backbone, "--out", plain, "--no-cache");
+        Assert.True(exit == 0, error);
+        (exit, _, error) = Run("train", "--data", Shapes, "--backbone", backbone, "--out", changed, "--no-cache",
+            "--resize", "fill", "--anchor", "Top", "--filter", "bicubic", "--channels", "bgr", "--mean", "0.5", "--std", "0.25,0.5,1");
+        Assert.True(exit == 0, error);
+
+        using var before = Pipeline.Prediction.ImageClassifier.Load(plain);
+        using var after = Pipeline.Prediction.ImageClassifier.Load(changed);
+        Pipeline.Imaging.Processing.ImagePreprocessing p = after.Info.Preprocessing, q = before.Info.Preprocessing;
+        Assert.Equal((16, 16, Pipeline.Imaging.Processing.TensorLayout.Chw), (p.Width, p.Height, p.Layout));
+        Assert.Equal((Pipeline.Imaging.Processing.ResizeMode.Fill, Pipeline.Imaging.Processing.CropAnchor.Top, Pipeline.Imaging.Processing.ResamplingFilter.Bicubic, Pipeline.Imaging.Processing.ChannelOrder.Bgr),
+            (p.Mode, p.Anchor, p.Filter, p.Channels));
+        Assert.Equal(new Pipeline.Imaging.Processing.ChannelValues(127.5f, 127.5f, 127.5f), p.Normalization.Offset);
+        Assert.Equal(new Pipeline.Imaging.Processing.ChannelValues(1 / (255f * 0.25f), 1 / (255f * 0.5f), 1 / 255f), p.Normalization.Scale);
+        Assert.Equal(Pipeline.Imaging.Processing.PixelNormalization.ImageNet, q.Normalization);
+        Assert.Equal((Pipeline.Imaging.Processing.ResizeMode.IsoCrop, Pipeline.Imaging.Processing.ChannelOrder.Rgb), (q.Mode, q.Channels));
+
+        // The model sees another input, so it scores differently.
+        string image = Directory.GetFiles(Shapes, "*.png", SearchOption.AllDirectories)[0];
+        Assert.NotEqual(before.Predict(image).Scores, after.Predict(image).Scores);
+    }
+
     [Theory]
     [InlineData("--l2 -1", "--l2 -1")]
     [InlineData("--head mlp --dropout 1", "--dropout 1")]
@@ -188,6 +230,14 @@ public sealed class TrainingCommandTests : IDisposable
     [InlineData("--pooling gem", "--backbone")]
     [InlineData("--mirror", "--backbone")]
     [InlineData("--normalize final", "--backbone")]
+    [InlineData("--mean 0.5", "--backbone")]
+    [InlineData("--resize Fill", "--backbone")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --resize sideways", "--resize 'sideways' is unknown: use Fill, IsoPad, IsoCrop, ShorterSideThenCenterCrop")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --anchor 2", "--anchor '2' is unknown")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --channels gray", "--channels 'gray' is unknown: use rgb or bgr")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --mean 0.5,0.5", "--mean '0.5,0.5': expected r,g,b or one value")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --std 0.2,0,0.2", "each above 0")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --shorter-side 0", "--shorter-side 0 is out of range")]
     [InlineData("--epochs 5", "add --head mlp")]
     [InlineData("--head mlp --l2 0.1", "--weight-decay")]
     public void FlagsWithBadValuesOrNoEffectAreRejectedByName(string flags, string expected)

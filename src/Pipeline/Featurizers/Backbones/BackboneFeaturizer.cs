@@ -74,6 +74,10 @@ internal sealed class BackboneFeaturizer : IFeaturizer
     /// model's input declares.
     /// </summary>
     public static BackboneFeaturizer Create(byte[] backbone, BackboneSpec? spec, BackboneEntry? entry, FeaturizerOptions? options)
+        => Create(backbone, spec, entry, options, overrides: null);
+
+    /// <summary>As <see cref="Create(byte[], BackboneSpec?, BackboneEntry?, FeaturizerOptions?)"/>, with <paramref name="overrides"/> made over the resolved preprocessing.</summary>
+    internal static BackboneFeaturizer Create(byte[] backbone, BackboneSpec? spec, BackboneEntry? entry, FeaturizerOptions? options, PreprocessingOverrides? overrides)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         options ??= FeaturizerOptions.Default;
@@ -82,7 +86,7 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         Network network = Network.Load(backbone, new NetworkOptions { Threads = options.Threads });
         try
         {
-            return Create(network, ownsNetwork: true, sha, spec ?? new BackboneSpec(), entry, options);
+            return Create(network, ownsNetwork: true, sha, spec ?? new BackboneSpec(), entry, options, overrides);
         }
         catch
         {
@@ -91,12 +95,13 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         }
     }
 
-    internal static BackboneFeaturizer Create(Network network, bool ownsNetwork, string backboneSha256, BackboneSpec spec, BackboneEntry? entry, FeaturizerOptions options)
+    internal static BackboneFeaturizer Create(Network network, bool ownsNetwork, string backboneSha256, BackboneSpec spec, BackboneEntry? entry, FeaturizerOptions options,
+        PreprocessingOverrides? overrides = null)
     {
         spec.Validate();
         if (network.Inputs.Count != 1)
             throw new InvalidModelException($"a backbone needs exactly one (image) input; this model has {network.Inputs.Count}", network.Graph.Model.File);
-        ImagePreprocessing preprocessing = ResolvePreprocessing(network.Inputs[0], spec.Preprocessing, entry?.Preprocessing, network.Graph.Model.File);
+        ImagePreprocessing preprocessing = ResolvePreprocessing(network.Inputs[0], spec.Preprocessing, entry?.Preprocessing, network.Graph.Model.File, overrides);
         GraphView graph = GraphView.Of(network);
         string[] names = spec.Taps.Count > 0 ? spec.Taps.Select(t => TapFinder.Resolve(graph, t)).ToArray()
             : entry?.TapHint is { } hint ? [TapFinder.Resolve(graph, hint)]
@@ -107,9 +112,12 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         return new BackboneFeaturizer(network, ownsNetwork, resolved, taps, backboneSha256, options);
     }
 
-    /// <summary>The preprocessing, fitted to what the model's input declares.</summary>
-    internal static ImagePreprocessing ResolvePreprocessing(TensorDeclaration input, ImagePreprocessing? explicitSpec, ImagePreprocessing? registry, string? file)
+    /// <summary>The preprocessing, fitted to what the model's input declares, with <paramref name="overrides"/> made over it.</summary>
+    internal static ImagePreprocessing ResolvePreprocessing(TensorDeclaration input, ImagePreprocessing? explicitSpec, ImagePreprocessing? registry, string? file,
+        PreprocessingOverrides? overrides = null)
     {
+        if (explicitSpec is not null && overrides is { IsEmpty: false })
+            throw new ArgumentException("Give either a whole preprocessing or overrides of the resolved one, not both.", nameof(overrides));
         IReadOnlyList<int>? shape = input.Shape;
         if (shape is not { Count: 4 })
             throw new InvalidModelException($"the backbone's input '{input}' is not a 4-D image batch", file);
@@ -141,6 +149,7 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         {
             result = registry ?? new ImagePreprocessing();
         }
+        if (overrides is not null) result = overrides.ApplyTo(result);
         result = result with
         {
             Layout = layout,

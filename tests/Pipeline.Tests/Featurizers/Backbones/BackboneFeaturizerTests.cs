@@ -195,6 +195,44 @@ public sealed class BackboneFeaturizerTests
         Assert.Throws<InvalidModelException>(() => BackboneFeaturizer.ResolvePreprocessing(new TensorDeclaration("x", DataType.Int32, [1, 3, 8, 8], null), null, null, null));
     }
 
+    [Fact]
+    public void Overrides_change_only_what_they_name_over_the_registry_or_the_defaults()
+    {
+        var input = new TensorDeclaration("input", DataType.Float32, [1, 3, 96, 128], null);
+        var registry = new ImagePreprocessing { Mode = ResizeMode.ShorterSideThenCenterCrop, Normalization = PixelNormalization.Inception };
+        var overrides = new PreprocessingOverrides { Anchor = CropAnchor.Top, Channels = ChannelOrder.Bgr, Std = new ChannelValues(0.25f, 0.5f, 1f) };
+        ImagePreprocessing p = BackboneFeaturizer.ResolvePreprocessing(input, null, registry, null, overrides);
+        Assert.Equal((128, 96, TensorLayout.Chw, ResizeMode.ShorterSideThenCenterCrop, CropAnchor.Top, ChannelOrder.Bgr),
+            (p.Width, p.Height, p.Layout, p.Mode, p.Anchor, p.Channels));
+        Assert.Equal(PixelNormalization.Inception.Offset, p.Normalization.Offset); // no --mean: the registry's offset, exactly
+        Assert.Equal(new ChannelValues(1 / (255f * 0.25f), 1 / (255f * 0.5f), 1 / 255f), p.Normalization.Scale);
+
+        ImagePreprocessing q = BackboneFeaturizer.ResolvePreprocessing(input, null, null, null, new PreprocessingOverrides { Mean = new ChannelValues(0.5f, 0.5f, 0.5f), Mode = ResizeMode.Fill });
+        Assert.Equal(new ChannelValues(127.5f, 127.5f, 127.5f), q.Normalization.Offset);
+        Assert.Equal(PixelNormalization.ImageNet.Scale, q.Normalization.Scale); // no --std: ImageNet's scale, exactly
+        Assert.Equal((ResizeMode.Fill, CropAnchor.Center, ChannelOrder.Rgb), (q.Mode, q.Anchor, q.Channels));
+
+        Assert.Equal(BackboneFeaturizer.ResolvePreprocessing(input, null, registry, null),
+            BackboneFeaturizer.ResolvePreprocessing(input, null, registry, null, new PreprocessingOverrides()));
+    }
+
+    [Fact]
+    public void Overrides_that_cannot_apply_are_refused_with_the_reason()
+    {
+        var uint8 = new TensorDeclaration("input", DataType.UInt8, [1, 224, 224, 3], null);
+        var withMean = new PreprocessingOverrides { Mean = new ChannelValues(0.5f, 0.5f, 0.5f) };
+        Assert.Contains("uint8", Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(uint8, null, null, null, withMean)).Message);
+        Assert.Equal(ResizeMode.Fill, BackboneFeaturizer.ResolvePreprocessing(uint8, null, null, null, new PreprocessingOverrides { Mode = ResizeMode.Fill }).Mode);
+
+        var float32 = new TensorDeclaration("input", DataType.Float32, [1, 3, 8, 8], null);
+        Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Channels = ChannelOrder.Gray }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Std = new ChannelValues(1, 0, 1) }));
+        Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Mean = new ChannelValues(float.NaN, 0, 0) }));
+        Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { ShorterSide = -1 }));
+        Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, new ImagePreprocessing { Width = 8, Height = 8 }, null, null, withMean));
+        Assert.Throws<ArgumentException>(() => new Pipeline.Classification.TrainerOptions { Preprocessing = withMean }.Validate());
+    }
+
     private static double Norm(ReadOnlySpan<float> v)
     {
         double s = 0;
