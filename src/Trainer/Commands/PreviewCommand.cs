@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pipeline.Imaging;
 using Pipeline.Imaging.Png;
 using Pipeline.Imaging.Processing;
+using Pipeline.Persistence;
 
 namespace Trainer.Commands;
 
@@ -17,16 +18,28 @@ internal static class PreviewCommand
         var mode = new Option<ResizeMode>("--mode") { Description = "How the image is brought to size.", DefaultValueFactory = _ => ResizeMode.IsoCrop };
         var anchor = new Option<CropAnchor>("--anchor") { Description = "Which part is kept (IsoCrop) or where the picture sits (IsoPad).", DefaultValueFactory = _ => CropAnchor.Center };
         var raw = new Option<bool>("--raw") { Description = "Write the full decoded image (orientation applied) instead of the model's view." };
-        foreach (Option option in new Option[] { output, size, mode, anchor, raw }) command.Options.Add(option);
+        var model = new Option<string?>("--model") { Description = "A model.zip: show the image as that model prepares it (its input size, resize, anchor and filter), instead of --size, --mode and --anchor." };
+        foreach (Option option in new Option[] { output, size, mode, anchor, model, raw }) command.Options.Add(option);
         command.Arguments.Add(image);
         CommandKit.SetAction(command, (writer, parse) =>
         {
             string source = parse.GetValue(image)!;
             if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such image file.", source);
             string target = OutputFiles.RequirePng(parse.GetValue(output)!, Path.GetFileNameWithoutExtension(source) + ".png", ("the image", source));
-            int side = parse.GetValue(size);
-            if (side < 1 || side > ImagePreprocessing.MaxSide) throw new ArgumentException($"--size {side}: between 1 and {ImagePreprocessing.MaxSide}.");
-            var preprocessing = new ImagePreprocessing { Width = side, Height = side, Mode = parse.GetValue(mode), Anchor = parse.GetValue(anchor) };
+            ImagePreprocessing preprocessing;
+            if (parse.GetValue(model) is { } modelFile)
+            {
+                foreach (Option option in new Option[] { size, mode, anchor })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{option.Name} does not apply with --model, which shows the image as the model prepares it.");
+                preprocessing = ModelPreprocessing(InputFiles.RequireModelZip(modelFile));
+            }
+            else
+            {
+                int side = parse.GetValue(size);
+                if (side < 1 || side > ImagePreprocessing.MaxSide) throw new ArgumentException($"--size {side}: between 1 and {ImagePreprocessing.MaxSide}.");
+                preprocessing = new ImagePreprocessing { Width = side, Height = side, Mode = parse.GetValue(mode), Anchor = parse.GetValue(anchor) };
+            }
             Image decoded = ImageDecoder.Decode(source);
             Image view = parse.GetValue(raw) ? decoded : preprocessing.Render(decoded);
             // Written beside the target and renamed, so a failure never leaves a half-written file under --out.
@@ -45,5 +58,21 @@ internal static class PreviewCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The preprocessing a model.zip's manifest records, read without loading its backbone.</summary>
+    private static ImagePreprocessing ModelPreprocessing(string file)
+    {
+        ModelPackage package = ModelPackage.Load(file);
+        if (package.Preprocessing is not { } json)
+            throw new InvalidModelPackageException("the manifest has no 'preprocessing': this package holds no classifier", file, "manifest.json");
+        try
+        {
+            return ImagePreprocessing.FromJson(json.GetRawText());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
+        {
+            throw new InvalidModelPackageException($"its preprocessing cannot be read ({e.Message})", file, "manifest.json", inner: e);
+        }
     }
 }

@@ -34,6 +34,27 @@ public sealed class PreviewCommandTests : IDisposable
     }
 
     [Fact]
+    public void WithAModelItShowsTheImageAsThatModelPreparesIt()
+    {
+        string model = Path.Combine(_dir, "model.zip"), png = Path.Combine(_dir, "model-view.png");
+        (int exit, _, string error) = Run("train", "--data", Path.Combine(SharedData.RepoRoot, "data", "shapes"), "--out", model, "--no-cache");
+        Assert.True(exit == 0, error);
+        (exit, _, error) = Run("preview", Circle, "--model", model, "--out", png);
+        Assert.True(exit == 0, error);
+        using var classifier = Pipeline.Prediction.ImageClassifier.Load(model);
+        Assert.Equal(classifier.Info.Preprocessing.Render(ImageDecoder.Decode(Circle)).Pixels, ImageDecoder.Decode(png).Pixels);
+
+        File.Delete(png);
+        (exit, _, error) = Run("preview", Circle, "--model", model, "--size", "40", "--out", png);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("--size does not apply with --model", error);
+        (exit, _, error) = Run("preview", Circle, "--model", Circle, "--out", png);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains(Circle, error);
+        Assert.False(File.Exists(png));
+    }
+
+    [Fact]
     public void AMissingOrCorruptImageNamesTheFileAndKeepsTheExistingOutput()
     {
         string png = Path.Combine(_dir, "keep.png");
