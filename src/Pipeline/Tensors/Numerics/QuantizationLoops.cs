@@ -60,58 +60,46 @@ internal static class QuantizationLoops
     /// <summary>x[i] = (q[i] − zeroPoint) · scale for uint8 q.</summary>
     public static void Dequantize(ReadOnlySpan<byte> q, float scale, int zeroPoint, Span<float> x)
     {
-        x = x[..q.Length];
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref byte qs = ref MemoryMarshal.GetReference(q);
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            Vector256<float> vScale = Vector256.Create(scale);
-            Vector256<int> vZero = Vector256.Create(zeroPoint);
-            for (; i + 32 <= q.Length; i += 32)
-            {
-                (Vector256<ushort> low, Vector256<ushort> high) = Vector256.Widen(Vector256.LoadUnsafe(ref qs, (nuint)i));
-                (Vector256<uint> a, Vector256<uint> b) = Vector256.Widen(low);
-                (Vector256<uint> c, Vector256<uint> d) = Vector256.Widen(high);
-                Store(a.AsInt32(), vZero, vScale, ref xs, i);
-                Store(b.AsInt32(), vZero, vScale, ref xs, i + 8);
-                Store(c.AsInt32(), vZero, vScale, ref xs, i + 16);
-                Store(d.AsInt32(), vZero, vScale, ref xs, i + 24);
-            }
-        }
-        TensorPrimitives.ConvertTruncating(q[i..], x[i..]);
-        Finish(x[i..], scale, zeroPoint);
+        int done = DequantizeVectors(q, 0, scale, zeroPoint, x);
+        TensorPrimitives.ConvertTruncating(q[done..], x[done..q.Length]);
+        Finish(x[done..q.Length], scale, zeroPoint);
     }
-
-    /// <summary>(q − zeroPoint) · scale: the difference is an exact small integer, so one rounding, as in the scalar formula.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<int> q, Vector256<int> zero, Vector256<float> scale, ref float x, int i)
-        => (Vector256.ConvertToSingle(q - zero) * scale).StoreUnsafe(ref x, (nuint)i);
 
     /// <summary>x[i] = (q[i] − zeroPoint) · scale for int8 q.</summary>
     public static void Dequantize(ReadOnlySpan<sbyte> q, float scale, int zeroPoint, Span<float> x)
     {
-        x = x[..q.Length];
+        // q + 128 is q's byte with its top bit flipped: the uint8 loop serves, with the zero point moved by 128 too.
+        int done = DequantizeVectors(MemoryMarshal.AsBytes(q), 0x80, scale, zeroPoint + 128, x);
+        TensorPrimitives.ConvertTruncating(q[done..], x[done..q.Length]);
+        Finish(x[done..q.Length], scale, zeroPoint);
+    }
+
+    /// <summary>
+    /// The whole vectors of <see cref="Dequantize(ReadOnlySpan{byte}, float, int, Span{float})"/> in one pass, each byte
+    /// XORed with <paramref name="flip"/> first; returns how many elements it did. (q − zeroPoint) is an exact small
+    /// integer, so there is one rounding, as in the scalar formula.
+    /// </summary>
+    private static int DequantizeVectors(ReadOnlySpan<byte> q, byte flip, float scale, int zeroPoint, Span<float> x)
+    {
+        if (!Vector256.IsHardwareAccelerated) return 0;
+        if (x.Length < q.Length) throw new ArgumentException("The destination is shorter than the source.", nameof(x));
+        ref byte qs = ref MemoryMarshal.GetReference(q);
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        Vector256<byte> vFlip = Vector256.Create(flip);
+        Vector256<float> vScale = Vector256.Create(scale);
+        Vector256<int> vZero = Vector256.Create(zeroPoint);
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        for (; i + 32 <= q.Length; i += 32)
         {
-            ref sbyte qs = ref MemoryMarshal.GetReference(q);
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            Vector256<float> vScale = Vector256.Create(scale);
-            Vector256<int> vZero = Vector256.Create(zeroPoint);
-            for (; i + 32 <= q.Length; i += 32)
-            {
-                (Vector256<short> low, Vector256<short> high) = Vector256.Widen(Vector256.LoadUnsafe(ref qs, (nuint)i));
-                (Vector256<int> a, Vector256<int> b) = Vector256.Widen(low);
-                (Vector256<int> c, Vector256<int> d) = Vector256.Widen(high);
-                Store(a, vZero, vScale, ref xs, i);
-                Store(b, vZero, vScale, ref xs, i + 8);
-                Store(c, vZero, vScale, ref xs, i + 16);
-                Store(d, vZero, vScale, ref xs, i + 24);
-            }
+            (Vector256<ushort> low, Vector256<ushort> high) = Vector256.Widen(Vector256.LoadUnsafe(ref qs, (nuint)i) ^ vFlip);
+            (Vector256<uint> a, Vector256<uint> b) = Vector256.Widen(low);
+            (Vector256<uint> c, Vector256<uint> d) = Vector256.Widen(high);
+            (Vector256.ConvertToSingle(a.AsInt32() - vZero) * vScale).StoreUnsafe(ref xs, (nuint)i);
+            (Vector256.ConvertToSingle(b.AsInt32() - vZero) * vScale).StoreUnsafe(ref xs, (nuint)i + 8);
+            (Vector256.ConvertToSingle(c.AsInt32() - vZero) * vScale).StoreUnsafe(ref xs, (nuint)i + 16);
+            (Vector256.ConvertToSingle(d.AsInt32() - vZero) * vScale).StoreUnsafe(ref xs, (nuint)i + 24);
         }
-        TensorPrimitives.ConvertTruncating(q[i..], x[i..]);
-        Finish(x[i..], scale, zeroPoint);
+        return i;
     }
 
     private static void Finish(Span<float> x, float scale, int zeroPoint)
