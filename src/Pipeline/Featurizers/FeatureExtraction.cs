@@ -84,7 +84,9 @@ public static class FeatureExtraction
         var ok = new bool[total];
         var failures = new ConcurrentBag<ExtractionFailure>();
         DecoderOptions decoding = featurizer.Preprocessing.DecoderHint(DecoderOptions.Default);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = ThreadLimits.Resolve(options.Threads), CancellationToken = cancellation };
+        // Stops the producer when the caller cancels, and when this thread fails and will take no more batches.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = ThreadLimits.Resolve(options.Threads), CancellationToken = stop.Token };
         int hits = 0, computed = 0, done = 0;
 
         // Stage 1 (background): read, hash, look up, decode the misses. Stage 2 (this thread): featurize and store.
@@ -95,17 +97,17 @@ public static class FeatureExtraction
             {
                 for (int start = 0; start < total; start += batchSize)
                 {
-                    cancellation.ThrowIfCancellationRequested();
+                    stop.Token.ThrowIfCancellationRequested();
                     var batch = new Batch(start, Math.Min(batchSize, total - start));
                     Parallel.For(0, batch.Count, parallel, i => Load(batch, i, paths, featurizer, cache, decoding, all, d, ok, failures));
-                    ready.Add(batch, cancellation);
+                    ready.Add(batch, stop.Token);
                 }
             }
             finally
             {
                 ready.CompleteAdding();
             }
-        }, cancellation);
+        }, stop.Token);
 
         try
         {
@@ -145,12 +147,14 @@ public static class FeatureExtraction
         }
         finally
         {
-            // Stop the producer before leaving (an exception here must not leave it decoding into freed state).
+            // Stop the producer before leaving: after an exception here it would wait forever to add a batch nobody
+            // takes, or go on decoding into freed state. Its own failure still surfaces when this loop ended normally.
+            stop.Cancel();
             try
             {
                 producer.Wait(CancellationToken.None);
             }
-            catch (AggregateException) when (cancellation.IsCancellationRequested)
+            catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OperationCanceledException))
             {
             }
         }
@@ -175,7 +179,7 @@ public static class FeatureExtraction
             {
                 FeatureCacheKey key = FeatureCacheKey.FromImageSha256(SHA256.HashData(bytes), featurizer.Fingerprint);
                 batch.Keys[i] = key;
-                if (cache.TryGet(key, out float[]? cached) && cached.Length == d)
+                if (TryLoad(cache, key, out float[]? cached) && cached.Length == d)
                 {
                     cached.CopyTo(all.AsSpan(index * d, d));
                     ok[index] = true;
@@ -192,6 +196,20 @@ public static class FeatureExtraction
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             failures.Add(new ExtractionFailure(index, path, e.Message));
+        }
+    }
+
+    /// <summary>A cached row, or false: an entry the file system will not give back is a miss, never the image's failure.</summary>
+    private static bool TryLoad(FeatureCache cache, FeatureCacheKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out float[]? features)
+    {
+        try
+        {
+            return cache.TryGet(key, out features);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            features = null;
+            return false;
         }
     }
 

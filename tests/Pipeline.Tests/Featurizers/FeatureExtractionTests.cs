@@ -77,6 +77,51 @@ public sealed class FeatureExtractionTests
         Assert.Empty(result.Failures);
     }
 
+    [Fact]
+    public async Task A_failure_while_featurizing_ends_the_extraction_instead_of_leaving_the_reader_waiting()
+    {
+        using var folder = new ScratchFolder("extraction-throws");
+        Image[] images = SyntheticImages.Make(48, seed: 15);
+        string[] paths = images.Select((image, i) => { string p = folder.File($"{i}.png"); PngEncoder.Save(image, p); return p; }).ToArray();
+        CancellationToken token = TestContext.Current.CancellationToken;
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 2 }, token);
+        // Six batches of 8 (the least): the reader is ahead, blocked on the full queue, when the first report throws.
+        var options = new FeaturizerOptions { Threads = 2, BatchSize = 8 };
+        var throwing = new ThrowingProgress();
+        Task<ExtractedFeatures> run = Task.Run(() => FeatureExtraction.FromFiles(featurizer, paths, null, options, throwing, token), token);
+        Task finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), token));
+        Assert.True(finished == run, "the extraction hung after its progress report threw");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => run);
+    }
+
+    [Fact]
+    public void A_cache_entry_the_file_system_refuses_is_a_miss_not_a_failed_image()
+    {
+        using var folder = new ScratchFolder("extraction-cache-refuses");
+        Image[] images = SyntheticImages.Make(4, seed: 16);
+        string[] paths = images.Select((image, i) => { string p = folder.File($"{i}.png"); PngEncoder.Save(image, p); return p; }).ToArray();
+        CancellationToken token = TestContext.Current.CancellationToken;
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 2 }, token);
+        var cache = new FeatureCache(folder.File("cache"));
+        ExtractedFeatures first = FeatureExtraction.FromFiles(featurizer, paths, cache, cancellation: token);
+        Assert.Equal((0, 4), (first.CacheHits, first.Computed));
+
+        // A folder where one entry's file was: opening it is refused (UnauthorizedAccessException), not "not found".
+        string entry = Directory.GetFiles(folder.File("cache"), "*", SearchOption.AllDirectories).First(f => f.EndsWith(".f32", StringComparison.Ordinal));
+        File.Delete(entry);
+        Directory.CreateDirectory(entry);
+        ExtractedFeatures second = FeatureExtraction.FromFiles(featurizer, paths, cache, cancellation: token);
+        Assert.Empty(second.Failures);
+        Assert.Equal([0, 1, 2, 3], second.Rows);
+        Assert.Equal((3, 1), (second.CacheHits, second.Computed));
+        Assert.Equal(first.Features, second.Features);
+    }
+
+    private sealed class ThrowingProgress : IProgress<FeatureExtractionProgress>
+    {
+        public void Report(FeatureExtractionProgress value) => throw new InvalidOperationException("the progress display failed");
+    }
+
     private sealed class SynchronousProgress(List<FeatureExtractionProgress> reports) : IProgress<FeatureExtractionProgress>
     {
         public void Report(FeatureExtractionProgress value) => reports.Add(value);

@@ -69,6 +69,7 @@ public sealed class FeatureCache
 
     /// <summary>Looks up the features cached under <paramref name="key"/>.</summary>
     /// <exception cref="IOException">The file system failed other than by the entry being absent.</exception>
+    /// <exception cref="UnauthorizedAccessException">The entry cannot be opened (permissions, or a folder in its place).</exception>
     public bool TryGet(in FeatureCacheKey key, [NotNullWhen(true)] out float[]? features)
     {
         string path = PathOf(key);
