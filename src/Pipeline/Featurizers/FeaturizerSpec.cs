@@ -41,11 +41,29 @@ public abstract record FeaturizerSpec
     public static FeaturizerSpec FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        return Checked(JsonSerializer.Deserialize<FeaturizerSpec>(json, JsonOptions));
+        return Read(() => JsonSerializer.Deserialize<FeaturizerSpec>(json, JsonOptions));
     }
 
     /// <inheritdoc cref="FromJson(string)"/>
-    public static FeaturizerSpec FromJson(JsonElement json) => Checked(json.Deserialize<FeaturizerSpec>(JsonOptions));
+    public static FeaturizerSpec FromJson(JsonElement json) => Read(() => json.Deserialize<FeaturizerSpec>(JsonOptions));
+
+    /// <summary>
+    /// Deserializes and checks, so that every way the JSON can be wrong is a <see cref="JsonException"/>: the serializer
+    /// also throws NotSupportedException (no <c>kind</c>) and lets a property's own checks throw (<c>taps: null</c>).
+    /// </summary>
+    private static FeaturizerSpec Read(Func<FeaturizerSpec?> deserialize)
+    {
+        FeaturizerSpec? spec;
+        try
+        {
+            spec = deserialize();
+        }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            throw new JsonException($"The featurizer spec cannot be read: {e.Message}", e);
+        }
+        return Checked(spec);
+    }
 
     /// <summary>The newest version of this kind's format the library reads.</summary>
     protected abstract int CurrentVersion { get; }

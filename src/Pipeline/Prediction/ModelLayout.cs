@@ -83,7 +83,7 @@ internal static class ModelLayout
             headSpec = headJson.Deserialize<HeadSpec>(Json) ?? throw new JsonException("null");
             if (package.Metrics is { } m) metrics = m.Deserialize<ModelMetrics>(Json);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or FormatException or OverflowException)
         {
             throw Invalid(file, "manifest.json", $"the head spec or metrics cannot be read ({e.Message})", e);
         }

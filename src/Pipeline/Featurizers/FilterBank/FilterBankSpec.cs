@@ -82,14 +82,17 @@ public sealed record FilterBankSpec : FeaturizerSpec
 
     /// <summary>The feature vector's length: cells × centroids + colour bins.</summary>
     [JsonIgnore]
-    public int Dimension
+    public int Dimension => checked((int)WideDimension);
+
+    /// <summary><see cref="Dimension"/> without the overflow, for <see cref="Validate"/> to bound.</summary>
+    private long WideDimension
     {
         get
         {
             long cells = 0;
-            foreach (int n in PyramidLevels) cells += n * n;
+            foreach (int n in PyramidLevels) cells += (long)n * n;
             long bins = ColorBins.Length == 0 ? 0 : (long)ColorBins[0] * ColorBins[1] * ColorBins[2];
-            return checked((int)(cells * Centroids + bins));
+            return cells * Centroids + bins;
         }
     }
 
@@ -112,6 +115,6 @@ public sealed record FilterBankSpec : FeaturizerSpec
         foreach (int n in PyramidLevels!) Require(n >= 1 && n <= GridSize, nameof(PyramidLevels), n, "every level 1 to the patch grid's size");
         Require(ColorBins is { Length: 0 or 3 }, nameof(ColorBins), ColorBins?.Length, "empty or three counts (hue, saturation, value)");
         foreach (int b in ColorBins!) Require(b is >= 1 and <= 64, nameof(ColorBins), b, "every count 1 to 64");
-        Require((long)Dimension <= 1 << 20, nameof(Dimension), Dimension, "at most 1,048,576 features");
+        Require(WideDimension <= 1 << 20, nameof(Dimension), WideDimension, "at most 1,048,576 features");
     }
 }

@@ -153,6 +153,11 @@ public sealed class FilterBankFeaturizerTests
         Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(json.Replace("\"version\":1", "\"version\":2")));
         Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(json.Replace("\"centroids\":12", "\"centroids\":1")));
         Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(json.Replace("filterBank", "magic")));
+        // Ways the serializer or the spec's own arithmetic failed untyped: no kind, a null list, a dimension past int.
+        Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(json.Replace("\"kind\":\"filterBank\",", "")));
+        Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson("{\"kind\":\"backbone\",\"taps\":null}"));
+        string huge = (Small with { ImageSize = 512, PatchSize = 2, Stride = 1, Centroids = 8192, TrainingPatches = 8192, PyramidLevels = [511, 511, 511, 511] }).ToJson();
+        Assert.Contains("at most 1,048,576 features", Assert.Throws<System.Text.Json.JsonException>(() => FeaturizerSpec.FromJson(huge)).Message);
     }
 
     [Fact]
