@@ -12,13 +12,15 @@ namespace Pipeline.Prediction;
 /// beside the serving model; only a model that loads is swapped in, atomically. A file that does not load (half
 /// written, corrupt, a newer format) leaves the previous model serving and is reported through
 /// <see cref="ReloadFailed"/> and <see cref="LastError"/>. A model that is swapped out is disposed once the predictions
-/// running on it have finished.
+/// running on it have finished. A model file that is a link (a Kubernetes ConfigMap or Secret mount) is followed
+/// through the links: any change in its folder makes it look again.
 /// </para>
 /// </summary>
 public sealed class ReloadingImageClassifier : IDisposable
 {
     private readonly ReloadingOptions _options;
     private readonly FileSystemWatcher? _watcher;
+    private readonly bool _watchesFolder;
     private readonly Timer _debounce;
     private readonly Lock _reloadLock = new();
     private Lease _current;
@@ -36,12 +38,16 @@ public sealed class ReloadingImageClassifier : IDisposable
         Path = System.IO.Path.GetFullPath(path);
         (ImageClassifier classifier, string sha) = LoadFile();
         _current = new Lease(classifier, sha, generation: 1);
-        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite); // Reload never throws
         if (_options.WatchForChanges)
         {
-            _watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(Path)!, System.IO.Path.GetFileName(Path))
+            // A model file that is a link changes with no event under its own name: Kubernetes mounts a ConfigMap or
+            // Secret as links into a '..data' folder link, and swaps that one. Then every change in the folder is a
+            // reason to look, and Reload compares the contents.
+            _watchesFolder = new FileInfo(Path).LinkTarget is not null;
+            _watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(Path)!, _watchesFolder ? "*" : System.IO.Path.GetFileName(Path))
             {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
                 IncludeSubdirectories = false,
             };
             _watcher.Changed += OnChanged;
@@ -70,10 +76,10 @@ public sealed class ReloadingImageClassifier : IDisposable
     /// <summary>Why the last reload failed, or null when the last reload succeeded (or none was tried).</summary>
     public Exception? LastError => Volatile.Read(ref _lastError);
 
-    /// <summary>Raised (on a thread-pool thread) after a new model was swapped in.</summary>
+    /// <summary>Raised (on a thread-pool thread) after a new model was swapped in. An exception from a handler is dropped.</summary>
     public event EventHandler<ModelReloadedEventArgs>? Reloaded;
 
-    /// <summary>Raised (on a thread-pool thread) when a changed file could not be loaded; the previous model keeps serving.</summary>
+    /// <summary>Raised (on a thread-pool thread) when a changed file could not be loaded; the previous model keeps serving. An exception from a handler is dropped.</summary>
     public event EventHandler<ModelReloadFailedEventArgs>? ReloadFailed;
 
     /// <inheritdoc cref="ImageClassifier.Predict(string)"/>
@@ -116,15 +122,18 @@ public sealed class ReloadingImageClassifier : IDisposable
 
     /// <summary>
     /// Checks the file now: when its content differs from the serving model's, loads it and swaps it in. Returns true
-    /// when a new model was swapped in; false when the file is unchanged or could not be loaded (see <see cref="LastError"/>).
+    /// when a new model was swapped in; false when the file is unchanged or could not be loaded, for whatever reason
+    /// (see <see cref="LastError"/>; the previous model keeps serving).
     /// </summary>
     public bool Reload()
     {
+        ModelReloadedEventArgs? reloaded = null;
+        ModelReloadFailedEventArgs? failed = null;
         lock (_reloadLock)
         {
             if (Volatile.Read(ref _disposed) != 0) return false;
             ImageClassifier? loaded = null;
-            string sha;
+            string sha = "";
             try
             {
                 byte[] bytes = ReadShared();
@@ -136,20 +145,40 @@ public sealed class ReloadingImageClassifier : IDisposable
                 }
                 loaded = Open(bytes);
             }
-            catch (Exception e) when (e is Persistence.InvalidModelPackageException or IOException or UnauthorizedAccessException
-                or Featurizers.Backbones.BackboneUnavailableException)
+            catch (Exception e)
             {
+                // Whatever a changed file does to the loader, the holder's promise is to keep serving the old model.
                 Volatile.Write(ref _lastError, e);
-                ReloadFailed?.Invoke(this, new ModelReloadFailedEventArgs(Path, e));
-                return false;
+                failed = new ModelReloadFailedEventArgs(Path, e);
             }
-            Lease old = Volatile.Read(ref _current);
-            var fresh = new Lease(loaded, sha, old.Generation + 1);
-            Volatile.Write(ref _current, fresh);
-            old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
-            Volatile.Write(ref _lastError, null);
-            Reloaded?.Invoke(this, new ModelReloadedEventArgs(Path, fresh.Generation, sha));
-            return true;
+            if (loaded is not null)
+            {
+                Lease old = Volatile.Read(ref _current);
+                var fresh = new Lease(loaded, sha, old.Generation + 1);
+                Volatile.Write(ref _current, fresh);
+                old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
+                Volatile.Write(ref _lastError, null);
+                reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
+            }
+        }
+        // Outside the lock, so a slow subscriber does not hold up the next reload.
+        if (failed is not null) Raise(ReloadFailed, failed);
+        else Raise(Reloaded, reloaded!);
+        return failed is null;
+    }
+
+    /// <summary>
+    /// Raises an event; an exception from a subscriber is dropped, because on the file watcher's thread it would end the
+    /// process, and the model has been swapped (or kept) either way.
+    /// </summary>
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception)
+        {
         }
     }
 
@@ -164,7 +193,8 @@ public sealed class ReloadingImageClassifier : IDisposable
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        if (string.Equals(e.FullPath, Path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) ScheduleReload();
+        if (_watchesFolder || string.Equals(e.FullPath, Path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            ScheduleReload();
     }
 
     private void ScheduleReload()

@@ -43,6 +43,56 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     }
 
     [Fact]
+    public void AManifestTheLoaderChokesOnAndAThrowingHandlerKeepTheServingModel()
+    {
+        using var folder = new ScratchFolder("reloading-odd");
+        string path = folder.File("model.zip");
+        model.Result.Save(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
+        holder.ReloadFailed += (_, _) => throw new InvalidOperationException("a subscriber's bug");
+        holder.Reloaded += (_, _) => throw new InvalidOperationException("a subscriber's bug");
+
+        // Valid packages whose featurizer spec has no 'kind', or 'taps': null: the loader's errors were not typed.
+        ModelPackage package = ModelPackage.Load(path);
+        foreach (string featurizer in new[] { "{\"pooling\":\"gem\"}", "{\"kind\":\"backbone\",\"taps\":null}" })
+        {
+            (package with { Featurizer = System.Text.Json.JsonDocument.Parse(featurizer).RootElement }).Save(path);
+            Assert.False(holder.Reload());
+            InvalidModelPackageException error = Assert.IsType<InvalidModelPackageException>(holder.LastError);
+            Assert.Contains(path, error.Message);
+            Assert.Equal(1, holder.Generation);
+        }
+        using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 10 }).Fit(model.Data, TestContext.Current.CancellationToken))
+            other.Save(path);
+        Assert.True(holder.Reload()); // the throwing Reloaded handler does not undo or fail the swap
+        Assert.Equal(2, holder.Generation);
+        Assert.Null(holder.LastError);
+    }
+
+    [Fact]
+    public void AModelLinkedThroughASwappedFolderLinkIsFollowed()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() && File.Exists("/bin/mv"), "needs Linux's mv -T to swap a folder link atomically");
+        // Kubernetes' layout for a mounted ConfigMap: model.zip -> ..data/model.zip, and ..data -> a versioned folder.
+        using var folder = new ScratchFolder("reloading-link");
+        string first = Directory.CreateDirectory(folder.File("v1")).FullName, second = Directory.CreateDirectory(folder.File("v2")).FullName;
+        model.Result.Save(Path.Combine(first, "model.zip"));
+        using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 11 }).Fit(model.Data, TestContext.Current.CancellationToken))
+            other.Save(Path.Combine(second, "model.zip"));
+        Directory.CreateSymbolicLink(folder.File("..data"), first);
+        File.CreateSymbolicLink(folder.File("model.zip"), Path.Combine("..data", "model.zip"));
+
+        using var holder = new ReloadingImageClassifier(folder.File("model.zip"), new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50) });
+        using var swapped = new ManualResetEventSlim();
+        holder.Reloaded += (_, _) => swapped.Set();
+        Directory.CreateSymbolicLink(folder.File("..data_tmp"), second);
+        using (var mv = System.Diagnostics.Process.Start("/bin/mv", ["-T", folder.File("..data_tmp"), folder.File("..data")]))
+            mv.WaitForExit();
+        Assert.True(swapped.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the swapped folder link was not followed within 30 s");
+        Assert.Equal(2, holder.Generation);
+    }
+
+    [Fact]
     public void TheWatcherPicksUpAReplacedFile()
     {
         using var folder = new ScratchFolder("reloading-watch");
