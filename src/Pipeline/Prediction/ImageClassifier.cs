@@ -113,10 +113,12 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>Classifies the image file at <paramref name="path"/> (JPEG, PNG, BMP or GIF, recognised from its bytes).</summary>
     /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="IOException">The file cannot be read (missing, or a folder).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public Prediction Predict(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return Predict(ImageDecoder.Decode(path, _decoding));
     }
 
@@ -125,6 +127,7 @@ public sealed class ImageClassifier : IDisposable
     public Prediction Predict(byte[] imageFile)
     {
         ArgumentNullException.ThrowIfNull(imageFile);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return Predict(ImageDecoder.Decode(imageFile, _decoding));
     }
 
@@ -133,6 +136,7 @@ public sealed class ImageClassifier : IDisposable
     public Prediction Predict(Stream imageFile)
     {
         ArgumentNullException.ThrowIfNull(imageFile);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return Predict(ImageDecoder.Decode(imageFile, _decoding));
     }
 
@@ -184,10 +188,15 @@ public sealed class ImageClassifier : IDisposable
     /// Classifies many image files: they are decoded in parallel and featurized in batches, a few batches' worth at a
     /// time (so any number of files fits in memory). The results are in the order of <paramref name="paths"/>.
     /// </summary>
-    /// <exception cref="InvalidImageException">A file is not a supported image, or is corrupt (the first such file, in order).</exception>
+    /// <remarks>A file that fails stops the call with its own exception, the first such file in order, as one call each would throw it.</remarks>
+    /// <exception cref="InvalidImageException">A file is not a supported image, or is corrupt.</exception>
+    /// <exception cref="IOException">A file cannot be read (missing, or a folder).</exception>
+    /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
+    /// <exception cref="ArgumentException">A path is null or empty.</exception>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var results = new List<Prediction>(paths.Count);
         int chunk = BatchChunk * _threads;
         var images = new Image[Math.Min(chunk, paths.Count)];
@@ -200,10 +209,11 @@ public sealed class ImageClassifier : IDisposable
                 errors[i] = null;
                 try
                 {
-                    images[i] = ImageDecoder.Decode(paths[start + i], _decoding);
+                    images[i] = ImageDecoder.Decode(paths[start + i] ?? throw new ArgumentNullException(nameof(paths), $"Path {start + i} is null."), _decoding);
                 }
-                catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+                catch (Exception e)
                 {
+                    // Rethrown below in path order, unwrapped, rather than as Parallel.For's AggregateException.
                     errors[i] = e;
                 }
             });

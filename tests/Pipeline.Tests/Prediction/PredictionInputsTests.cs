@@ -24,6 +24,34 @@ public sealed class PredictionInputsTests(ShapesModel model) : IClassFixture<Sha
     }
 
     [Fact]
+    public void ABadPathInABatchThrowsItsOwnExceptionAsOneCallWould()
+    {
+        ImageClassifier classifier = model.Result.Classifier;
+        string good = model.Data.Samples[0].Path, missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.png");
+        Assert.Throws<ArgumentException>(() => classifier.Predict([good, ""]));
+        Assert.Throws<ArgumentNullException>(() => classifier.Predict([good, null!]));
+        Assert.Throws<FileNotFoundException>(() => classifier.Predict([good, missing]));
+        Assert.Throws<FileNotFoundException>(() => classifier.Predict(missing));
+    }
+
+    [Fact]
+    public void ADisposedClassifierRefusesEveryInputBeforeReadingIt()
+    {
+        // A classifier of its own, so disposing it leaves the fixture's alone.
+        using var saved = new MemoryStream();
+        model.Result.Classifier.Save(saved);
+        saved.Position = 0;
+        ImageClassifier classifier = ImageClassifier.Load(saved);
+        classifier.Dispose();
+        string missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.png");
+        Assert.Throws<ObjectDisposedException>(() => classifier.Predict(missing));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Predict(new byte[] { 1, 2, 3 }));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Predict(new MemoryStream([1, 2, 3])));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Predict(new[] { missing }));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Predict(Array.Empty<string>()));
+    }
+
+    [Fact]
     public void ManyPathsArePredictedChunkByChunkInOrderAndTheFirstBadFileIsNamed()
     {
         // More files than one decoding chunk (16 per thread), so several chunks and a short last one run.
