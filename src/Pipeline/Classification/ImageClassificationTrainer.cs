@@ -221,7 +221,9 @@ public sealed class ImageClassificationTrainer
             var store = new BackboneStore(_options.BackboneCacheFolder);
             var download = _options.Progress is { } p ? new Progress<DownloadProgress>(d => p.Report(new TrainerProgress(TrainerStage.DownloadingBackbone, d.BytesReceived, d.TotalBytes, d.Name))) : null;
             ResolvedBackbone resolved = store.ResolveAsync(wanted, download, cancellation).GetAwaiter().GetResult();
-            byte[] bytes = File.ReadAllBytes(resolved.Path);
+            byte[] bytes = Files.SpecialFiles.IsEmptyOrSpecial(resolved.Path)
+                ? throw new Graph.InvalidModelException(Files.SpecialFiles.Reason, Path.GetFileName(resolved.Path))
+                : File.ReadAllBytes(resolved.Path);
             IFeaturizer featurizer;
             try
             {

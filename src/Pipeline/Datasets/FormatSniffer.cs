@@ -14,6 +14,11 @@ internal static class FormatSniffer
         int read;
         try
         {
+            if (Files.SpecialFiles.IsEmptyOrSpecial(path))
+            {
+                problem = Files.SpecialFiles.Reason;
+                return null;
+            }
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
             read = file.ReadAtLeast(head, HeadBytes, throwOnEndOfStream: false);
         }

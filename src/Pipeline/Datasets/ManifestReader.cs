@@ -21,6 +21,7 @@ internal static class ManifestReader
 
     public static (List<(string Path, string Label)> Rows, List<ExcludedFile> Excluded) Read(string manifest)
     {
+        if (Files.SpecialFiles.IsEmptyOrSpecial(manifest)) throw new InvalidDatasetException(manifest, Files.SpecialFiles.Reason);
         string folder = Path.GetDirectoryName(manifest) ?? ".";
         string extension = Path.GetExtension(manifest).ToLowerInvariant();
         char? separator = extension switch

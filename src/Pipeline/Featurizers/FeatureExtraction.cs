@@ -174,7 +174,7 @@ public static class FeatureExtraction
         string path = paths[index];
         try
         {
-            byte[] bytes = File.ReadAllBytes(path);
+            byte[] bytes = Files.SpecialFiles.ReadAllBytes(path);
             if (cache is not null)
             {
                 FeatureCacheKey key = FeatureCacheKey.FromImageSha256(SHA256.HashData(bytes), featurizer.Fingerprint);

@@ -49,8 +49,9 @@ public sealed class Network : IDisposable
     public static Network Load(string path, NetworkOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = File.ReadAllBytes(path);
         string name = Path.GetFileName(path);
+        if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidModelException(Files.SpecialFiles.Reason, name);
+        byte[] bytes = File.ReadAllBytes(path);
         try
         {
             return FromGraph(ModelFile.Read(bytes, name, options), options);

@@ -17,6 +17,7 @@ public static class ImageDecoder
     public static Image Decode(string path, DecoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidImageException(path, ImageFormat.Unknown, 0, Files.SpecialFiles.Reason);
         byte[] data = File.ReadAllBytes(path);
         try
         {

@@ -34,6 +34,7 @@ public sealed class InvalidImageException : Exception
     private static string Compose(string? file, ImageFormat format, long offset, string reason)
     {
         string where = file is null ? "<memory>" : file;
+        if (format == ImageFormat.Unknown && offset <= 0) return $"{where}: {reason}"; // nothing was decoded: no format, no position
         string at = offset >= 0 ? $" at byte {offset}" : string.Empty;
         return $"{where}: invalid {format} image{at}: {reason}";
     }

@@ -56,6 +56,7 @@ public static class ModelFormat
         int read;
         try
         {
+            if (Files.SpecialFiles.IsEmptyOrSpecial(path)) return false;
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
             read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }

@@ -82,6 +82,7 @@ public sealed record ModelPackage
     public static ModelPackage Load(string path, ModelPackageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidModelPackageException(Files.SpecialFiles.Reason, path);
         // FileShare.Delete lets a concurrent atomic save rename a new model over this one while it is being read.
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1 << 16);
         try

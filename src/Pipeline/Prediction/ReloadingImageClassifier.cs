@@ -232,6 +232,7 @@ public sealed class ReloadingImageClassifier : IDisposable
 
     private byte[] ReadShared()
     {
+        if (Files.SpecialFiles.IsEmptyOrSpecial(Path)) throw new Persistence.InvalidModelPackageException(Files.SpecialFiles.Reason, Path);
         using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1 << 16);
         long length = file.Length;
         if (length > Persistence.ModelPackageLimits.Default.MaxTotalBytes)

@@ -52,6 +52,7 @@ internal static class InputFiles
     {
         try
         {
+            if (Pipeline.Files.SpecialFiles.IsEmptyOrSpecial(path)) return [];
             using FileStream stream = File.OpenRead(path);
             var buffer = new byte[512];
             return buffer[..stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)];

@@ -88,7 +88,7 @@ internal static class InspectCommand
 
     private static bool IsZip(FileInfo file)
     {
-        if (!file.Exists) return false;
+        if (!file.Exists || Pipeline.Files.SpecialFiles.IsEmptyOrSpecial(file.FullName)) return false;
         Span<byte> head = stackalloc byte[sizeof(uint)];
         using FileStream stream = file.OpenRead();
         return ZipLayout.StartsWithLocalHeader(head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]);

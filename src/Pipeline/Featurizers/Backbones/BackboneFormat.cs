@@ -20,6 +20,7 @@ public static class BackboneFormats
     /// <exception cref="BackboneUnavailableException">The file is neither (a zip archive, such as a model.zip, is named as one).</exception>
     public static BackboneFormat Detect(string path)
     {
+        if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new BackboneUnavailableException(path, $"'{path}': {Files.SpecialFiles.Reason}");
         Span<byte> head = stackalloc byte[8];
         int read;
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1))
