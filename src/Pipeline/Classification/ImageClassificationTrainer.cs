@@ -58,6 +58,7 @@ public sealed class ImageClassificationTrainer
         {
             (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
             (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, data);
+            RequireTrainingImagesOfEveryClass(train, data, excluded);
             ClassifierHead head = ClassifierHead.Train(train, _options.HeadSettings(), validation: null, HeadContext(data.Classes, cancellation));
             MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
             var modelMetrics = new ModelMetrics { Validation = metrics, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
@@ -101,6 +102,7 @@ public sealed class ImageClassificationTrainer
                 (FeatureSet all, _, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
                 reports.Add(report);
                 used = all.Count;
+                RequireTrainingImagesOfEveryClass(all, data, excluded);
                 DataSplit[] splits = StratifiedSplits.KFold(all.Labels.Span, k, folds, _options.Seed);
                 for (int f = 0; f < folds; f++)
                 {
@@ -124,6 +126,7 @@ public sealed class ImageClassificationTrainer
                     reports.Add(report);
                     used = all.Count;
                     (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, splits[f], data);
+                    RequireTrainingImagesOfEveryClass(train, data, excluded);
                     ClassifierHead fold = ClassifierHead.Train(train, head, validation: null, HeadContext(data.Classes, cancellation));
                     metrics[f] = fold.Evaluate(validation!);
                 }
@@ -157,6 +160,7 @@ public sealed class ImageClassificationTrainer
         DataSplit split = Split(labels, mapped.Classes.Count);
         (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(model.Featurizer, mapped, excluded, cancellation);
         (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, mapped);
+        RequireTrainingImagesOfEveryClass(train, mapped, excluded, firstClass: model.Labels.Count); // the model's own classes were learned before
 
         HeadSpec old = model.Head.Spec;
         HeadOptions options = _options.HeadSettings() with { Kind = old.Kind, HiddenSizes = old.Kind == HeadKind.Mlp ? old.HiddenSizes : _options.Head.HiddenSizes };
@@ -202,6 +206,31 @@ public sealed class ImageClassificationTrainer
     {
         if (data.Classes.Count < 2)
             throw new InvalidDatasetException(data.Source, $"a classifier needs images of at least two classes; the data has {data.Classes.Count} ({string.Join(", ", data.Classes)})");
+    }
+
+    /// <summary>
+    /// Throws when a class (from <paramref name="firstClass"/> on) has no row in <paramref name="train"/>: every one of its
+    /// images failed to decode, and a head never shown a class would still list it, and score it zero, forever.
+    /// </summary>
+    private static void RequireTrainingImagesOfEveryClass(FeatureSet train, ImageDataset data, ExclusionList excluded, int firstClass = 0)
+    {
+        var seen = new bool[data.Classes.Count];
+        foreach (int label in train.Labels.Span) seen[label] = true;
+        for (int c = firstClass; c < seen.Length; c++)
+        {
+            if (seen[c]) continue;
+            IReadOnlyList<ExcludedFile> failed = excluded.ToList();
+            string? example = null;
+            foreach (ImageSample sample in data.Samples)
+            {
+                if (sample.Label != c) continue;
+                foreach (ExcludedFile file in failed)
+                    if (file.Path == sample.Path) { example = $" (e.g. {file.Path}: {file.Reason})"; break; }
+                if (example is not null) break;
+            }
+            throw new InvalidDatasetException(data.Source,
+                $"class '{data.Classes[c]}' has no training image: none of its images could be used{example}; fix or remove them, or the class");
+        }
     }
 
     private DataSplit Split(int[] labels, int classCount)
@@ -258,7 +287,7 @@ public sealed class ImageClassificationTrainer
             }
             catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
             {
-                failures[i] = e.Message;
+                failures[i] = e is InvalidImageException invalid ? invalid.Detail : e.Message;
             }
             int now = Interlocked.Increment(ref done);
             if (now % 16 == 0) Report(TrainerStage.Decoding, now, trainingSamples.Length);
