@@ -191,7 +191,7 @@ public static class FeatureExtraction
         }
         catch (InvalidImageException e)
         {
-            failures.Add(new ExtractionFailure(index, path, e.Message));
+            failures.Add(new ExtractionFailure(index, path, e.Detail));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -28,14 +28,19 @@ public sealed class InvalidImageException : Exception
     /// <summary>What was wrong, without the file and offset.</summary>
     public string Reason { get; }
 
+    /// <summary>The message without the file: format, offset and reason, for a list that names each file itself.</summary>
+    public string Detail => Describe(Format, Offset, Reason);
+
     /// <summary>A copy naming <paramref name="file"/>, for decoders that learn the file name only at the boundary.</summary>
     public InvalidImageException WithFile(string file) => new(file, Format, Offset, Reason, InnerException);
 
     private static string Compose(string? file, ImageFormat format, long offset, string reason)
+        => $"{file ?? "<memory>"}: {Describe(format, offset, reason)}";
+
+    private static string Describe(ImageFormat format, long offset, string reason)
     {
-        string where = file is null ? "<memory>" : file;
-        if (format == ImageFormat.Unknown && offset <= 0) return $"{where}: {reason}"; // nothing was decoded: no format, no position
+        if (format == ImageFormat.Unknown && offset <= 0) return reason; // nothing was decoded: no format, no position
         string at = offset >= 0 ? $" at byte {offset}" : string.Empty;
-        return $"{where}: invalid {format} image{at}: {reason}";
+        return $"invalid {format} image{at}: {reason}";
     }
 }

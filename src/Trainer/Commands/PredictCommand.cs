@@ -24,7 +24,7 @@ internal static class PredictCommand
             int k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
             string[] arguments = parse.GetValue(images)!;
-            (List<string> paths, List<ExcludedFile> excluded) = Expand(arguments);
+            (List<string> paths, HashSet<string> fromFolders, List<ExcludedFile> excluded) = Expand(arguments);
             if (paths.Count == 0)
             {
                 // Exit 0 with no output would read as "all fine" to a script that globbed the wrong folder.
@@ -50,9 +50,16 @@ internal static class PredictCommand
                 }
                 catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
                 {
-                    // One bad file must not hide the others' answers; it is reported and fails the exit code.
+                    string reason = e is InvalidImageException invalid ? invalid.Detail : e.Message;
+                    if (fromFolders.Contains(path))
+                    {
+                        // Found in a folder, not named: listed with the folder's other unusable files.
+                        excluded.Add(new ExcludedFile(path, reason));
+                        continue;
+                    }
+                    // One bad named file must not hide the others' answers; it is reported and fails the exit code.
                     failed++;
-                    writer.Error(ExitCodes.InvalidInput, e.Message, path, e.Message);
+                    writer.Error(ExitCodes.InvalidInput, e.Message, path, reason);
                 }
             }
             MetricsText.Exclusions(writer, excluded);
@@ -74,12 +81,13 @@ internal static class PredictCommand
 
     /// <summary>
     /// The files to classify: each file argument as given (a missing one is an error now, an undecodable one when it is
-    /// classified), and the images under each folder
-    /// argument. A folder's files that are not images (a README, a .DS_Store) are listed as excluded, not errors.
+    /// classified), and the images under each folder argument (also returned apart). A folder's files that are not
+    /// images (a README, a .DS_Store) or do not decode are listed as excluded, not errors.
     /// </summary>
-    private static (List<string> Paths, List<ExcludedFile> Excluded) Expand(string[] arguments)
+    private static (List<string> Paths, HashSet<string> FromFolders, List<ExcludedFile> Excluded) Expand(string[] arguments)
     {
         var paths = new List<string>();
+        var fromFolders = new HashSet<string>(StringComparer.Ordinal);
         var excluded = new List<ExcludedFile>();
         foreach (string argument in arguments)
         {
@@ -96,9 +104,13 @@ internal static class PredictCommand
             foreach (string file in files)
             {
                 if (FormatSniffer.Sniff(file, out string? problem) is null) excluded.Add(new ExcludedFile(file, problem!));
-                else paths.Add(file);
+                else
+                {
+                    paths.Add(file);
+                    fromFolders.Add(file);
+                }
             }
         }
-        return (paths, excluded);
+        return (paths, fromFolders, excluded);
     }
 }

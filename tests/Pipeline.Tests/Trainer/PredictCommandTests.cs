@@ -61,6 +61,32 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_image_in_a_folder_that_does_not_decode_is_excluded_not_failed()
+    {
+        string model = Path.Combine(_dir, "model.zip");
+        (int exit, _, string error) = TrainerCli.Run("train", "--data", Shapes, "--out", model, "--no-cache");
+        Assert.True(exit == 0, error);
+        string folder = Directory.CreateDirectory(Path.Combine(_dir, "photos")).FullName;
+        string circle = Directory.GetFiles(Path.Combine(Shapes, "circles"))[0], good = Path.Combine(folder, "a.png"), truncated = Path.Combine(folder, "b.png");
+        File.Copy(circle, good);
+        File.WriteAllBytes(truncated, File.ReadAllBytes(circle)[..300]); // a PNG signature, then too little
+        string output;
+        (exit, output, error) = TrainerCli.Run("predict", "--model", model, folder, "--json");
+        Assert.True(exit == ExitCodes.Ok, error);
+        JsonElement[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(good, lines[0].GetProperty("image").GetString());
+        JsonElement summary = lines[^1];
+        Assert.Equal(0, summary.GetProperty("failed").GetInt32());
+        JsonElement excluded = Assert.Single(summary.GetProperty("excluded").EnumerateArray());
+        Assert.Equal(truncated, excluded.GetProperty("path").GetString());
+        Assert.StartsWith("invalid Png image at byte", excluded.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        (exit, _, error) = TrainerCli.Run("predict", "--model", model, truncated); // named, it is an error
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains(truncated, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_with_a_backbone_file_that_does_not_exist_exits_2()
     {
         string backbone = Path.Combine(_dir, "nonexistent.onnx");
