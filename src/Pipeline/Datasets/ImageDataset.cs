@@ -198,6 +198,7 @@ public sealed class ImageDataset
         }
 
         // Classes without a single image are dropped and the rest renumbered, still in ordinal order.
+        int unusableFiles = excluded.Count; // before the notes on left-out classes join the list
         var newIndex = new int[classes.Count];
         var finalClasses = new List<string>(classes.Count);
         for (int c = 0; c < classes.Count; c++)
@@ -212,7 +213,7 @@ public sealed class ImageDataset
             finalClasses.Add(classes[c]);
         }
         if (finalClasses.Count == 0)
-            throw new InvalidDatasetException(source, $"no readable image: {excluded.Count} file(s) excluded, the first: {Describe(excluded)}");
+            throw new InvalidDatasetException(source, $"no readable image: {unusableFiles} file(s) excluded, the first: {Describe(excluded)}");
 
         var samples = new ImageSample[kept.Count];
         for (int i = 0; i < samples.Length; i++) samples[i] = new ImageSample(kept[i].Path, newIndex[kept[i].Label], kept[i].Format);

@@ -85,8 +85,10 @@ public sealed class ImageDatasetTests : IDisposable
     public void NonImagesOnly_IsATypedErrorNamingTheFirstExclusion()
     {
         Write("data/cats/a.txt", "text"u8.ToArray());
+        Write("data/dogs/b.txt", "text"u8.ToArray());
         var e = Assert.Throws<InvalidDatasetException>(() => ImageDataset.FromFolder(Path.Combine(_scratch.Path, "data")));
         Assert.Contains("a.txt", e.Message);
+        Assert.Contains("2 file(s) excluded", e.Message); // the files, not the notes on the classes left out
     }
 
     [Fact]
