@@ -185,5 +185,5 @@ public sealed class ClassifierHead
     }
 
     private static string Describe(HeadSpec spec)
-        => $"{spec.Kind} d={spec.FeatureDimension} k={spec.ClassCount} hidden=[{string.Join(",", spec.HiddenSizes)}] standardized={spec.Standardized} v{spec.WeightsFormatVersion}";
+        => $"{spec.Kind} d={spec.FeatureDimension} k={spec.ClassCount} hidden=[{string.Join(",", spec.HiddenSizes)}] activation={spec.Activation} standardized={spec.Standardized} v{spec.WeightsFormatVersion}";
 }
