@@ -61,7 +61,7 @@ internal static class CommandKit
             }
             catch (InvalidImageException e)
             {
-                return output.Error(ExitCodes.InvalidInput, e.Message, null, e.Message);
+                return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Detail);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -79,7 +79,9 @@ internal static class CommandKit
             catch (OutOfMemoryException)
             {
                 // Not a bug to report with a stack trace: the request (a batch, a model, a thread count) outgrew this machine.
-                return output.Error(ExitCodes.InternalError, "out of memory: this run needs more memory than the machine has; try a smaller --batch, fewer --threads or a smaller model.", null, "out of memory");
+                return output.Error(ExitCodes.InternalError,
+                    "out of memory: this run needs more memory than the machine has; make what it asked for smaller (a bench --batch, the mlp's --hidden sizes, the network) or use fewer --threads.",
+                    null, "out of memory");
             }
             catch (Exception e)
             {
