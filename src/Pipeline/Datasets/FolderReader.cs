@@ -17,8 +17,20 @@ internal static class FolderReader
         var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(root) };
 
         var rootInfo = new DirectoryInfo(root);
-        foreach (FileSystemInfo entry in Sorted(rootInfo, root, excluded))
+        List<FileSystemInfo> entries = Sorted(rootInfo, root, excluded);
+        // A class folder that is a link to another class folder is the alias, whatever the names' order: the real
+        // folder keeps its own name.
+        var realClassFolders = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (FileSystemInfo entry in entries)
+            if (entry is DirectoryInfo { LinkTarget: null } real && !real.Name.StartsWith('.') && Persistence.ModelPackage.ValidateLabel(real.Name) is null)
+                realClassFolders.TryAdd(RealPath(real.FullName), real.Name);
+        foreach (FileSystemInfo entry in entries)
         {
+            if (entry is DirectoryInfo { LinkTarget: not null } link && realClassFolders.TryGetValue(RealPath(link.FullName), out string? target))
+            {
+                excluded.Add(new ExcludedFile(link.FullName, $"a link to the class folder '{target}': its images are read once, as class '{target}'"));
+                continue;
+            }
             if (entry is not DirectoryInfo folder)
             {
                 excluded.Add(new ExcludedFile(entry.FullName, "directly in the dataset folder: only files inside a class folder are read (the class is the first-level folder's name)"));

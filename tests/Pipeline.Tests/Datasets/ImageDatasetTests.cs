@@ -108,6 +108,24 @@ public sealed class ImageDatasetTests : IDisposable
     }
 
     [Fact]
+    public void AClassFolderLinkedUnderAnotherName_IsReadOnceUnderItsOwnName()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Skip("creating symbolic links needs privileges on Windows");
+        Write("data/real/a.png", Png);
+        Write("data/zebra/b.png", Png);
+        string alias = Path.Combine(_scratch.Path, "data", "alias");
+        Directory.CreateSymbolicLink(alias, Path.Combine(_scratch.Path, "data", "real")); // sorts first, yet is the link
+
+        ImageDataset data = ImageDataset.FromFolder(Path.Combine(_scratch.Path, "data"));
+
+        Assert.Equal(["real", "zebra"], data.Classes);
+        Assert.Equal(2, data.Count);
+        ExcludedFile link = Assert.Single(data.Excluded);
+        Assert.Equal(alias, link.Path);
+        Assert.Contains("a link to the class folder 'real'", link.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CsvManifest_WithHeader_QuotedFields_RelativeAndAbsolutePaths()
     {
         Write("set/img/one.png", Png);
