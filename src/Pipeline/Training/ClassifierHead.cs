@@ -93,6 +93,10 @@ public sealed class ClassifierHead
         if (FeatureSet.FirstNonFinite(logits) >= 0)
             return new ClassifierHead(model, summary with { Calibration = "skipped: the held-out logits are not all finite" });
         double beta = TemperatureScaling.FitInverseTemperature(logits, train.Labels.Span, ClassWeights.PerRow(classWeights, train), train.ClassCount);
+        // At the upper bound, every held-out row was right with room to spare and sharper was always better: sharpened
+        // 100-fold, the first mistake on a new image would cost a log-loss near 35. The head is left as it is.
+        if (beta >= TemperatureScaling.MaxInverseTemperature)
+            return new ClassifierHead(model, summary with { Calibration = "skipped: every held-out row is separated, so no finite temperature fits them" });
         return new ClassifierHead(TemperatureScaling.Scale(model, beta), summary with
         {
             Calibration = $"temperature scaling ({TemperatureScaling.Folds}-fold)",

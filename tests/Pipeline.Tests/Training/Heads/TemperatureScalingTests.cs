@@ -171,6 +171,17 @@ public sealed class TemperatureScalingTests
     }
 
     [Fact]
+    public void PerfectlySeparatedHeldOutRowsLeaveTheHeadUnsharpened()
+    {
+        // Far-apart blobs: every out-of-fold row is right with a wide margin, so the fitted β runs to its bound.
+        FeatureSet data = Synthetic.Blobs(n: 30, d: 4, k: 3, seed: 3, separation: 50);
+        ClassifierHead head = ClassifierHead.Train(data, new HeadOptions { Seed = 1 });
+        Assert.Equal("skipped: every held-out row is separated, so no finite temperature fits them", head.Summary!.Calibration);
+        Assert.Null(head.Summary.Temperature);
+        Assert.Equal(ClassifierHead.Train(data, new HeadOptions { Seed = 1, Calibrate = false }).Serialize(), head.Serialize());
+    }
+
+    [Fact]
     public void AClassWithTooFewRowsSkipsCalibrationAndSaysWhy()
     {
         FeatureSet blobs = Synthetic.Blobs(n: 60, d: 8, k: 3, seed: 2);
