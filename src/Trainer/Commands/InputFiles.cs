@@ -16,6 +16,7 @@ internal static class InputFiles
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--model is empty: name a model.zip file.");
         RequireNotFolder("--model", path, "a model.zip file");
+        RequireNotImage("--model", path, "a model.zip file");
         if (File.Exists(path) && Head(path) is var head && !ModelFormat.StartsLikeModelPackage(head) && IsNetworkFile(path, head))
             throw CommandFailureException.BadFile("--model", path, $"is a network file, not a model.zip; train a model on it with `train --data <images> --backbone {path}`.");
         return path;
@@ -25,6 +26,13 @@ internal static class InputFiles
     public static void RequireNotFolder(string option, string path, string expected)
     {
         if (Directory.Exists(path)) throw CommandFailureException.BadFile(option, path, $"is a folder; expected {expected}.");
+    }
+
+    /// <summary>Throws when <paramref name="path"/> is an image, named where a model is wanted (a parser's complaint would not say so).</summary>
+    public static void RequireNotImage(string option, string path, string expected)
+    {
+        if (File.Exists(path) && ImageDecoder.DetectFormat(Head(path)) is var format and not ImageFormat.Unknown)
+            throw CommandFailureException.BadFile(option, path, $"is a {format} image; expected {expected}.");
     }
 
     /// <summary>Throws unless <paramref name="path"/> could be a dataset: a folder, or a text manifest (not an image, a zip or other binary file).</summary>

@@ -29,6 +29,7 @@ internal static class InspectCommand
         {
             FileInfo file = parse.GetValue(model)!;
             InputFiles.RequireNotFolder("--model", file.ToString(), "an .onnx or .tflite network, or a model.zip");
+            InputFiles.RequireNotImage("--model", file.ToString(), "an .onnx or .tflite network, or a model.zip");
             if (IsZip(file))
             {
                 if (parse.GetValue(values)) throw new ArgumentException("--values lists a network's values; a model.zip is described by its manifest.");

@@ -24,6 +24,7 @@ internal static class PreviewCommand
         CommandKit.SetAction(command, (writer, parse) =>
         {
             string source = parse.GetValue(image)!;
+            InputFiles.RequireNotFolder("image", source, "an image file (JPEG, PNG, BMP or GIF)");
             if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such image file.", source);
             string target = OutputFiles.RequirePng(parse.GetValue(output)!, Path.GetFileNameWithoutExtension(source) + ".png", ("the image", source));
             ImagePreprocessing preprocessing;

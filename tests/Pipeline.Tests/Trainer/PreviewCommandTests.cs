@@ -49,8 +49,14 @@ public sealed class PreviewCommandTests : IDisposable
         Assert.Equal(ExitCodes.BadArguments, exit);
         Assert.Contains("--size does not apply with --model", error);
         (exit, _, error) = Run("preview", Circle, "--model", Circle, "--out", png);
-        Assert.Equal(ExitCodes.InvalidInput, exit);
-        Assert.Contains(Circle, error);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains($"--model {Circle}: is a Png image; expected a model.zip file", error);
+        (exit, _, error) = Run("preview", Path.GetDirectoryName(Circle)!, "--out", png);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("is a folder; expected an image file", error);
+        (exit, _, error) = Run("inspect", "--model", Circle);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("is a Png image; expected an .onnx or .tflite network, or a model.zip", error);
         Assert.False(File.Exists(png));
     }
 
