@@ -117,6 +117,42 @@ public sealed class FeatureExtractionTests
         Assert.Equal(first.Features, second.Features);
     }
 
+    [Fact]
+    public void Images_that_fail_to_decode_inside_the_featurizer_are_failures_and_never_cached()
+    {
+        using var folder = new ScratchFolder("extraction-corrupt");
+        Image[] images = SyntheticImages.Make(3, seed: 14);
+        var paths = new List<string>();
+        for (int i = 0; i < images.Length; i++)
+        {
+            paths.Add(folder.File($"{i}.png"));
+            PngEncoder.Save(images[i], paths[^1]);
+        }
+        // A whole batch of truncated PNGs (their signature passes, their data does not), then a good image.
+        byte[] good = File.ReadAllBytes(paths[0]);
+        for (int i = 0; i < 2; i++)
+        {
+            paths.Insert(1, folder.File($"truncated{i}.png"));
+            File.WriteAllBytes(paths[1], good[..(good.Length / (2 + i))]);
+        }
+        CancellationToken token = TestContext.Current.CancellationToken;
+        using IFeaturizer featurizer = FeaturizerFactory.TrainFilterBank(images, Spec, new FeaturizerOptions { Threads = 2 }, token);
+        var cache = new FeatureCache(folder.File("cache"));
+        var options = new FeaturizerOptions { Threads = 2, BatchSize = 2 };
+        for (int run = 0; run < 2; run++)
+        {
+            ExtractedFeatures result = FeatureExtraction.FromFiles(featurizer, paths, cache, options, cancellation: token);
+            Assert.Equal([1, 2], result.Failures.Select(f => f.Index));
+            Assert.All(result.Failures, f => Assert.Contains("truncated", f.Path));
+            Assert.All(result.Failures, f => Assert.False(string.IsNullOrWhiteSpace(f.Reason)));
+            Assert.Equal([0, 3, 4], result.Rows);
+            Assert.Equal(run == 0 ? (0, 3) : (3, 0), (result.CacheHits, result.Computed));
+            var direct = new float[images.Length * featurizer.Dimension];
+            featurizer.Featurize(images, direct);
+            Assert.Equal(direct, result.Features);
+        }
+    }
+
     private sealed class ThrowingProgress : IProgress<FeatureExtractionProgress>
     {
         public void Report(FeatureExtractionProgress value) => throw new InvalidOperationException("the progress display failed");
