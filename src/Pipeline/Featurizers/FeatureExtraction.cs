@@ -58,10 +58,9 @@ public sealed class ExtractedFeatures
 /// <summary>
 /// Featurizes many image files, with the on-disk feature cache when one is given: each file is read and hashed, its
 /// features looked up under (image SHA-256, featurizer fingerprint), and only the misses are decoded (at the smallest
-/// DCT scale the featurizer's preprocessing allows) and featurized, in batches, then stored. Reading and hashing the
-/// next batch runs on other threads while the featurizer works on the current one; each image is decoded by the
-/// featurizer thread that takes it (see <see cref="DecodingImages"/>). Files that are not readable images are listed
-/// in <see cref="ExtractedFeatures.Failures"/>, never skipped silently.
+/// DCT scale the featurizer's preprocessing allows) and featurized, in batches, then stored. Reading and decoding the
+/// next batch runs on other threads while the featurizer works on the current one. Files that are not readable images
+/// are listed in <see cref="ExtractedFeatures.Failures"/>, never skipped silently.
 /// </summary>
 public static class FeatureExtraction
 {
@@ -90,7 +89,7 @@ public static class FeatureExtraction
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = ThreadLimits.Resolve(options.Threads), CancellationToken = stop.Token };
         int hits = 0, computed = 0, done = 0;
 
-        // Stage 1 (background): read, hash, look up. Stage 2 (this thread): decode and featurize the misses, store them.
+        // Stage 1 (background): read, hash, look up, decode the misses. Stage 2 (this thread): featurize and store.
         using var ready = new BlockingCollection<Batch>(boundedCapacity: 2);
         Task producer = Task.Run(() =>
         {
@@ -100,7 +99,7 @@ public static class FeatureExtraction
                 {
                     stop.Token.ThrowIfCancellationRequested();
                     var batch = new Batch(start, Math.Min(batchSize, total - start));
-                    Parallel.For(0, batch.Count, parallel, i => Load(batch, i, paths, featurizer, cache, all, d, ok, failures));
+                    Parallel.For(0, batch.Count, parallel, i => Load(batch, i, paths, featurizer, cache, decoding, all, d, ok, failures));
                     ready.Add(batch, stop.Token);
                 }
             }
@@ -114,13 +113,13 @@ public static class FeatureExtraction
         {
             foreach (Batch batch in ready.GetConsumingEnumerable(cancellation))
             {
-                var files = new List<byte[]>(batch.Count);
+                var images = new List<Image>(batch.Count);
                 var targets = new List<int>(batch.Count);
                 for (int i = 0; i < batch.Count; i++)
                 {
-                    if (batch.Files[i] is { } file)
+                    if (batch.Images[i] is { } image)
                     {
-                        files.Add(file);
+                        images.Add(image);
                         targets.Add(batch.Start + i);
                     }
                     else if (batch.Hit[i])
@@ -128,25 +127,19 @@ public static class FeatureExtraction
                         hits++;
                     }
                 }
-                if (files.Count > 0)
+                if (images.Count > 0)
                 {
-                    var images = new DecodingImages(files, decoding);
-                    var features = new float[files.Count * d];
+                    var features = new float[images.Count * d];
                     featurizer.Featurize(images, features);
                     for (int j = 0; j < targets.Count; j++)
                     {
                         int index = targets[j];
-                        if (images.Failure(j) is { } reason)
-                        {
-                            failures.Add(new ExtractionFailure(index, paths[index], reason));
-                            continue;
-                        }
                         ReadOnlySpan<float> row = features.AsSpan(j * d, d);
                         row.CopyTo(all.AsSpan(index * d, d));
                         ok[index] = true;
-                        computed++;
                         if (cache is not null && batch.Keys[index - batch.Start] is { } key) TryStore(cache, key, row);
                     }
+                    computed += images.Count;
                 }
                 done += batch.Count;
                 progress?.Report(new FeatureExtractionProgress(done, total, hits));
@@ -174,7 +167,7 @@ public static class FeatureExtraction
         return new ExtractedFeatures(compact, d, rows, [.. failures.OrderBy(f => f.Index)], hits, computed, clock.Elapsed);
     }
 
-    private static void Load(Batch batch, int i, IReadOnlyList<string> paths, IFeaturizer featurizer, FeatureCache? cache,
+    private static void Load(Batch batch, int i, IReadOnlyList<string> paths, IFeaturizer featurizer, FeatureCache? cache, DecoderOptions decoding,
         float[] all, int d, bool[] ok, ConcurrentBag<ExtractionFailure> failures)
     {
         int index = batch.Start + i;
@@ -194,7 +187,11 @@ public static class FeatureExtraction
                     return;
                 }
             }
-            batch.Files[i] = bytes;
+            batch.Images[i] = ImageDecoder.Decode(bytes, decoding);
+        }
+        catch (InvalidImageException e)
+        {
+            failures.Add(new ExtractionFailure(index, path, e.Detail));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -231,55 +228,11 @@ public static class FeatureExtraction
         }
     }
 
-    /// <summary>
-    /// A batch's files as images, each decoded when the featurizer first asks for it, on the asking thread. A featurizer
-    /// hands images to its threads one by one, so decoding runs on those threads beside the network, not on extra
-    /// threads that compete with them for the same cores, and the pixels are still in that core's cache when
-    /// preprocessing reads them. A file that does not decode stands in as a blank pixel; its features are dropped and
-    /// the decoder's message is kept for <see cref="ExtractedFeatures.Failures"/>.
-    /// </summary>
-    private sealed class DecodingImages(List<byte[]> files, DecoderOptions decoding) : IReadOnlyList<Image>
-    {
-        private readonly Image?[] _images = new Image?[files.Count];
-        private readonly string?[] _failures = new string?[files.Count];
-
-        public int Count => files.Count;
-
-        public Image this[int index] => Volatile.Read(ref _images[index]) ?? Decode(index);
-
-        /// <summary>Why image <paramref name="index"/> did not decode, or null.</summary>
-        public string? Failure(int index) => _failures[index];
-
-        public IEnumerator<Image> GetEnumerator()
-        {
-            for (int i = 0; i < Count; i++) yield return this[i];
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        private Image Decode(int index)
-        {
-            Image image;
-            try
-            {
-                image = ImageDecoder.Decode(files[index], decoding);
-            }
-            catch (InvalidImageException e)
-            {
-                _failures[index] = e.Detail;
-                image = new Image(1, 1, PixelFormat.Rgb24);
-            }
-            // Two threads asking for one image at once (a featurizer that reads an image twice) both decode it; the
-            // first result is kept.
-            return Interlocked.CompareExchange(ref _images[index], image, null) ?? image;
-        }
-    }
-
     private sealed class Batch(int start, int count)
     {
         public int Start { get; } = start;
         public int Count { get; } = count;
-        public byte[]?[] Files { get; } = new byte[]?[count];
+        public Image?[] Images { get; } = new Image?[count];
         public FeatureCacheKey?[] Keys { get; } = new FeatureCacheKey?[count];
         public bool[] Hit { get; } = new bool[count];
     }

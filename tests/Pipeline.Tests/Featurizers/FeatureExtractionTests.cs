@@ -118,7 +118,7 @@ public sealed class FeatureExtractionTests
     }
 
     [Fact]
-    public void Images_that_fail_to_decode_inside_the_featurizer_are_failures_and_never_cached()
+    public void Images_that_fail_to_decode_are_failures_and_never_cached()
     {
         using var folder = new ScratchFolder("extraction-corrupt");
         Image[] images = SyntheticImages.Make(3, seed: 14);
