@@ -88,7 +88,8 @@ public sealed class ImageDataset
         (List<(string Path, string Label)> rows, List<ExcludedFile> excluded) = ManifestReader.Read(path);
         (List<string> classes, List<(string Path, int Label)> files) = Number(rows);
         if (classes.Count == 0)
-            throw new InvalidDatasetException(path, "the manifest lists no usable image: each row needs an existing image file and a label (path,label)");
+            throw new InvalidDatasetException(path, "the manifest lists no usable image: each row needs an existing image file and a label (path,label)"
+                + (excluded.Count > 0 ? $"; {excluded.Count} row(s) left out, the first: {Describe(excluded)}" : ""));
         return Build(path, classes, files, excluded);
     }
 

@@ -60,7 +60,9 @@ internal static class ManifestReader
                 }
                 if (fields <= Math.Max(pathColumn, labelColumn))
                 {
-                    excluded.Add(new ExcludedFile($"{manifest}:{line}", $"line {line} has {fields} field(s); a path and a label are needed"));
+                    string hint = fields == 1 && separator == ',' && reader.GetString(0).IndexOfAny([';', '\t', '|']) >= 0
+                        ? " (a .csv separates them with a comma; name the file .txt to have the separator detected)" : "";
+                    excluded.Add(new ExcludedFile($"{manifest}:{line}", $"line {line} has {fields} field(s); a path and a label are needed{hint}"));
                     continue;
                 }
                 string given = reader.GetString(pathColumn).Trim();

@@ -126,6 +126,16 @@ public sealed class ImageDatasetTests : IDisposable
     }
 
     [Fact]
+    public void ACsvManifestWithAnotherSeparator_SaysWhyEveryRowWasLeftOut()
+    {
+        Write("set/img/one.png", Png);
+        string manifest = Write("set/list.csv", "img/one.png;circle\n"u8.ToArray());
+        var e = Assert.Throws<InvalidDatasetException>(() => ImageDataset.Load(manifest));
+        Assert.Contains("1 row(s) left out, the first:", e.Message);
+        Assert.Contains("line 1 has 1 field(s); a path and a label are needed (a .csv separates them with a comma", e.Message);
+    }
+
+    [Fact]
     public void CsvManifest_WithHeader_QuotedFields_RelativeAndAbsolutePaths()
     {
         Write("set/img/one.png", Png);
