@@ -22,6 +22,8 @@ internal static class OutputFiles
     public static string RequireModel(string path, params (string Option, string? Path)[] inputs)
     {
         string full = RequireWritable(path, Path.Combine(path, "model.zip"), inputs);
+        if (new FileInfo(full) is { LinkTarget: { } target } && File.ResolveLinkTarget(full, returnFinalTarget: true) is { Exists: false })
+            throw CommandFailureException.BadFile("--out", path, $"is a link to a missing file ({target}); name a new file, or remove the link.");
         if (File.Exists(full) && !ModelFormat.IsModelPackageFile(full))
             throw CommandFailureException.BadFile("--out", path, $"the file exists and is not a model.zip; refusing to replace it. Name a new file, or delete it first.");
         return full;

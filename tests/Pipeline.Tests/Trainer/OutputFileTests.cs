@@ -46,6 +46,18 @@ public sealed class OutputFileTests : IDisposable
     }
 
     [Fact]
+    public void Train_refuses_an_out_that_is_a_link_to_a_missing_file()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Skip("creating symbolic links needs privileges on Windows");
+        string link = Path.Combine(_dir, "model.zip"), target = Path.Combine(_dir, "gone", "model.zip");
+        File.CreateSymbolicLink(link, target);
+        (int exit, _, string error) = TrainerCli.Run("train", "--data", Shapes, "--out", link, "--no-cache");
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains($"is a link to a missing file ({target})", error, StringComparison.Ordinal);
+        Assert.Equal(target, new FileInfo(link).LinkTarget); // the link is left as it was
+    }
+
+    [Fact]
     public void Train_refuses_an_out_that_is_its_manifest_or_its_backbone()
     {
         string manifest = Path.Combine(_dir, "t2.tsv");
