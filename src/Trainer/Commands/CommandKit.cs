@@ -138,24 +138,46 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
     public bool Json { get; } = json;
 
     /// <summary>Writes one result: <paramref name="text"/> in text mode, <paramref name="record"/> as a JSON line with --json.</summary>
-    public void Write(string text, object record) => output.WriteLine(Json ? CommandKit.ToJson(record) : text);
+    public void Write(string text, object record) => output.WriteLine(Json ? CommandKit.ToJson(record) : Printable(text));
 
     /// <summary>Writes a line in text mode only (headers, tables).</summary>
     public void Text(string text)
     {
-        if (!Json) output.WriteLine(text);
+        if (!Json) output.WriteLine(Printable(text));
     }
 
     /// <summary>
     /// Writes a note on stderr that does not fail the command (stdout stays the results, so scripts reading it are not
     /// disturbed); a JSON object <c>{"warning": ...}</c> with --json.
     /// </summary>
-    public void Warning(string message) => error.WriteLine(Json ? CommandKit.ToJson(new { warning = message, command }) : $"{command}: warning: {message}");
+    public void Warning(string message) => error.WriteLine(Json ? CommandKit.ToJson(new { warning = message, command }) : Printable($"{command}: warning: {message}"));
 
     /// <summary>Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>.</summary>
     public int Error(int exitCode, string message, string? file = null, string? reason = null)
     {
-        error.WriteLine(Json ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode }) : $"{command}: {message}");
+        error.WriteLine(Json ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode }) : Printable($"{command}: {message}"));
         return exitCode;
     }
+
+    /// <summary>
+    /// Text with its control characters (but line breaks) shown as \u escapes: a file name may hold an ESC sequence,
+    /// which a terminal would obey, or a carriage return that hides the line. JSON escapes them by itself.
+    /// </summary>
+    internal static string Printable(string text)
+    {
+        int i = 0;
+        while (i < text.Length && Shown(text, i)) i++;
+        if (i == text.Length) return text;
+        var result = new System.Text.StringBuilder(text.Length + 16).Append(text, 0, i);
+        for (; i < text.Length; i++)
+        {
+            if (Shown(text, i)) result.Append(text[i]);
+            else result.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)text[i]:X4}");
+        }
+        return result.ToString();
+    }
+
+    /// <summary>Printed as it is: not a control character, or a line break (\n, or \r\n as Windows writes lines).</summary>
+    private static bool Shown(string text, int i)
+        => !char.IsControl(text[i]) || text[i] == '\n' || (text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n');
 }

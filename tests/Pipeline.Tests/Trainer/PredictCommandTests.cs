@@ -87,6 +87,19 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
+    public void Control_characters_in_a_file_name_are_escaped_in_text()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Skip("Windows file names cannot hold control characters");
+        string folder = Directory.CreateDirectory(Path.Combine(_dir, "odd")).FullName;
+        string name = Path.Combine(folder, "a\u001b[31mred\rb.txt"); // an ESC sequence a terminal would obey, a carriage return
+        File.WriteAllText(name, "not an image");
+        (int exit, string output, string error) = TrainerCli.Run("predict", "--model", Path.Combine(_dir, "absent.zip"), folder);
+        Assert.Equal(ExitCodes.InvalidInput, exit); // no image found, checked before the model loads
+        Assert.DoesNotContain('\u001b', output + error);
+        Assert.Contains("a\\u001B[31mred\\u000Db.txt: not a JPEG", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_with_a_backbone_file_that_does_not_exist_exits_2()
     {
         string backbone = Path.Combine(_dir, "nonexistent.onnx");
