@@ -10,8 +10,28 @@ internal static class SpecialFiles
     /// <summary>Why such a file is refused.</summary>
     public const string Reason = "the file is empty, or is not a regular file (a named pipe or a device)";
 
-    /// <summary>True for an empty file, a named pipe or a device; false for anything else, a missing file included (opening it says why).</summary>
-    public static bool IsEmptyOrSpecial(string path) => new FileInfo(path) is { Exists: true, Length: 0 };
+    /// <summary>
+    /// True for an empty file, a named pipe or a device, also behind symbolic links; false for anything else, a missing
+    /// file or a broken link included (opening it says why).
+    /// </summary>
+    public static bool IsEmptyOrSpecial(string path)
+    {
+        var file = new FileInfo(path);
+        // A link's own length is its target's text on Unix and 0 on Windows: the final target's is the one that counts.
+        if (file.LinkTarget is not null)
+        {
+            try
+            {
+                if (file.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo target) return false;
+                file = target;
+            }
+            catch (IOException)
+            {
+                return false; // a link cycle: opening it says so
+            }
+        }
+        return file is { Exists: true, Length: 0 };
+    }
 
     /// <summary>The file's bytes.</summary>
     /// <exception cref="IOException">The file is empty or special (<see cref="Reason"/>), or cannot be read.</exception>

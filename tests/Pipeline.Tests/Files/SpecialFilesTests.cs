@@ -40,6 +40,12 @@ public sealed class SpecialFilesTests
         string image = MakeFifo(folder, "photo.png"), model = MakeFifo(folder, "model.zip"), network = MakeFifo(folder, "net.onnx"), manifest = MakeFifo(folder, "data.csv");
 
         Assert.Contains("not a regular file", Assert.IsType<InvalidImageException>(await Within30Seconds(() => ImageDecoder.Decode(image))).Message);
+        string link = folder.File("link.png"); // a link's own length is not its target's
+        File.CreateSymbolicLink(link, image);
+        Assert.IsType<InvalidImageException>(await Within30Seconds(() => ImageDecoder.Decode(link)));
+        string goodLink = folder.File("good.png");
+        File.CreateSymbolicLink(goodLink, Directory.GetFiles(Path.Combine(SharedData.RepoRoot, "data", "shapes", "circles"))[0]);
+        Assert.True(ImageDecoder.Decode(goodLink).Width > 0); // a link to a real image is read as before
         Assert.IsType<InvalidModelPackageException>(await Within30Seconds(() => ModelPackage.Load(model)));
         Assert.IsType<InvalidModelException>(await Within30Seconds(() => Network.Load(network)));
         Assert.IsType<InvalidDatasetException>(await Within30Seconds(() => ImageDataset.Load(manifest)));
