@@ -41,7 +41,7 @@ public sealed class ImageClassificationTrainer
     public TrainerOptions Options => _options;
 
     /// <summary>Trains a classifier on <paramref name="data"/>.</summary>
-    /// <exception cref="InvalidDatasetException">Fewer than two classes, or a class left with no training image.</exception>
+    /// <exception cref="InvalidDatasetException">Fewer than two classes, or a class none of whose images can be decoded.</exception>
     /// <exception cref="BackboneUnavailableException">The backbone is neither a file nor a registry name, or cannot be downloaded.</exception>
     /// <exception cref="Graph.InvalidModelException">The backbone file is not a usable model.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered.</exception>
@@ -57,8 +57,8 @@ public sealed class ImageClassificationTrainer
         try
         {
             (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
+            RequireImagesOfEveryClass(all, data, excluded);
             (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, data);
-            RequireTrainingImagesOfEveryClass(train, data, excluded);
             ClassifierHead head = ClassifierHead.Train(train, _options.HeadSettings(), validation: null, HeadContext(data.Classes, cancellation));
             MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
             var modelMetrics = new ModelMetrics { Validation = metrics, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
@@ -102,7 +102,7 @@ public sealed class ImageClassificationTrainer
                 (FeatureSet all, _, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
                 reports.Add(report);
                 used = all.Count;
-                RequireTrainingImagesOfEveryClass(all, data, excluded);
+                RequireImagesOfEveryClass(all, data, excluded);
                 DataSplit[] splits = StratifiedSplits.KFold(all.Labels.Span, k, folds, _options.Seed);
                 for (int f = 0; f < folds; f++)
                 {
@@ -125,8 +125,8 @@ public sealed class ImageClassificationTrainer
                     (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
                     reports.Add(report);
                     used = all.Count;
+                    RequireImagesOfEveryClass(all, data, excluded);
                     (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, splits[f], data);
-                    RequireTrainingImagesOfEveryClass(train, data, excluded);
                     ClassifierHead fold = ClassifierHead.Train(train, head, validation: null, HeadContext(data.Classes, cancellation));
                     metrics[f] = fold.Evaluate(validation!);
                 }
@@ -159,8 +159,8 @@ public sealed class ImageClassificationTrainer
         int[] labels = mapped.Labels();
         DataSplit split = Split(labels, mapped.Classes.Count);
         (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(model.Featurizer, mapped, excluded, cancellation);
+        RequireImagesOfEveryClass(all, mapped, excluded, firstClass: model.Labels.Count); // the model's own classes were learned before
         (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, mapped);
-        RequireTrainingImagesOfEveryClass(train, mapped, excluded, firstClass: model.Labels.Count); // the model's own classes were learned before
 
         HeadSpec old = model.Head.Spec;
         HeadOptions options = _options.HeadSettings() with { Kind = old.Kind, HiddenSizes = old.Kind == HeadKind.Mlp ? old.HiddenSizes : _options.Head.HiddenSizes };
@@ -209,13 +209,13 @@ public sealed class ImageClassificationTrainer
     }
 
     /// <summary>
-    /// Throws when a class (from <paramref name="firstClass"/> on) has no row in <paramref name="train"/>: every one of its
-    /// images failed to decode, and a head never shown a class would still list it, and score it zero, forever.
+    /// Throws when a class (from <paramref name="firstClass"/> on) has no row in <paramref name="featurized"/>: every one
+    /// of its images failed to decode, and a head never shown a class would still list it, and score it zero, forever.
     /// </summary>
-    private static void RequireTrainingImagesOfEveryClass(FeatureSet train, ImageDataset data, ExclusionList excluded, int firstClass = 0)
+    private static void RequireImagesOfEveryClass(FeatureSet featurized, ImageDataset data, ExclusionList excluded, int firstClass = 0)
     {
         var seen = new bool[data.Classes.Count];
-        foreach (int label in train.Labels.Span) seen[label] = true;
+        foreach (int label in featurized.Labels.Span) seen[label] = true;
         for (int c = firstClass; c < seen.Length; c++)
         {
             if (seen[c]) continue;
@@ -229,7 +229,7 @@ public sealed class ImageClassificationTrainer
                 if (example is not null) break;
             }
             throw new InvalidDatasetException(data.Source,
-                $"class '{data.Classes[c]}' has no training image: none of its images could be used{example}; fix or remove them, or the class");
+                $"class '{data.Classes[c]}' has no usable image: none of its images could be decoded{example}; fix or remove them, or the class");
         }
     }
 

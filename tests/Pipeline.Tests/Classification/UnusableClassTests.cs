@@ -25,8 +25,24 @@ public sealed class UnusableClassTests
         var trainer = new ImageClassificationTrainer(new TrainerOptions { Seed = 1, UseFeatureCache = false, Threads = 2 });
         CancellationToken token = TestContext.Current.CancellationToken;
         InvalidDatasetException fit = Assert.Throws<InvalidDatasetException>(() => trainer.Fit(data, token));
-        Assert.Contains("class 'broken' has no training image", fit.Message);
+        Assert.Contains("class 'broken' has no usable image", fit.Message);
         Assert.Contains(folder.File("broken"), fit.Message); // an example file, with the decoder's reason
         Assert.Throws<InvalidDatasetException>(() => trainer.CrossValidate(data, folds: 2, token));
+    }
+
+    [Fact]
+    public void CrossValidationStillTakesAClassWhoseFewImagesAllFallInOneFoldsValidationPart()
+    {
+        using var folder = new ScratchFolder("tiny-class");
+        string shapes = Path.Combine(SharedData.RepoRoot, "data", "shapes");
+        foreach ((string cls, int count) in new[] { ("circles", 6), ("squares", 6), ("triangles", 1) })
+        {
+            Directory.CreateDirectory(folder.File(cls));
+            foreach (string file in Directory.GetFiles(Path.Combine(shapes, cls)).Order(StringComparer.Ordinal).Take(count))
+                File.Copy(file, folder.File(Path.Combine(cls, Path.GetFileName(file))));
+        }
+        var trainer = new ImageClassificationTrainer(new TrainerOptions { Seed = 1, UseFeatureCache = false, Threads = 2 });
+        CrossValidationResult result = trainer.CrossValidate(ImageDataset.Load(folder.Path), folds: 2, TestContext.Current.CancellationToken);
+        Assert.Equal(13, result.Images);
     }
 }
