@@ -36,13 +36,14 @@ internal static class PredictCommand
             using ImageClassifier classifier = ImageClassifier.Load(InputFiles.RequireModelZip(parse.GetValue(model)!), new ImageClassifierOptions { Threads = ThreadsOption.Read(parse, threads, writer) });
             double loadMs = clock.Elapsed.TotalMilliseconds;
             double firstMs = 0;
-            int failed = 0;
+            int failed = 0, predicted = 0;
             foreach (string path in paths)
             {
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
                     Prediction prediction = classifier.Predict(path);
+                    predicted++;
                     if (firstMs == 0) firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                     IReadOnlyList<LabelScore> best = prediction.Top(k);
                     writer.Write($"{path}: {string.Join(", ", best.Select(s => s.Label + " " + s.Score.ToString("0.0000", CultureInfo.InvariantCulture)))}",
@@ -74,7 +75,8 @@ internal static class PredictCommand
                     loadMs = Math.Round(loadMs, 1),
                     firstPredictionMs = Math.Round(firstMs, 1),
                 });
-            return failed == 0 ? ExitCodes.Ok : ExitCodes.InvalidInput;
+            // Not one prediction (every image found failed to decode) must not read as success either.
+            return failed == 0 && predicted > 0 ? ExitCodes.Ok : ExitCodes.InvalidInput;
         });
         return command;
     }
@@ -88,6 +90,7 @@ internal static class PredictCommand
     {
         var paths = new List<string>();
         var fromFolders = new HashSet<string>(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
         var excluded = new List<ExcludedFile>();
         foreach (string argument in arguments)
         {
@@ -97,6 +100,7 @@ internal static class PredictCommand
                 if (string.IsNullOrWhiteSpace(argument)) throw new ArgumentException("an image argument is empty: name an image file or a folder.");
                 if (!File.Exists(argument)) throw new FileNotFoundException($"{argument}: no such image file or folder.", argument);
                 paths.Add(argument);
+                named.Add(Path.GetFullPath(argument));
                 continue;
             }
             (List<string> files, List<ExcludedFile> unread) = FolderReader.ReadTree(argument);
@@ -111,6 +115,7 @@ internal static class PredictCommand
                 }
             }
         }
+        fromFolders.ExceptWith(named); // a file also named on its own is reported as a named one
         return (paths, fromFolders, excluded);
     }
 }

@@ -84,6 +84,11 @@ public sealed class PredictCommandTests : IDisposable
         (exit, _, error) = TrainerCli.Run("predict", "--model", model, truncated); // named, it is an error
         Assert.Equal(ExitCodes.InvalidInput, exit);
         Assert.Contains(truncated, error, StringComparison.Ordinal);
+
+        File.Delete(good); // a folder whose every image fails: not one prediction is not a success
+        (exit, output, error) = TrainerCli.Run("predict", "--model", model, folder);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("b.png", output, StringComparison.Ordinal);
     }
 
     [Fact]
