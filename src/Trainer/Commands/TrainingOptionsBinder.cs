@@ -168,7 +168,9 @@ internal sealed class TrainingOptionsBinder
     private static T? EnumValue<T>(ParseResult parse, Option<string?> option) where T : struct, Enum
     {
         if (parse.GetValue(option) is not { } text) return null;
-        if (Enum.TryParse(text, ignoreCase: true, out T value) && Enum.IsDefined(value) && !int.TryParse(text, out _)) return value;
+        // By name only: Enum.TryParse would also take a number, or a comma list OR-ed into some other member.
+        foreach (string name in Enum.GetNames<T>())
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase)) return Enum.Parse<T>(name);
         throw new ArgumentException($"{option.Name} '{text}' is unknown: use {string.Join(", ", Enum.GetNames<T>())}.");
     }
 

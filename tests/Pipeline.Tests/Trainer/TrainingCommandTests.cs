@@ -202,14 +202,14 @@ public sealed class TrainingCommandTests : IDisposable
         (int exit, _, string error) = Run("train", "--data", Shapes, "--backbone", backbone, "--out", plain, "--no-cache");
         Assert.True(exit == 0, error);
         (exit, _, error) = Run("train", "--data", Shapes, "--backbone", backbone, "--out", changed, "--no-cache",
-            "--resize", "fill", "--anchor", "Top", "--filter", "bicubic", "--channels", "bgr", "--mean", "0.5", "--std", "0.25,0.5,1");
+            "--resize", "isopad", "--anchor", "Top", "--filter", "bicubic", "--channels", "bgr", "--mean", "0.5", "--std", "0.25,0.5,1");
         Assert.True(exit == 0, error);
 
         using var before = Pipeline.Prediction.ImageClassifier.Load(plain);
         using var after = Pipeline.Prediction.ImageClassifier.Load(changed);
         Pipeline.Imaging.Processing.ImagePreprocessing p = after.Info.Preprocessing, q = before.Info.Preprocessing;
         Assert.Equal((16, 16, Pipeline.Imaging.Processing.TensorLayout.Chw), (p.Width, p.Height, p.Layout));
-        Assert.Equal((Pipeline.Imaging.Processing.ResizeMode.Fill, Pipeline.Imaging.Processing.CropAnchor.Top, Pipeline.Imaging.Processing.ResamplingFilter.Bicubic, Pipeline.Imaging.Processing.ChannelOrder.Bgr),
+        Assert.Equal((Pipeline.Imaging.Processing.ResizeMode.IsoPad, Pipeline.Imaging.Processing.CropAnchor.Top, Pipeline.Imaging.Processing.ResamplingFilter.Bicubic, Pipeline.Imaging.Processing.ChannelOrder.Bgr),
             (p.Mode, p.Anchor, p.Filter, p.Channels));
         Assert.Equal(new Pipeline.Imaging.Processing.ChannelValues(127.5f, 127.5f, 127.5f), p.Normalization.Offset);
         Assert.Equal(new Pipeline.Imaging.Processing.ChannelValues(1 / (255f * 0.25f), 1 / (255f * 0.5f), 1 / 255f), p.Normalization.Scale);
@@ -234,6 +234,7 @@ public sealed class TrainingCommandTests : IDisposable
     [InlineData("--resize Fill", "--backbone")]
     [InlineData("--backbone mobilenet_v2_1.0_224_quant --resize sideways", "--resize 'sideways' is unknown: use Fill, IsoPad, IsoCrop, ShorterSideThenCenterCrop")]
     [InlineData("--backbone mobilenet_v2_1.0_224_quant --anchor 2", "--anchor '2' is unknown")]
+    [InlineData("--backbone mobilenet_v2_1.0_224_quant --anchor Top,Bottom", "--anchor 'Top,Bottom' is unknown")]
     [InlineData("--backbone mobilenet_v2_1.0_224_quant --channels gray", "--channels 'gray' is unknown: use rgb or bgr")]
     [InlineData("--backbone mobilenet_v2_1.0_224_quant --mean 0.5,0.5", "--mean '0.5,0.5': expected r,g,b or one value")]
     [InlineData("--backbone mobilenet_v2_1.0_224_quant --std 0.2,0,0.2", "each above 0")]

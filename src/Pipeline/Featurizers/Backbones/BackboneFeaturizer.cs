@@ -149,7 +149,12 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         {
             result = registry ?? new ImagePreprocessing();
         }
-        if (overrides is not null) result = overrides.ApplyTo(result);
+        if (overrides is not null)
+        {
+            if (overrides.Channels is not null && channels == 1)
+                throw new ArgumentException($"The backbone's input '{input}' has one (gray) channel: a channel order does not apply to it.");
+            result = overrides.ApplyTo(result);
+        }
         result = result with
         {
             Layout = layout,

@@ -70,6 +70,11 @@ public sealed record PreprocessingOverrides
             Normalization = normalization,
         };
         result.Validate();
+        // A setting the resolved resize never reads would sit in model.zip doing nothing: say so instead.
+        if (ShorterSide is not null && result.Mode != ResizeMode.ShorterSideThenCenterCrop)
+            throw new ArgumentException($"A shorter side applies to the {ResizeMode.ShorterSideThenCenterCrop} resize only, and this one is {result.Mode}.");
+        if (Anchor is not null && result.Mode is not (ResizeMode.IsoCrop or ResizeMode.IsoPad))
+            throw new ArgumentException($"An anchor applies to the {ResizeMode.IsoCrop} and {ResizeMode.IsoPad} resizes only, and this one is {result.Mode}.");
         return result;
     }
 }

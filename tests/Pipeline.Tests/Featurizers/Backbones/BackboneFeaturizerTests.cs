@@ -200,10 +200,10 @@ public sealed class BackboneFeaturizerTests
     {
         var input = new TensorDeclaration("input", DataType.Float32, [1, 3, 96, 128], null);
         var registry = new ImagePreprocessing { Mode = ResizeMode.ShorterSideThenCenterCrop, Normalization = PixelNormalization.Inception };
-        var overrides = new PreprocessingOverrides { Anchor = CropAnchor.Top, Channels = ChannelOrder.Bgr, Std = new ChannelValues(0.25f, 0.5f, 1f) };
+        var overrides = new PreprocessingOverrides { ShorterSide = 160, Channels = ChannelOrder.Bgr, Std = new ChannelValues(0.25f, 0.5f, 1f) };
         ImagePreprocessing p = BackboneFeaturizer.ResolvePreprocessing(input, null, registry, null, overrides);
-        Assert.Equal((128, 96, TensorLayout.Chw, ResizeMode.ShorterSideThenCenterCrop, CropAnchor.Top, ChannelOrder.Bgr),
-            (p.Width, p.Height, p.Layout, p.Mode, p.Anchor, p.Channels));
+        Assert.Equal((128, 96, TensorLayout.Chw, ResizeMode.ShorterSideThenCenterCrop, 160, ChannelOrder.Bgr),
+            (p.Width, p.Height, p.Layout, p.Mode, p.ShorterSide, p.Channels));
         Assert.Equal(PixelNormalization.Inception.Offset, p.Normalization.Offset); // no --mean: the registry's offset, exactly
         Assert.Equal(new ChannelValues(1 / (255f * 0.25f), 1 / (255f * 0.5f), 1 / 255f), p.Normalization.Scale);
 
@@ -228,7 +228,12 @@ public sealed class BackboneFeaturizerTests
         Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Channels = ChannelOrder.Gray }));
         Assert.Throws<ArgumentOutOfRangeException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Std = new ChannelValues(1, 0, 1) }));
         Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Mean = new ChannelValues(float.NaN, 0, 0) }));
-        Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { ShorterSide = -1 }));
+        Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { ShorterSide = -1, Mode = ResizeMode.ShorterSideThenCenterCrop }));
+        // Settings the resolved resize never reads are refused, not stored to do nothing.
+        Assert.Contains("shorter side applies", Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { ShorterSide = 256 })).Message);
+        Assert.Contains("anchor applies", Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, null, null, null, new PreprocessingOverrides { Anchor = CropAnchor.Top, Mode = ResizeMode.Fill })).Message);
+        var gray = new TensorDeclaration("input", DataType.Float32, [1, 1, 8, 8], null);
+        Assert.Contains("one (gray) channel", Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(gray, null, null, null, new PreprocessingOverrides { Channels = ChannelOrder.Bgr })).Message);
         Assert.Throws<ArgumentException>(() => BackboneFeaturizer.ResolvePreprocessing(float32, new ImagePreprocessing { Width = 8, Height = 8 }, null, null, withMean));
         Assert.Throws<ArgumentException>(() => new Pipeline.Classification.TrainerOptions { Preprocessing = withMean }.Validate());
     }
