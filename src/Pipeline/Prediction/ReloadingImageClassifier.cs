@@ -19,10 +19,11 @@ namespace Pipeline.Prediction;
 public sealed class ReloadingImageClassifier : IDisposable
 {
     private readonly ReloadingOptions _options;
-    private readonly FileSystemWatcher? _watcher;
-    private readonly bool _watchesFolder;
+    private readonly FileSystemWatcher[] _watchers = [];
+    private readonly HashSet<string> _watchedNames = new(NameComparer); // names in the model's folder whose change may change what Path reads
     private readonly Timer _debounce;
     private readonly Lock _reloadLock = new();
+    private readonly Lock _eventLock = new(); // held from a swap until its event is raised, so events come in swap order
     private Lease _current;
     private int _disposed;
     private Exception? _lastError;
@@ -41,21 +42,46 @@ public sealed class ReloadingImageClassifier : IDisposable
         _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite); // Reload never throws
         if (_options.WatchForChanges)
         {
-            // A model file that is a link changes with no event under its own name: Kubernetes mounts a ConfigMap or
-            // Secret as links into a '..data' folder link, and swaps that one. Then every change in the folder is a
-            // reason to look, and Reload compares the contents.
-            _watchesFolder = new FileInfo(Path).LinkTarget is not null;
-            _watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(Path)!, _watchesFolder ? "*" : System.IO.Path.GetFileName(Path))
+            string folder = System.IO.Path.GetDirectoryName(Path)!, name = System.IO.Path.GetFileName(Path);
+            _watchedNames.Add(name);
+            var watchers = new List<FileSystemWatcher>();
+            if (new FileInfo(Path).LinkTarget is not { } target)
             {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-                IncludeSubdirectories = false,
-            };
-            _watcher.Changed += OnChanged;
-            _watcher.Created += OnChanged;
-            _watcher.Renamed += OnChanged;
-            _watcher.Error += (_, e) => ScheduleReload(); // an overflowed watcher may have missed the change: look anyway
-            _watcher.EnableRaisingEvents = true;
+                watchers.Add(Watch(folder, name));
+            }
+            else
+            {
+                // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
+                // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
+                // target is watched too. A link to a file elsewhere changes where that file is.
+                watchers.Add(Watch(folder, "*"));
+                string first = target.Split('/', '\\')[0];
+                if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
+                if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
+                    && !string.Equals(System.IO.Path.GetFullPath(elsewhere), folder, NameComparison))
+                    watchers.Add(Watch(elsewhere, final.Name));
+            }
+            _watchers = [.. watchers];
         }
+    }
+
+    private static StringComparison NameComparison => OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private static StringComparer NameComparer => OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    private FileSystemWatcher Watch(string folder, string filter)
+    {
+        var watcher = new FileSystemWatcher(folder, filter)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            IncludeSubdirectories = false,
+        };
+        watcher.Changed += OnChanged;
+        watcher.Created += OnChanged;
+        watcher.Renamed += OnChanged;
+        watcher.Error += (_, e) => ScheduleReload(); // an overflowed watcher may have missed the change: look anyway
+        watcher.EnableRaisingEvents = true;
+        return watcher;
     }
 
     /// <summary>The model file (full path).</summary>
@@ -160,25 +186,38 @@ public sealed class ReloadingImageClassifier : IDisposable
                 Volatile.Write(ref _lastError, null);
                 reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
             }
+            _eventLock.Enter();
         }
-        // Outside the lock, so a slow subscriber does not hold up the next reload.
-        if (failed is not null) Raise(ReloadFailed, failed);
-        else Raise(Reloaded, reloaded!);
+        // Outside the reload lock, so a slow subscriber does not hold up the next load; inside the event lock, so the
+        // next swap's event cannot overtake this one.
+        try
+        {
+            if (failed is not null) Raise(ReloadFailed, failed);
+            else Raise(Reloaded, reloaded!);
+        }
+        finally
+        {
+            _eventLock.Exit();
+        }
         return failed is null;
     }
 
     /// <summary>
-    /// Raises an event; an exception from a subscriber is dropped, because on the file watcher's thread it would end the
-    /// process, and the model has been swapped (or kept) either way.
+    /// Raises an event to each subscriber in turn; an exception from one is dropped and the next is still called: on the
+    /// file watcher's thread it would end the process, and the model has been swapped (or kept) either way.
     /// </summary>
     private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args)
     {
-        try
+        if (handler is null) return;
+        foreach (Delegate subscriber in handler.GetInvocationList())
         {
-            handler?.Invoke(this, args);
-        }
-        catch (Exception)
-        {
+            try
+            {
+                ((EventHandler<TArgs>)subscriber).Invoke(this, args);
+            }
+            catch (Exception)
+            {
+            }
         }
     }
 
@@ -186,14 +225,17 @@ public sealed class ReloadingImageClassifier : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _watcher?.Dispose();
+        foreach (FileSystemWatcher watcher in _watchers) watcher.Dispose();
         _debounce.Dispose();
         lock (_reloadLock) Volatile.Read(ref _current).Release();
     }
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        if (_watchesFolder || string.Equals(e.FullPath, Path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+        // The first watcher sees the model's folder (all of it when the model is a link): only names that lead to the
+        // model count, or a busy neighbour (a log) would keep restarting the debounce. Another watcher is filtered already.
+        if (_watchers.Length == 0 || sender != _watchers[0] || _watchedNames.Contains(e.Name ?? "")
+            || e is RenamedEventArgs renamed && _watchedNames.Contains(renamed.OldName ?? ""))
             ScheduleReload();
     }
 

@@ -93,6 +93,54 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     }
 
     [Fact]
+    public void AThrowingSubscriberDoesNotSilenceTheNextOne()
+    {
+        using var folder = new ScratchFolder("reloading-subscribers");
+        string path = folder.File("model.zip");
+        model.Result.Save(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
+        var seen = new List<int>();
+        holder.Reloaded += (_, _) => throw new InvalidOperationException("a subscriber's bug");
+        holder.Reloaded += (_, e) => seen.Add(e.Generation);
+        using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 12 }).Fit(model.Data, TestContext.Current.CancellationToken))
+            other.Save(path);
+        Assert.True(holder.Reload());
+        Assert.Equal([2], seen);
+    }
+
+    [Fact]
+    public async Task ALinkToAModelInAnotherFolderIsFollowedAndABusyNeighbourDoesNotHoldItUp()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "symbolic links need privileges on Windows");
+        using var folder = new ScratchFolder("reloading-elsewhere");
+        string models = Directory.CreateDirectory(folder.File("models")).FullName, app = Directory.CreateDirectory(folder.File("app")).FullName;
+        string target = Path.Combine(models, "model.zip"), link = Path.Combine(app, "model.zip"), log = Path.Combine(app, "app.log");
+        model.Result.Save(target);
+        File.CreateSymbolicLink(link, target);
+        using var holder = new ReloadingImageClassifier(link, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(200) });
+        using var swapped = new ManualResetEventSlim();
+        holder.Reloaded += (_, _) => swapped.Set();
+        CancellationToken token = TestContext.Current.CancellationToken;
+        // A log beside the link, written every 50 ms, would restart a folder-wide debounce for ever.
+        using var stop = new CancellationTokenSource();
+        Task writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                File.AppendAllText(log, "line\n");
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }, token);
+        using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 13 }).Fit(model.Data, token))
+            other.Save(target); // atomic: a new file renamed over the link's target
+        bool followed = swapped.Wait(TimeSpan.FromSeconds(20), token);
+        stop.Cancel();
+        await writer;
+        Assert.True(followed, "the link's target was replaced and not reloaded within 20 s");
+        Assert.Equal(2, holder.Generation);
+    }
+
+    [Fact]
     public void TheWatcherPicksUpAReplacedFile()
     {
         using var folder = new ScratchFolder("reloading-watch");
