@@ -12,8 +12,9 @@ namespace Pipeline.Prediction;
 /// beside the serving model; only a model that loads is swapped in, atomically. A file that does not load (half
 /// written, corrupt, a newer format) leaves the previous model serving and is reported through
 /// <see cref="ReloadFailed"/> and <see cref="LastError"/>. A model that is swapped out is disposed once the predictions
-/// running on it have finished. A model file that is a link (a Kubernetes ConfigMap or Secret mount) is followed
-/// through the links: any change in its folder makes it look again.
+/// running on it have finished. A model file that is a link is followed: a swap of the folder link beside it (a
+/// Kubernetes ConfigMap or Secret mount) or a change of the file it points to makes it look again. A link chain that
+/// later moves to another folder is not followed there.
 /// </para>
 /// </summary>
 public sealed class ReloadingImageClassifier : IDisposable
