@@ -148,10 +148,12 @@ public sealed class ImageClassificationTrainer
     /// <exception cref="InvalidDatasetException">The data has images of fewer than two classes (as <see cref="Fit"/>: a head
     /// warm-started on one class learns to answer it for everything), or a class of the model or the data is left with
     /// no training image and none before.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="model"/> was disposed.</exception>
     public RetrainingResult Retrain(ImageClassifier model, ImageDataset data, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        model.ThrowIfDisposed();
         RequireClasses(data);
         string[] missing = [.. model.Labels.Where(label => !data.Classes.Contains(label, StringComparer.Ordinal))];
         ImageDataset mapped = data.WithClasses(model.Labels);
@@ -191,10 +193,12 @@ public sealed class ImageClassificationTrainer
     /// Evaluates <paramref name="model"/> on every image of <paramref name="data"/> (matched to the model's labels by name;
     /// images of classes the model does not know count as errors, as in ML.NET).
     /// </summary>
+    /// <exception cref="ObjectDisposedException"><paramref name="model"/> was disposed.</exception>
     public EvaluationResult Evaluate(ImageClassifier model, ImageDataset data, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        model.ThrowIfDisposed();
         ImageDataset mapped = data.WithClasses(model.Labels);
         var excluded = new ExclusionList(mapped.Excluded);
         (FeatureSet all, _, FeaturizationReport report) = Featurize(model.Featurizer, mapped, excluded, cancellation);

@@ -49,6 +49,9 @@ public sealed class ImageClassifier : IDisposable
 
     internal IFeaturizer Featurizer => _featurizer;
 
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once disposed (for the trainer, which reaches the featurizer directly).</summary>
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
     internal ClassifierHead Head => _head;
 
     /// <summary>Loads and validates the model.zip at <paramref name="path"/>.</summary>

@@ -49,6 +49,9 @@ public sealed class PredictionInputsTests(ShapesModel model) : IClassFixture<Sha
         Assert.Throws<ObjectDisposedException>(() => classifier.Predict(new MemoryStream([1, 2, 3])));
         Assert.Throws<ObjectDisposedException>(() => classifier.Predict(new[] { missing }));
         Assert.Throws<ObjectDisposedException>(() => classifier.Predict(Array.Empty<string>()));
+        var trainer = new Pipeline.Classification.ImageClassificationTrainer(model.Options);
+        Assert.Throws<ObjectDisposedException>(() => trainer.Evaluate(classifier, model.Data, TestContext.Current.CancellationToken));
+        Assert.Throws<ObjectDisposedException>(() => trainer.Retrain(classifier, model.Data, TestContext.Current.CancellationToken));
     }
 
     [Fact]
