@@ -223,15 +223,10 @@ public sealed class ImageClassificationTrainer
         for (int c = firstClass; c < seen.Length; c++)
         {
             if (seen[c]) continue;
-            IReadOnlyList<ExcludedFile> failed = excluded.ToList();
-            string? example = null;
+            var paths = new HashSet<string>(StringComparer.Ordinal);
             foreach (ImageSample sample in data.Samples)
-            {
-                if (sample.Label != c) continue;
-                foreach (ExcludedFile file in failed)
-                    if (file.Path == sample.Path) { example = $" (e.g. {file.Path}: {file.Reason})"; break; }
-                if (example is not null) break;
-            }
+                if (sample.Label == c) paths.Add(sample.Path);
+            string? example = excluded.ToList().FirstOrDefault(f => paths.Contains(f.Path)) is { } file ? $" (e.g. {file.Path}: {file.Reason})" : null;
             throw new InvalidDatasetException(data.Source,
                 $"class '{data.Classes[c]}' has no usable image: none of its images could be decoded{example}; fix or remove them, or the class");
         }
@@ -254,9 +249,7 @@ public sealed class ImageClassificationTrainer
             var store = new BackboneStore(_options.BackboneCacheFolder);
             var download = _options.Progress is { } p ? new Progress<DownloadProgress>(d => p.Report(new TrainerProgress(TrainerStage.DownloadingBackbone, d.BytesReceived, d.TotalBytes, d.Name))) : null;
             ResolvedBackbone resolved = store.ResolveAsync(wanted, download, cancellation).GetAwaiter().GetResult();
-            byte[] bytes = Files.SpecialFiles.IsEmptyOrSpecial(resolved.Path)
-                ? throw new Graph.InvalidModelException(Files.SpecialFiles.Reason, Path.GetFileName(resolved.Path))
-                : File.ReadAllBytes(resolved.Path);
+            byte[] bytes = Graph.ModelFile.ReadAllBytes(resolved.Path);
             IFeaturizer featurizer;
             try
             {

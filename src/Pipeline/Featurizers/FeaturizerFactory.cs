@@ -35,8 +35,7 @@ public static class FeaturizerFactory
         ArgumentException.ThrowIfNullOrEmpty(path);
         try
         {
-            if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new Pipeline.Graph.InvalidModelException(Files.SpecialFiles.Reason, Path.GetFileName(path));
-            return BackboneFeaturizer.Create(File.ReadAllBytes(path), spec, entry, options);
+            return BackboneFeaturizer.Create(Pipeline.Graph.ModelFile.ReadAllBytes(path), spec, entry, options);
         }
         catch (Pipeline.Graph.InvalidModelException e) when (e.File is null)
         {

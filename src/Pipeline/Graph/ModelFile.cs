@@ -10,6 +10,13 @@ internal static class ModelFile
     public static GraphModel Read(ReadOnlySpan<byte> bytes, string? file = null, NetworkOptions? options = null)
         => TfliteModelReader.IsTflite(bytes) ? TfliteModelReader.Read(bytes.ToArray(), file, ImportOptions(options)) : OnnxModelReader.Read(bytes, file);
 
+    /// <summary>The bytes of the model file at <paramref name="path"/>; an empty file, a pipe or a device is refused unopened.</summary>
+    /// <exception cref="InvalidModelException">The file is empty or special, named by its file name.</exception>
+    public static byte[] ReadAllBytes(string path)
+        => Files.SpecialFiles.IsEmptyOrSpecial(path)
+            ? throw new InvalidModelException(Files.SpecialFiles.Reason, Path.GetFileName(path))
+            : File.ReadAllBytes(path);
+
     /// <summary>Imports <paramref name="bytes"/> without copying a TFLite file.</summary>
     public static GraphModel Read(byte[] bytes, string? file = null, NetworkOptions? options = null)
         => TfliteModelReader.IsTflite(bytes) ? TfliteModelReader.Read(bytes, file, ImportOptions(options)) : OnnxModelReader.Read(bytes, file);

@@ -50,8 +50,7 @@ public sealed class Network : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string name = Path.GetFileName(path);
-        if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidModelException(Files.SpecialFiles.Reason, name);
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = ModelFile.ReadAllBytes(path);
         try
         {
             return FromGraph(ModelFile.Read(bytes, name, options), options);
