@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Text;
 using Pipeline.Training.Randomness;
 
 namespace Pipeline.Training.Data;
@@ -26,6 +28,46 @@ public static class StratifiedSplits
         foreach (int[] rows in byClass)
         {
             int held = (int)Math.Round(rows.Length * validationFraction, MidpointRounding.AwayFromZero);
+            if (validationFraction > 0 && rows.Length >= 2) held = Math.Clamp(held, 1, rows.Length - 1);
+            if (rows.Length < 2) held = 0;
+            validation.AddRange(rows.AsSpan(0, held));
+            train.AddRange(rows.AsSpan(held));
+        }
+        return new DataSplit(Sorted(train), Sorted(validation));
+    }
+
+    /// <summary>
+    /// Splits the rows into training and validation by a stable key per row (for images, the path relative to the
+    /// dataset): a row is held out when the seeded hash of its key, read as a number in [0, 1), is below
+    /// <paramref name="validationFraction"/>. So each row's side depends on its own key alone, and adding rows (new
+    /// images in the same folders) never moves a row that was trained on into validation: a model trained before and
+    /// one retrained after can be compared fairly on the new validation part. Each class holds out about
+    /// <c>n_c · fraction</c> rows, not exactly that many. A class with at least 2 rows keeps at least 1 row on each side
+    /// (its lowest-hashed row is held out, or its highest-hashed row trained on, when the draw left a side empty); a
+    /// class with a single row keeps it for training.
+    /// </summary>
+    /// <param name="labels">The label of each row, in [0, <paramref name="classCount"/>).</param>
+    /// <param name="keys">The key of each row; equal keys go to the same side.</param>
+    /// <param name="classCount">The number of classes.</param>
+    /// <param name="validationFraction">The fraction held out for validation, in [0, 1).</param>
+    /// <param name="seed">The seed.</param>
+    public static DataSplit TrainValidation(ReadOnlySpan<int> labels, IReadOnlyList<string> keys, int classCount, double validationFraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (!(validationFraction is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in [0, 1).");
+        if (keys.Count != labels.Length) throw new ArgumentException($"There are {keys.Count} keys for {labels.Length} rows.", nameof(keys));
+        int[][] byClass = ShuffledByClass(labels, classCount, seed);
+        var draw = new double[labels.Length];
+        for (int i = 0; i < draw.Length; i++) draw[i] = UnitHash(keys[i], seed);
+        var train = new List<int>(labels.Length);
+        var validation = new List<int>();
+        foreach (int[] rows in byClass)
+        {
+            if (rows.Length == 0) continue;
+            // Sorted by draw (then row, for equal keys): the held-out rows come first.
+            Array.Sort(rows, (a, b) => draw[a] != draw[b] ? draw[a].CompareTo(draw[b]) : a.CompareTo(b));
+            int held = 0;
+            while (held < rows.Length && draw[rows[held]] < validationFraction) held++;
             if (validationFraction > 0 && rows.Length >= 2) held = Math.Clamp(held, 1, rows.Length - 1);
             if (rows.Length < 2) held = 0;
             validation.AddRange(rows.AsSpan(0, held));
@@ -93,6 +135,13 @@ public static class StratifiedSplits
             random.Shuffle(byClass[c]);
         }
         return byClass;
+    }
+
+    /// <summary>A seeded 64-bit hash of <paramref name="key"/>'s UTF-8 bytes, as a double in [0, 1) (53 bits).</summary>
+    private static double UnitHash(string key, int seed)
+    {
+        ulong hash = XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(key), seed);
+        return (hash >> 11) * (1.0 / (1UL << 53));
     }
 
     private static int[] Sorted(List<int> rows)

@@ -67,6 +67,59 @@ public sealed class StratifiedSplitsTests
                      Class0(StratifiedSplits.TrainValidation(after, 3, 0.5, 4), after));
     }
 
+    private static string[] Keys(int[] labels, int first = 0) => labels.Select((label, i) => $"class{label}/img{first + i:D4}.jpg").ToArray();
+
+    [Fact]
+    public void KeyedSplitNeverMovesATrainedRowIntoValidationWhenRowsAreAdded()
+    {
+        // A model trained on the first split and one retrained on the grown data are compared on the second split's
+        // validation part: it must hold nothing the first model was trained on, for any growth.
+        int[] labels = Labels();
+        string[] keys = Keys(labels);
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            DataSplit before = StratifiedSplits.TrainValidation(labels, keys, 4, 0.2, seed);
+            var trained = new HashSet<string>(before.Train.Select(r => keys[r]));
+            int added = 3 * seed; // rows of every class, appended after the old ones
+            int[] moreLabels = [.. labels, .. Enumerable.Range(0, added).Select(i => i % 3)];
+            string[] moreKeys = [.. keys, .. Keys(moreLabels[labels.Length..], first: 1000)];
+            DataSplit after = StratifiedSplits.TrainValidation(moreLabels, moreKeys, 4, 0.2, seed);
+            Assert.DoesNotContain(after.Validation, r => trained.Contains(moreKeys[r]));
+        }
+    }
+
+    [Fact]
+    public void KeyedSplitDependsOnTheKeysNotTheRowOrder()
+    {
+        int[] labels = Labels();
+        string[] keys = Keys(labels);
+        int[] order = Enumerable.Range(0, labels.Length).Reverse().ToArray();
+        DataSplit split = StratifiedSplits.TrainValidation(labels, keys, 4, 0.2, seed: 5);
+        DataSplit reversed = StratifiedSplits.TrainValidation(order.Select(i => labels[i]).ToArray(), order.Select(i => keys[i]).ToList(), 4, 0.2, seed: 5);
+        Assert.Equal(split.Validation.Select(r => keys[r]).Order(), reversed.Validation.Select(r => keys[order[r]]).Order());
+        Assert.NotEqual(split.Validation, StratifiedSplits.TrainValidation(labels, keys, 4, 0.2, seed: 6).Validation);
+    }
+
+    [Fact]
+    public void KeyedSplitHoldsOutAboutTheFractionAndKeepsARowOnEachSide()
+    {
+        int[] labels = Labels();
+        DataSplit split = StratifiedSplits.TrainValidation(labels, Keys(labels), 4, 0.2, seed: 1);
+        int[] held = new int[4];
+        foreach (int row in split.Validation) held[labels[row]]++;
+        Assert.InRange(held[0], 4, 18);   // 50 rows at 0.2: 10 expected, a binomial spread of ±2.8
+        Assert.InRange(held[1], 1, 12);
+        Assert.InRange(held[2], 1, 6);    // 7 rows: at least one held out, at least one trained on
+        Assert.Equal(0, held[3]);         // the single row stays in training
+        Assert.Equal(Enumerable.Range(0, labels.Length), split.Train.Concat(split.Validation).Order());
+
+        DataSplit tiny = StratifiedSplits.TrainValidation([0, 0, 1, 1, 1], ["a", "b", "c", "d", "e"], 2, 0.01, seed: 3);
+        Assert.Equal(2, tiny.Validation.Length);
+        DataSplit most = StratifiedSplits.TrainValidation([0, 0, 1, 1, 1], ["a", "b", "c", "d", "e"], 2, 0.99, seed: 3);
+        Assert.Equal(2, most.Train.Length);
+        Assert.Throws<ArgumentException>(() => StratifiedSplits.TrainValidation([0, 1], ["a"], 2, 0.5, 1));
+    }
+
     [Fact]
     public void CrossValidationRunsEveryFold()
     {
