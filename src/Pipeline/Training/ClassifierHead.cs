@@ -84,7 +84,9 @@ public sealed class ClassifierHead
         ThreadLimits.Validate(context.MaxThreads, "TrainingContext.MaxThreads");
         int threads = ThreadLimits.Resolve(context.MaxThreads);
         using var pool = new WorkerPool(threads);
-        (HeadModel model, TrainingSummary summary) = Fit(train, validation, options, previous, pool, context);
+        FrozenParameters? frozen = previous is null ? null : FrozenParameters.For(previous, train);
+        (HeadModel model, TrainingSummary summary) = Fit(train, validation, options, previous, frozen, pool, context);
+        if (frozen is not null) summary = summary with { KeptClasses = [.. frozen.Classes] };
         if (!options.Calibrate) return new ClassifierHead(model, summary);
         float[] classWeights = ClassWeights.Resolve(options, train);
         if (TemperatureScaling.Unsupported(train, classWeights, context.ClassNames) is { } reason)
@@ -97,17 +99,20 @@ public sealed class ClassifierHead
         // 100-fold, the first mistake on a new image would cost a log-loss near 35. The head is left as it is.
         if (beta >= TemperatureScaling.MaxInverseTemperature)
             return new ClassifierHead(model, summary with { Calibration = "skipped: every held-out row is separated, so no finite temperature fits them" });
-        return new ClassifierHead(TemperatureScaling.Scale(model, beta), summary with
+        HeadModel scaled = TemperatureScaling.Scale(model, beta);
+        frozen?.Restore(scaled.Parameters, model.Parameters); // kept classes keep the calibration they were trained with
+        return new ClassifierHead(scaled, summary with
         {
             Calibration = $"temperature scaling ({TemperatureScaling.Folds}-fold)",
             Temperature = 1 / beta,
         });
     }
 
-    private static (HeadModel, TrainingSummary) Fit(FeatureSet train, FeatureSet? validation, HeadOptions options, HeadModel? previous, WorkerPool pool, TrainingContext context)
+    private static (HeadModel, TrainingSummary) Fit(FeatureSet train, FeatureSet? validation, HeadOptions options, HeadModel? previous, FrozenParameters? frozen,
+        WorkerPool pool, TrainingContext context)
         => options.Kind == HeadKind.Logistic
-            ? LogisticTrainer.Train(train, validation, options, previous, pool, context, VectorWidths.Best)
-            : MlpTrainer.Train(train, validation, options, previous, pool, context, VectorWidths.Best);
+            ? LogisticTrainer.Train(train, validation, options, previous, frozen, pool, context, VectorWidths.Best)
+            : MlpTrainer.Train(train, validation, options, previous, frozen, pool, context, VectorWidths.Best);
 
     /// <summary>
     /// Fits the head again on each fold's other rows (no progress reports) and returns, for every row, the logits of
@@ -123,7 +128,7 @@ public sealed class ClassifierHead
         HeadOptions foldOptions = previous is null ? options : options with { Standardize = previous.Standardized };
         foreach (DataSplit split in StratifiedSplits.KFold(train.Labels.Span, k, TemperatureScaling.Folds, options.Seed))
         {
-            (HeadModel fold, _) = Fit(train.Subset(split.Train), null, foldOptions, previous: null, pool, quiet);
+            (HeadModel fold, _) = Fit(train.Subset(split.Train), null, foldOptions, previous: null, frozen: null, pool, quiet);
             FeatureSet held = train.Subset(split.Validation);
             var heldLogits = new float[(long)held.Count * k];
             fold.Forward(held.Features.Span, held.Count, heldLogits, probabilities: false, pool, VectorWidths.Best);

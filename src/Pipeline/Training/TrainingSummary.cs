@@ -46,4 +46,10 @@ public sealed record TrainingSummary
     /// calibrated. The losses above are those of the fit, before the temperature.
     /// </summary>
     [JsonPropertyName("temperature")] public double? Temperature { get; init; }
+
+    /// <summary>
+    /// Classes of the retrained head with no training row, whose output weights were kept as they were (see
+    /// <see cref="ClassifierHead.Retrain"/>); empty for a new head.
+    /// </summary>
+    [JsonPropertyName("keptClasses")] public int[] KeptClasses { get; init; } = [];
 }

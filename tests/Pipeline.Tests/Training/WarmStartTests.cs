@@ -66,6 +66,37 @@ public sealed class WarmStartTests
                     $"row {i} class {c}: {oldLogits[i * 3 + c]} vs {warmLogits[i * 4 + c]}");
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void AClassMissingFromTheNewDataKeepsItsWeightsAndIsStillPredicted(int kindValue)
+    {
+        // Retraining the 3-class head on rows of classes 0 and 1 only. Trained freely, softmax pushes class 2 down on
+        // every row and it is never predicted again; kept, it scores exactly as before.
+        var kind = (HeadKind)kindValue;
+        FeatureSet oldData = OldClassesOnly(All);
+        ClassifierHead old = ClassifierHead.Train(oldData, Options(kind));
+        FeatureSet withoutClass2 = oldData.Subset(Enumerable.Range(0, oldData.Count).Where(i => oldData.Labels.Span[i] != 2).ToArray());
+        ClassifierHead retrained = old.Retrain(withoutClass2, Options(kind));
+        Assert.Equal([2], retrained.Summary!.KeptClasses);
+
+        var metrics = retrained.Evaluate(OldClassesOnly(Test));
+        for (int c = 0; c < 3; c++)
+            Assert.True(metrics.ConfusionMatrix.PerClassRecall[c] >= 0.9, $"class {c} recall {metrics.ConfusionMatrix.PerClassRecall[c]}");
+
+        // The kept class's logit is the old head's, to float rounding (the first layer is re-expressed for the new
+        // standardization, and the recalibration leaves the kept row alone).
+        var oldLogits = new float[Test.Count * 3];
+        var newLogits = new float[Test.Count * 3];
+        old.Model.Forward(Test.Features.Span, Test.Count, oldLogits, probabilities: false, null, Pipeline.Training.Numerics.VectorWidths.Best);
+        retrained.Model.Forward(Test.Features.Span, Test.Count, newLogits, probabilities: false, null, Pipeline.Training.Numerics.VectorWidths.Best);
+        for (int i = 0; i < Test.Count; i++)
+            Assert.True(Math.Abs(oldLogits[i * 3 + 2] - newLogits[i * 3 + 2]) <= 1e-3 * (1 + Math.Abs(oldLogits[i * 3 + 2])),
+                $"row {i}: {oldLogits[i * 3 + 2]} vs {newLogits[i * 3 + 2]}");
+
+        // With every old class present nothing is kept.
+        Assert.Empty(old.Retrain(oldData, Options(kind)).Summary!.KeptClasses);
+    }
+
     [Fact]
     public void RetrainingRejectsAnotherArchitecture()
     {

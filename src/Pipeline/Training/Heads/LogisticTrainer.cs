@@ -9,7 +9,7 @@ namespace Pipeline.Training.Heads;
 internal static class LogisticTrainer
 {
     public static (HeadModel Model, TrainingSummary Summary) Train(FeatureSet train, FeatureSet? validation, HeadOptions options,
-        HeadModel? previous, WorkerPool pool, TrainingContext context, VectorWidth width)
+        HeadModel? previous, FrozenParameters? frozen, WorkerPool pool, TrainingContext context, VectorWidth width)
     {
         bool standardize = previous?.Standardized ?? options.Standardize;
         (float[]? mean, float[]? scale) = standardize ? Standardizer.Fit(train) : (null, null);
@@ -32,7 +32,7 @@ internal static class LogisticTrainer
             GradientTolerance = 100 * options.Tolerance,
         };
         IProgress<TrainingProgress>? progress = context.Progress;
-        LbfgsResult result = Lbfgs.Minimize(objective, theta, settings,
+        LbfgsResult result = Lbfgs.Minimize(frozen is null ? objective : frozen.Mask(objective), theta, settings,
             progress is null ? null : (iteration, loss, step) => progress.Report(new TrainingProgress(iteration, options.MaxIterations, loss, null, step)),
             context.CancellationToken);
 

@@ -24,7 +24,7 @@ internal static class MlpTrainer
     private const ulong InitStream = 1, ShuffleStream = 2, DropoutStream = 3, SplitStream = 4;
 
     public static (HeadModel Model, TrainingSummary Summary) Train(FeatureSet train, FeatureSet? validation, HeadOptions options,
-        HeadModel? previous, WorkerPool pool, TrainingContext context, VectorWidth width)
+        HeadModel? previous, FrozenParameters? frozen, WorkerPool pool, TrainingContext context, VectorWidth width)
     {
         if (validation is null && options.Patience > 0 && options.ValidationFraction > 0 && train.Count * options.ValidationFraction >= MinimumHoldout)
         {
@@ -45,6 +45,8 @@ internal static class MlpTrainer
         var layout = new DenseLayout(sizes);
         ulong seed = (ulong)(uint)options.Seed;
         float[] parameters = previous is null ? Initialize(layout, seed) : WarmStart.Parameters(previous, layout, mean, scale);
+        // AdamW's decoupled weight decay moves a parameter even where its gradient is zero, so frozen ones are put back.
+        float[]? warmStart = frozen is null ? null : (float[])parameters.Clone();
 
         int n = train.Count, d = train.Dimension;
         int batchSize = Math.Min(options.BatchSize, n);
@@ -98,6 +100,7 @@ internal static class MlpTrainer
                 epochWeight += batchWeight;
                 network.Backward(parameters, gradient, rows, batchLabels, batchWeights, batchWeight, dropout, pool, width);
                 adam.Step(parameters, gradient, rate, options.WeightDecay);
+                frozen?.Restore(parameters, warmStart!);
             }
             epoch++;
             double trainingLoss = epochWeight > 0 ? epochLoss / epochWeight : 0;
