@@ -50,8 +50,7 @@ public sealed class ImageClassificationTrainer
         ArgumentNullException.ThrowIfNull(data);
         RequireClasses(data);
         var excluded = new ExclusionList(data.Excluded);
-        int[] labels = data.Labels();
-        DataSplit split = Split(labels, data.Classes.Count);
+        DataSplit split = Split(data);
 
         (IFeaturizer featurizer, ModelBackbone? backbone) = CreateFeaturizer(data, split.Train, excluded, cancellation);
         try
@@ -62,7 +61,8 @@ public sealed class ImageClassificationTrainer
             ClassifierHead head = ClassifierHead.Train(train, _options.HeadSettings(), validation: null, HeadContext(data.Classes, cancellation));
             MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
             var modelMetrics = new ModelMetrics { Validation = metrics, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
-            TrainingRecord record = Record(data, excluded.Count, retrained: null);
+            TrainingRecord record = Record(data, excluded.Count, _options.HeadSettings(),
+                _options.Backbone is { } b ? (File.Exists(b) ? Path.GetFileName(b) : b) : null, retrained: null);
             ModelPackage package = ModelLayout.Compose(data.Classes, featurizer, backbone, head, modelMetrics, record.ToJson());
             var classifier = new ImageClassifier(package, featurizer, head, ModelLayout.Describe(package, featurizer, head, modelMetrics),
                 new ImageClassifierOptions { Threads = _options.Threads });
@@ -158,21 +158,26 @@ public sealed class ImageClassificationTrainer
         string[] missing = [.. model.Labels.Where(label => !data.Classes.Contains(label, StringComparer.Ordinal))];
         ImageDataset mapped = data.WithClasses(model.Labels);
         var excluded = new ExclusionList(mapped.Excluded);
-        int[] labels = mapped.Labels();
-        DataSplit split = Split(labels, mapped.Classes.Count);
+        DataSplit split = Split(mapped);
         (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(model.Featurizer, mapped, excluded, cancellation);
-        RequireImagesOfEveryClass(all, mapped, excluded, firstClass: model.Labels.Count); // the model's own classes were learned before
+        RequireImagesOfEveryClass(all, mapped, excluded);
         (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, mapped);
 
         HeadSpec old = model.Head.Spec;
-        HeadOptions options = _options.HeadSettings() with { Kind = old.Kind, HiddenSizes = old.Kind == HeadKind.Mlp ? old.HiddenSizes : _options.Head.HiddenSizes };
+        HeadOptions options = _options.HeadSettings() with
+        {
+            Kind = old.Kind,
+            HiddenSizes = old.Kind == HeadKind.Mlp ? old.HiddenSizes : _options.Head.HiddenSizes,
+            Standardize = old.Standardized,
+        };
         ClassifierHead head = model.Head.Retrain(train, options, validation: null, HeadContext(mapped.Classes, cancellation));
         MulticlassMetrics? previous = validation is null ? null : model.Head.Evaluate(validation);
         MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
 
         var modelMetrics = new ModelMetrics { Validation = metrics, PreviousModel = previous, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
         byte[] oldWeights = model.Package.Entries.TryGetValue(ModelLayout.HeadWeightsEntry, out ReadOnlyMemory<byte> w) ? w.ToArray() : [];
-        TrainingRecord record = Record(mapped, excluded.Count, new TrainingRecord.RetrainedFrom(model.Labels.Count,
+        // The record tells what this model was made with: the old model's backbone and the head options actually used.
+        TrainingRecord record = Record(mapped, excluded.Count, options, model.Info.Backbone is { } mb ? mb.RegistryName ?? mb.FileName : null, new TrainingRecord.RetrainedFrom(model.Labels.Count,
             model.Info.CreatedUtc?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             Convert.ToHexStringLower(SHA256.HashData(oldWeights))));
         var entries = new Dictionary<string, ReadOnlyMemory<byte>>(model.Package.Entries, StringComparer.Ordinal) { [ModelLayout.HeadWeightsEntry] = head.Serialize() };
@@ -213,16 +218,19 @@ public sealed class ImageClassificationTrainer
     }
 
     /// <summary>
-    /// Throws when a class (from <paramref name="firstClass"/> on) has no row in <paramref name="featurized"/>: every one
-    /// of its images failed to decode, and a head never shown a class would still list it, and score it zero, forever.
+    /// Throws when a class with images in <paramref name="data"/> has no row in <paramref name="featurized"/>: every one
+    /// of its images failed to decode. A new head never shown a class would still list it, and score it zero, forever;
+    /// a retrained one would keep its old weights while the user believes it learned from the new images. (A model's
+    /// class with no image in the data at all is kept as it was, and reported as missing.)
     /// </summary>
-    private static void RequireImagesOfEveryClass(FeatureSet featurized, ImageDataset data, ExclusionList excluded, int firstClass = 0)
+    private static void RequireImagesOfEveryClass(FeatureSet featurized, ImageDataset data, ExclusionList excluded)
     {
         var seen = new bool[data.Classes.Count];
         foreach (int label in featurized.Labels.Span) seen[label] = true;
-        for (int c = firstClass; c < seen.Length; c++)
+        int[] counts = data.ClassCounts();
+        for (int c = 0; c < seen.Length; c++)
         {
-            if (seen[c]) continue;
+            if (seen[c] || counts[c] == 0) continue;
             var paths = new HashSet<string>(StringComparer.Ordinal);
             foreach (ImageSample sample in data.Samples)
                 if (sample.Label == c) paths.Add(sample.Path);
@@ -232,12 +240,34 @@ public sealed class ImageClassificationTrainer
         }
     }
 
-    private DataSplit Split(int[] labels, int classCount)
+    /// <summary>
+    /// The validation split, keyed by each image's path relative to the dataset's folder (or manifest's folder), so
+    /// images added later never move an image that was trained on into validation, and moving the whole dataset
+    /// elsewhere changes nothing.
+    /// </summary>
+    internal DataSplit Split(ImageDataset data)
     {
-        if (_options.ValidationFraction > 0) return StratifiedSplits.TrainValidation(labels, classCount, _options.ValidationFraction, _options.Seed);
+        int[] labels = data.Labels();
+        if (_options.ValidationFraction > 0) return StratifiedSplits.TrainValidation(labels, SplitKeys(data), data.Classes.Count, _options.ValidationFraction, _options.Seed);
         var all = new int[labels.Length];
         for (int i = 0; i < all.Length; i++) all[i] = i;
         return new DataSplit(all, []);
+    }
+
+    private static string[] SplitKeys(ImageDataset data)
+    {
+        string? root = Directory.Exists(data.Source) ? Path.GetFullPath(data.Source)
+            : File.Exists(data.Source) ? Path.GetDirectoryName(Path.GetFullPath(data.Source))
+            : null;
+        var keys = new string[data.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            string path = data.Samples[i].Path;
+            string relative = root is null ? path : Path.GetRelativePath(root, path);
+            if (Path.IsPathRooted(relative) || relative.StartsWith("..", StringComparison.Ordinal)) relative = path;
+            keys[i] = Path.DirectorySeparatorChar == '/' ? relative : relative.Replace('\\', '/');
+        }
+        return keys;
     }
 
     /// <summary>The backbone featurizer, or the built-in filter bank learned from the samples at <paramref name="trainingSamples"/>.</summary>
@@ -349,12 +379,12 @@ public sealed class ImageClassificationTrainer
             : null,
     };
 
-    private TrainingRecord Record(ImageDataset data, int excludedFiles, TrainingRecord.RetrainedFrom? retrained) => new()
+    private TrainingRecord Record(ImageDataset data, int excludedFiles, HeadOptions head, string? backbone, TrainingRecord.RetrainedFrom? retrained) => new()
     {
         Seed = _options.Seed,
-        Backbone = _options.Backbone is { } b ? (File.Exists(b) ? Path.GetFileName(b) : b) : null,
+        Backbone = backbone,
         ValidationFraction = _options.ValidationFraction,
-        Head = _options.HeadSettings(),
+        Head = head,
         ClassImages = data.ClassCounts(),
         ExcludedFiles = excludedFiles,
         Retrained = retrained,

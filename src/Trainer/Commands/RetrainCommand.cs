@@ -47,7 +47,7 @@ internal static class RetrainCommand
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
             if (result.MissingClasses.Count > 0)
-                writer.Warning($"the data has no images of {string.Join(", ", result.MissingClasses)}: the new model keeps these classes but got no training images of them, and the metrics below do not cover them.");
+                writer.Warning($"the data has no images of {string.Join(", ", result.MissingClasses)}: the new model keeps these classes with their old weights, but the metrics below do not cover them, and the other classes were retrained without seeing them, so they may take some of their images. Retrain on all the images (old and new) for a reliable model.");
             MetricsText.Calibration(writer, result.HeadSummary);
             if (result.PreviousMetrics is { } before) writer.Text(MetricsText.Summary("old model on the validation images", before));
             if (result.ValidationMetrics is { } after) writer.Text(MetricsText.Summary("new model on the validation images", after));

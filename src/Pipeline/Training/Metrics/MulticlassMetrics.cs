@@ -7,7 +7,8 @@ namespace Pipeline.Training.Metrics;
 /// computed by its MulticlassClassificationEvaluator), and its property names in camelCase:
 /// <list type="bullet">
 /// <item>the predicted class is the first class with the highest probability;</item>
-/// <item>MicroAccuracy: correct rows / rows; MacroAccuracy: the mean over classes present of each class's accuracy;</item>
+/// <item>MicroAccuracy: correct rows / rows; MacroAccuracy: the mean over classes present of each class's accuracy (as in
+/// ML.NET, over the model's classes only: rows of a class the model does not know lower MicroAccuracy, not this);</item>
 /// <item>LogLoss: the mean of <c>−ln p</c>, p the true class's probability clamped to [1e−15, 1] (in float, as ML.NET);
 /// a row whose label the model does not know counts <c>−ln 1e−15</c> (and is an error everywhere);</item>
 /// <item>LogLossReduction: <c>(H − LogLoss) / H</c> with H the entropy of the evaluated rows' label distribution
