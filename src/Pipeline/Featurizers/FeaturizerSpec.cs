@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Pipeline.Featurizers.Backbones;
 using Pipeline.Featurizers.FilterBank;
 
@@ -21,6 +22,9 @@ public abstract record FeaturizerSpec
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         AllowOutOfOrderMetadataProperties = true,
+        // Named, not left to the default: an app that turns reflection-based JSON off by default (PublishAot,
+        // PublishTrimmed) would otherwise fail to read every valid model, as if it were corrupt.
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>The version of this kind's spec format; a reader refuses versions newer than it knows.</summary>

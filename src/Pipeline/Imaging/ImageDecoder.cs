@@ -14,10 +14,17 @@ public static class ImageDecoder
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt, truncated or too large.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or is a folder.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static Image Decode(string path, DecoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        options ??= DecoderOptions.Default;
+        options.Validate();
         if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidImageException(path, ImageFormat.Unknown, 0, Files.SpecialFiles.Reason);
+        long length = new FileInfo(path).Length;
+        if (length > options.MaxBytes)
+            throw new InvalidImageException(path, ImageFormat.Unknown, 0, $"the file is {length} bytes, over the limit of {options.MaxBytes} (DecoderOptions.MaxBytes)");
         byte[] data = File.ReadAllBytes(path);
         try
         {
@@ -31,9 +38,11 @@ public static class ImageDecoder
 
     /// <summary>Decodes an image held in memory.</summary>
     /// <exception cref="InvalidImageException">The bytes are not a supported image, or are corrupt, truncated or too large.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static Image Decode(ReadOnlySpan<byte> data, DecoderOptions? options = null)
     {
         options ??= DecoderOptions.Default;
+        options.Validate();
         return DetectFormat(data) switch
         {
             ImageFormat.Jpeg => JpegDecoder.Decode(data, options),
@@ -45,13 +54,33 @@ public static class ImageDecoder
         };
     }
 
-    /// <summary>Decodes an image from a stream, read to its end.</summary>
+    /// <summary>
+    /// Decodes an image from a stream, read to its end with synchronous reads (at most <see cref="DecoderOptions.MaxBytes"/>).
+    /// For a stream that only allows asynchronous reads, such as an ASP.NET Core request body, use <see cref="DecodeAsync"/>.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, are corrupt or truncated, or are too many.</exception>
+    /// <exception cref="IOException">The stream fails.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static Image Decode(Stream stream, DecoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
+        options ??= DecoderOptions.Default;
+        options.Validate();
+        return Decode(BoundedStreamReader.ReadAll(stream, options.MaxBytes), options);
+    }
+
+    /// <summary>Decodes an image from a stream read asynchronously to its end (at most <see cref="DecoderOptions.MaxBytes"/>).</summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, are corrupt or truncated, or are too many.</exception>
+    /// <exception cref="IOException">The stream fails.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was triggered while reading.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static async Task<Image> DecodeAsync(Stream stream, DecoderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= DecoderOptions.Default;
+        options.Validate();
+        byte[] data = await BoundedStreamReader.ReadAllAsync(stream, options.MaxBytes, cancellationToken).ConfigureAwait(false);
+        return Decode(data, options);
     }
 
     /// <summary>The format <paramref name="data"/> starts with, or <see cref="ImageFormat.Unknown"/>.</summary>

@@ -26,6 +26,9 @@ public sealed class ImageClassifier : IDisposable
     private readonly IFeaturizer _featurizer;
     private readonly ClassifierHead _head;
     private readonly DecoderOptions _decoding;
+
+    /// <summary>How this model's images are decoded (the options' limits, with the model's preprocessing size).</summary>
+    internal DecoderOptions DecoderLimits => _decoding;
     private readonly int _threads;
     private int _disposed;
 
@@ -134,13 +137,34 @@ public sealed class ImageClassifier : IDisposable
         return Predict(ImageDecoder.Decode(imageFile, _decoding));
     }
 
-    /// <summary>Classifies an image file read from <paramref name="imageFile"/> to its end.</summary>
-    /// <exception cref="InvalidImageException">The bytes are not a supported image, or are corrupt.</exception>
+    /// <summary>
+    /// Classifies an image file read from <paramref name="imageFile"/> to its end with synchronous reads (at most
+    /// <see cref="DecoderOptions.MaxBytes"/>). For an ASP.NET Core request body, which allows only asynchronous reads,
+    /// use <see cref="PredictAsync"/>.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, are corrupt, or are too many.</exception>
+    /// <exception cref="IOException">The stream fails.</exception>
     public Prediction Predict(Stream imageFile)
     {
         ArgumentNullException.ThrowIfNull(imageFile);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return Predict(ImageDecoder.Decode(imageFile, _decoding));
+    }
+
+    /// <summary>
+    /// Classifies an image file read asynchronously from <paramref name="imageFile"/> to its end (at most
+    /// <see cref="DecoderOptions.MaxBytes"/>), e.g. an ASP.NET Core request body. The reading is asynchronous; decoding
+    /// and classifying then run on the calling thread.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The bytes are not a supported image, are corrupt, or are too many.</exception>
+    /// <exception cref="IOException">The stream fails.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was triggered while reading.</exception>
+    public async Task<Prediction> PredictAsync(Stream imageFile, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imageFile);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        byte[] bytes = await BoundedStreamReader.ReadAllAsync(imageFile, _decoding.MaxBytes, cancellationToken).ConfigureAwait(false);
+        return Predict(bytes);
     }
 
     /// <summary>Classifies a decoded image (any size; it is fitted as the model's preprocessing says).</summary>

@@ -35,5 +35,6 @@ public sealed record ImageClassifierOptions
     {
         Tensors.Parallelism.ThreadLimits.Validate(Threads, "ImageClassifierOptions.Threads");
         ArgumentNullException.ThrowIfNull(Decoder, nameof(Decoder));
+        Decoder.Validate();
     }
 }

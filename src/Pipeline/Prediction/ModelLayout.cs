@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Pipeline.Featurizers;
 using Pipeline.Featurizers.Backbones;
 using Pipeline.Graph;
@@ -34,6 +35,9 @@ internal static class ModelLayout
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // Named, not left to the default: an app that turns reflection-based JSON off by default (PublishAot,
+        // PublishTrimmed) would otherwise fail to read every valid model, as if it were corrupt.
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>The package of a classifier made of these parts.</summary>

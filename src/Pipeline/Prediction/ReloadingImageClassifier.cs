@@ -118,6 +118,16 @@ public sealed class ReloadingImageClassifier : IDisposable
     /// <inheritdoc cref="ImageClassifier.Predict(Stream)"/>
     public Prediction Predict(Stream imageFile) => Use(c => c.Predict(imageFile));
 
+    /// <inheritdoc cref="ImageClassifier.PredictAsync(Stream, CancellationToken)"/>
+    public async Task<Prediction> PredictAsync(Stream imageFile, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imageFile);
+        // Read first, outside the lease: a slow client must not hold a model a reload is waiting to dispose.
+        long limit = Use(c => c.DecoderLimits.MaxBytes);
+        byte[] bytes = await BoundedStreamReader.ReadAllAsync(imageFile, limit, cancellationToken).ConfigureAwait(false);
+        return Use(c => c.Predict(bytes));
+    }
+
     /// <inheritdoc cref="ImageClassifier.Predict(Image)"/>
     public Prediction Predict(Image image) => Use(c => c.Predict(image));
 

@@ -9,7 +9,10 @@ namespace Pipeline.Tests.Featurizers;
 /// </summary>
 internal static class CrossProcess
 {
-    public static Process Start(string testMethod, IReadOnlyDictionary<string, string> environment)
+    /// <param name="testMethod">The worker method's name.</param>
+    /// <param name="environment">Variables for the child.</param>
+    /// <param name="runtimeConfig">A runtimeconfig.json for the child instead of the assembly's own (e.g. other AppContext switches).</param>
+    public static Process Start(string testMethod, IReadOnlyDictionary<string, string> environment, string? runtimeConfig = null)
     {
         string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var start = new ProcessStartInfo(host)
@@ -18,6 +21,12 @@ internal static class CrossProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (runtimeConfig is not null)
+        {
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add("--runtimeconfig");
+            start.ArgumentList.Add(runtimeConfig);
+        }
         start.ArgumentList.Add(typeof(CrossProcess).Assembly.Location);
         start.ArgumentList.Add("-method");
         start.ArgumentList.Add(testMethod);

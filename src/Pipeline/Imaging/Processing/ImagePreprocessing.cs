@@ -29,7 +29,7 @@ public sealed record ImagePreprocessing
     /// <summary>The largest width or height accepted.</summary>
     public const int MaxSide = 16384;
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
 
     /// <summary>The output width in pixels (default 224).</summary>
     [JsonPropertyName("width")]
