@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using Pipeline.Files;
 
 namespace Pipeline.Featurizers.Cache;
 
@@ -12,11 +13,12 @@ namespace Pipeline.Featurizers.Cache;
 /// <para>
 /// Each entry is one small file, <c>&lt;folder&gt;/v1/&lt;first two hex digits&gt;/&lt;key&gt;.f32</c> (256 shards), with a checksummed
 /// header (<see cref="FeatureCacheEntry"/>). A lookup is one file open and one read; an entry that is torn, truncated
-/// or corrupt is a miss and is deleted. Writes go to a temporary file beside the entry and are renamed into place, so
-/// concurrent writers in any number of processes never expose a partial entry (two writers of one key write the same
-/// bytes; the last rename wins). The cache is size-bounded: when a process's running estimate passes
-/// <see cref="FeatureCacheOptions.MaxBytes"/>, it rescans the folder and deletes the least recently used entries (by
-/// file access time, refreshed on hits at most every ten minutes) down to 90 % of the bound.
+/// or corrupt is a miss and is deleted, and so is an empty file, a named pipe or a device in its place (never opened).
+/// Writes go to a temporary file beside the entry and are renamed into place, so concurrent writers in any number of
+/// processes never expose a partial entry (two writers of one key write the same bytes; the last rename wins). The
+/// cache is size-bounded: when a process's running estimate passes <see cref="FeatureCacheOptions.MaxBytes"/>, it
+/// rescans the folder and deletes the least recently used entries (by file access time, refreshed on hits at most every
+/// ten minutes) down to 90 % of the bound.
 /// </para>
 /// All members are thread-safe.
 /// </summary>
@@ -74,6 +76,9 @@ public sealed class FeatureCache
     {
         string path = PathOf(key);
         features = null;
+        // Opening a named pipe waits for a writer that never comes: whatever is not a regular file with bytes in it,
+        // also behind a link, is a broken entry, and its name is removed without opening it (never a link's target).
+        if (SpecialFiles.IsEmptyOrSpecial(path)) return Broken(path);
         SafeFileHandle handle;
         try
         {
@@ -113,15 +118,18 @@ public sealed class FeatureCache
             if (!corrupt) Touch(handle);
         }
 
-        if (corrupt)
-        {
-            Interlocked.Increment(ref _corrupt);
-            Interlocked.Increment(ref _misses);
-            TryDelete(path);
-            return false;
-        }
+        if (corrupt) return Broken(path);
         Interlocked.Increment(ref _hits);
         return features is not null;
+    }
+
+    /// <summary>Counts the entry at <paramref name="path"/> as a corrupt miss and deletes it; returns false.</summary>
+    private bool Broken(string path)
+    {
+        Interlocked.Increment(ref _corrupt);
+        Interlocked.Increment(ref _misses);
+        TryDelete(path);
+        return false;
     }
 
     /// <summary>Stores <paramref name="features"/> under <paramref name="key"/>, replacing any entry there.</summary>
