@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.Files;
 
@@ -18,17 +17,28 @@ namespace Pipeline.Featurizers.Cache;
 /// processes never expose a partial entry (two writers of one key write the same bytes; the last rename wins). The
 /// cache is size-bounded: when a process's running estimate passes <see cref="FeatureCacheOptions.MaxBytes"/>, it
 /// rescans the folder and deletes the least recently used entries (by file access time, refreshed on hits at most every
-/// ten minutes) down to 90 % of the bound.
+/// ten minutes) down to 90 % of the bound. The trim counts and deletes only files named as the cache names them
+/// (<see cref="FeatureCacheNames"/>) and skips links, so it never deletes anything outside the folder.
 /// </para>
 /// All members are thread-safe.
 /// </summary>
 public sealed class FeatureCache
 {
-    private const string EntryExtension = ".f32";
-    private const string TempExtension = ".tmp";
     private const long Block = 4096;
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// One folder level, links skipped (a link to a folder would lead the trim outside the cache), hidden files kept
+    /// (temporary files start with a dot).
+    /// </summary>
+    private static readonly EnumerationOptions OwnFilesOnly = new()
+    {
+        RecurseSubdirectories = false,
+        IgnoreInaccessible = true,
+        AttributesToSkip = FileAttributes.ReparsePoint,
+        MatchType = MatchType.Simple,
+    };
 
     private readonly string _entries;
     private readonly ConcurrentDictionary<string, bool> _knownShards = new(StringComparer.Ordinal);
@@ -45,7 +55,7 @@ public sealed class FeatureCache
         Folder = Path.GetFullPath(folder ?? CacheFolders.Features);
         MaxBytes = (options ?? FeatureCacheOptions.Default).MaxBytes;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBytes, nameof(options));
-        _entries = Path.Combine(Folder, "v1");
+        _entries = Path.Combine(Folder, FeatureCacheNames.EntriesFolder);
     }
 
     /// <summary>The cache folder.</summary>
@@ -140,14 +150,17 @@ public sealed class FeatureCache
         byte[] file = FeatureCacheEntry.Encode(key, features);
         EnsureEstimate(); // the first write of a process learns the cache's size, before adding to it
         string name = key.ToString();
-        string shard = Path.Combine(_entries, name[..2]);
+        string shard = Path.Combine(_entries, FeatureCacheNames.Shard(name));
         if (!_knownShards.ContainsKey(shard))
         {
-            Directory.CreateDirectory(shard);
+            // The trim counts and deletes only what is inside the cache folder, so entries written behind a link would
+            // escape the bound.
+            if (Directory.CreateDirectory(shard).LinkTarget is not null)
+                throw new IOException($"{shard} is a link to another folder; the feature cache writes only inside its own folder.");
             _knownShards.TryAdd(shard, true);
         }
-        string path = Path.Combine(shard, name + EntryExtension);
-        string temp = Path.Combine(shard, "." + name + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + TempExtension);
+        string path = Path.Combine(shard, FeatureCacheNames.Entry(name));
+        string temp = Path.Combine(shard, FeatureCacheNames.Temp(name));
         try
         {
             using (SafeFileHandle handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, file.Length))
@@ -207,7 +220,7 @@ public sealed class FeatureCache
     internal string PathOf(in FeatureCacheKey key)
     {
         string name = key.ToString();
-        return Path.Combine(_entries, name[..2], name + EntryExtension);
+        return Path.Combine(_entries, FeatureCacheNames.Shard(name), FeatureCacheNames.Entry(name));
     }
 
     private void EnsureEstimate()
@@ -221,30 +234,46 @@ public sealed class FeatureCache
         }
     }
 
+    /// <summary>
+    /// The entries, with their disk space and last use, and the total. Only the cache's own files count: shard folders
+    /// and the files in them named as <see cref="FeatureCacheNames"/> writes them, never behind a link (a linked folder
+    /// or file is the user's). Temporary files abandoned by crashed writers are deleted on the way.
+    /// </summary>
     private List<(string Path, long Size, DateTime Used)> Scan(out long total)
     {
         var entries = new List<(string, long, DateTime)>();
         total = 0;
         if (!Directory.Exists(_entries)) return entries;
         DateTime staleBefore = DateTime.UtcNow - StaleTempAge;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-        foreach (FileInfo file in new DirectoryInfo(_entries).EnumerateFiles("*", options))
+        foreach (DirectoryInfo shard in new DirectoryInfo(_entries).EnumerateDirectories("*", OwnFilesOnly))
         {
+            if (!FeatureCacheNames.IsShard(shard.Name)) continue;
             try
             {
-                if (file.Name.EndsWith(TempExtension, StringComparison.Ordinal))
+                foreach (FileInfo file in shard.EnumerateFiles("*", OwnFilesOnly))
                 {
-                    if (file.LastWriteTimeUtc < staleBefore) TryDelete(file.FullName);
-                    continue;
+                    try
+                    {
+                        if (FeatureCacheNames.IsTemp(shard.Name, file.Name))
+                        {
+                            if (file.LastWriteTimeUtc < staleBefore) TryDelete(file.FullName);
+                        }
+                        else if (FeatureCacheNames.IsEntry(shard.Name, file.Name))
+                        {
+                            long size = Rounded(file.Length);
+                            entries.Add((file.FullName, size, file.LastAccessTimeUtc));
+                            total += size;
+                        }
+                    }
+                    catch (FileNotFoundException)
+                    {
+                        // Deleted by another process during the scan.
+                    }
                 }
-                if (!file.Name.EndsWith(EntryExtension, StringComparison.Ordinal)) continue;
-                long size = Rounded(file.Length);
-                entries.Add((file.FullName, size, file.LastAccessTimeUtc));
-                total += size;
             }
-            catch (FileNotFoundException)
+            catch (DirectoryNotFoundException)
             {
-                // Deleted by another process during the scan.
+                // The shard was deleted by another process during the scan.
             }
         }
         return entries;
