@@ -53,8 +53,10 @@ public sealed class FeatureCache
     public FeatureCache(string? folder = null, FeatureCacheOptions? options = null)
     {
         Folder = Path.GetFullPath(folder ?? CacheFolders.Features);
-        MaxBytes = (options ?? FeatureCacheOptions.Default).MaxBytes;
+        options ??= FeatureCacheOptions.Default;
+        MaxBytes = options.MaxBytes;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBytes, nameof(options));
+        IsReadOnly = options.ReadOnly;
         _entries = Path.Combine(Folder, FeatureCacheNames.EntriesFolder);
     }
 
@@ -63,6 +65,9 @@ public sealed class FeatureCache
 
     /// <summary>The size bound, in bytes of disk space.</summary>
     public long MaxBytes { get; }
+
+    /// <summary>Whether the cache is only read (<see cref="FeatureCacheOptions.ReadOnly"/>): <see cref="Set"/> throws.</summary>
+    public bool IsReadOnly { get; }
 
     /// <summary>Lookups that found an intact entry, since this instance was created.</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -125,7 +130,7 @@ public sealed class FeatureCache
                 }
                 corrupt = features is null;
             }
-            if (!corrupt) Touch(handle);
+            if (!corrupt && !IsReadOnly) Touch(handle);
         }
 
         if (corrupt) return Broken(path);
@@ -133,20 +138,22 @@ public sealed class FeatureCache
         return features is not null;
     }
 
-    /// <summary>Counts the entry at <paramref name="path"/> as a corrupt miss and deletes it; returns false.</summary>
+    /// <summary>Counts the entry at <paramref name="path"/> as a corrupt miss and deletes it (unless read-only); returns false.</summary>
     private bool Broken(string path)
     {
         Interlocked.Increment(ref _corrupt);
         Interlocked.Increment(ref _misses);
-        TryDelete(path);
+        if (!IsReadOnly) TryDelete(path);
         return false;
     }
 
     /// <summary>Stores <paramref name="features"/> under <paramref name="key"/>, replacing any entry there.</summary>
     /// <exception cref="ArgumentException">The vector is empty or has over 16M values.</exception>
     /// <exception cref="IOException">The entry could not be written (e.g. the disk is full); the cache is left consistent.</exception>
+    /// <exception cref="InvalidOperationException">The cache is <see cref="IsReadOnly"/>.</exception>
     public void Set(in FeatureCacheKey key, ReadOnlySpan<float> features)
     {
+        if (IsReadOnly) throw new InvalidOperationException($"The feature cache in {Folder} was opened read-only; features are not stored there.");
         byte[] file = FeatureCacheEntry.Encode(key, features);
         EnsureEstimate(); // the first write of a process learns the cache's size, before adding to it
         string name = key.ToString();
@@ -187,7 +194,7 @@ public sealed class FeatureCache
     /// <summary>
     /// Rescans the folder, deletes temporary files abandoned by crashed writers, and, when the entries take more than
     /// <see cref="MaxBytes"/>, deletes the least recently used ones down to 90 % of it. Returns the bytes the entries
-    /// take afterwards. Concurrent calls in one process run once.
+    /// take afterwards. Concurrent calls in one process run once. A read-only cache is only measured.
     /// </summary>
     public long Trim()
     {
@@ -195,7 +202,7 @@ public sealed class FeatureCache
         try
         {
             List<(string Path, long Size, DateTime Used)> entries = Scan(out long total);
-            if (total > MaxBytes)
+            if (total > MaxBytes && !IsReadOnly)
             {
                 long target = MaxBytes / 10 * 9;
                 entries.Sort((x, y) => x.Used != y.Used ? x.Used.CompareTo(y.Used) : string.CompareOrdinal(x.Path, y.Path));
@@ -237,7 +244,7 @@ public sealed class FeatureCache
     /// <summary>
     /// The entries, with their disk space and last use, and the total. Only the cache's own files count: shard folders
     /// and the files in them named as <see cref="FeatureCacheNames"/> writes them, never behind a link (a linked folder
-    /// or file is the user's). Temporary files abandoned by crashed writers are deleted on the way.
+    /// or file is the user's). Temporary files abandoned by crashed writers are deleted on the way, unless read-only.
     /// </summary>
     private List<(string Path, long Size, DateTime Used)> Scan(out long total)
     {
@@ -256,7 +263,7 @@ public sealed class FeatureCache
                     {
                         if (FeatureCacheNames.IsTemp(shard.Name, file.Name))
                         {
-                            if (file.LastWriteTimeUtc < staleBefore) TryDelete(file.FullName);
+                            if (file.LastWriteTimeUtc < staleBefore && !IsReadOnly) TryDelete(file.FullName);
                         }
                         else if (FeatureCacheNames.IsEntry(shard.Name, file.Name))
                         {
