@@ -338,7 +338,9 @@ public sealed class ImageClassificationTrainer
     {
         var paths = new string[data.Count];
         for (int i = 0; i < paths.Length; i++) paths[i] = data.Samples[i].Path;
-        FeatureCache? cache = _options.UseFeatureCache ? new FeatureCache(_options.FeatureCacheFolder) : null;
+        FeatureCache? cache = _options.UseFeatureCache
+            ? new FeatureCache(_options.FeatureCacheFolder, new FeatureCacheOptions { ReadOnly = _options.FeatureCacheReadOnly })
+            : null;
         var progress = _options.Progress is { } p
             ? new SynchronousProgress<FeatureExtractionProgress>(e => p.Report(new TrainerProgress(TrainerStage.Featurizing, e.Done, e.Total, e.CacheHits > 0 ? $"{e.CacheHits} cached" : null)))
             : null;

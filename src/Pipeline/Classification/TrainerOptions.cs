@@ -71,6 +71,12 @@ public sealed record TrainerOptions
     /// <summary>The feature cache folder; null for the default (<see cref="Featurizers.CacheFolders.Features"/>).</summary>
     public string? FeatureCacheFolder { get; init; }
 
+    /// <summary>
+    /// Only read the feature cache (default false): cached features are used, computed ones are not stored. For a
+    /// folder this process cannot or should not write (<see cref="Featurizers.Cache.FeatureCacheOptions.ReadOnly"/>).
+    /// </summary>
+    public bool FeatureCacheReadOnly { get; init; }
+
     /// <summary>Where downloaded backbones are kept; null for the default (<see cref="Featurizers.CacheFolders.Backbones"/>).</summary>
     public string? BackboneCacheFolder { get; init; }
 

@@ -48,7 +48,7 @@ public sealed class ExtractedFeatures
     /// <summary>Rows that came from the feature cache.</summary>
     public int CacheHits { get; }
 
-    /// <summary>Rows that were computed (and stored in the cache when there is one).</summary>
+    /// <summary>Rows that were computed (and stored in the cache when there is one that is not read-only).</summary>
     public int Computed { get; }
 
     /// <summary>The wall-clock time the extraction took.</summary>
@@ -67,7 +67,7 @@ public static class FeatureExtraction
     /// <summary>Featurizes <paramref name="paths"/>.</summary>
     /// <param name="featurizer">The featurizer.</param>
     /// <param name="paths">The image files.</param>
-    /// <param name="cache">The feature cache, or null to compute everything.</param>
+    /// <param name="cache">The feature cache (a read-only one serves hits and stores nothing), or null to compute everything.</param>
     /// <param name="options">Threads for reading and decoding, and the batch size (default: the featurizer's defaults).</param>
     /// <param name="progress">Receives a report after each batch.</param>
     /// <param name="cancellation">Stops between batches.</param>
@@ -137,7 +137,7 @@ public static class FeatureExtraction
                         ReadOnlySpan<float> row = features.AsSpan(j * d, d);
                         row.CopyTo(all.AsSpan(index * d, d));
                         ok[index] = true;
-                        if (cache is not null && batch.Keys[index - batch.Start] is { } key) TryStore(cache, key, row);
+                        if (cache is { IsReadOnly: false } && batch.Keys[index - batch.Start] is { } key) TryStore(cache, key, row);
                     }
                     computed += images.Count;
                 }

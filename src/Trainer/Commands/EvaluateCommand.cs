@@ -19,7 +19,7 @@ internal static class EvaluateCommand
         foreach (Option option in new Option[] { model, data, threads, cache, noCache }) command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse) =>
         {
-            var options = new TrainerOptions { Threads = ThreadsOption.Read(parse, threads, writer), FeatureCacheFolder = parse.GetValue(cache), UseFeatureCache = CacheFolderCheck.UseCache(parse.GetValue(cache), parse.GetValue(noCache), writer) };
+            var options = CacheFolderCheck.Apply(new TrainerOptions { Threads = ThreadsOption.Read(parse, threads, writer) }, parse.GetValue(cache), parse.GetValue(noCache), writer);
             options.Validate();
             string dataPath = InputFiles.RequireData(parse.GetValue(data)!);
             using ImageClassifier classifier = ImageClassifier.Load(InputFiles.RequireModelZip(parse.GetValue(model)!), new ImageClassifierOptions { Threads = options.Threads });

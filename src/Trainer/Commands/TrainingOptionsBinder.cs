@@ -108,10 +108,9 @@ internal sealed class TrainingOptionsBinder
             Head = BuildHead(parse),
             ValidationFraction = parse.GetValue(ValidationFraction),
             Threads = ThreadsOption.Read(parse, Threads, output),
-            UseFeatureCache = CacheFolderCheck.UseCache(parse.GetValue(Cache), parse.GetValue(NoCache), output),
-            FeatureCacheFolder = parse.GetValue(Cache),
             BackboneCacheFolder = parse.GetValue(BackboneCache),
         };
+        options = CacheFolderCheck.Apply(options, parse.GetValue(Cache), parse.GetValue(NoCache), output);
         options.Validate();
         return options;
     }

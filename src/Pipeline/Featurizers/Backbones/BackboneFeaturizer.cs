@@ -43,7 +43,18 @@ internal sealed class BackboneFeaturizer : IFeaturizer
         BackboneSha256 = backboneSha256;
         _batchSize = options.BatchSize;
         _pool = new WorkerPool(ThreadLimits.Resolve(options.Threads));
-        Fingerprint = FeaturizerFingerprint.Compute("backbone", AlgorithmVersion, Encoding.UTF8.GetBytes(backboneSha256), Encoding.UTF8.GetBytes(spec.ToJson()));
+        Fingerprint = FingerprintOf(backboneSha256, spec, _pooling);
+    }
+
+    /// <summary>
+    /// The spec keeps the pooling as it was spelled (model.zip shows the user's <c>--pooling</c>), but <c>gem</c> and
+    /// <c>gem:3.0</c> compute the same features and must share cache entries: the fingerprint hashes the spec with the
+    /// canonical spelling instead. A spec spelled canonically hashes exactly as before, so its cached features stay valid.
+    /// </summary>
+    private static string FingerprintOf(string backboneSha256, BackboneSpec spec, PoolingSpec pooling)
+    {
+        BackboneSpec canonical = spec with { Pooling = pooling.ToString() };
+        return FeaturizerFingerprint.Compute("backbone", AlgorithmVersion, Encoding.UTF8.GetBytes(backboneSha256), Encoding.UTF8.GetBytes(canonical.ToJson()));
     }
 
     /// <inheritdoc/>

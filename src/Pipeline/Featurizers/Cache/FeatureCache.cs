@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using Pipeline.Files;
 
 namespace Pipeline.Featurizers.Cache;
 
@@ -12,21 +12,33 @@ namespace Pipeline.Featurizers.Cache;
 /// <para>
 /// Each entry is one small file, <c>&lt;folder&gt;/v1/&lt;first two hex digits&gt;/&lt;key&gt;.f32</c> (256 shards), with a checksummed
 /// header (<see cref="FeatureCacheEntry"/>). A lookup is one file open and one read; an entry that is torn, truncated
-/// or corrupt is a miss and is deleted. Writes go to a temporary file beside the entry and are renamed into place, so
-/// concurrent writers in any number of processes never expose a partial entry (two writers of one key write the same
-/// bytes; the last rename wins). The cache is size-bounded: when a process's running estimate passes
-/// <see cref="FeatureCacheOptions.MaxBytes"/>, it rescans the folder and deletes the least recently used entries (by
-/// file access time, refreshed on hits at most every ten minutes) down to 90 % of the bound.
+/// or corrupt is a miss and is deleted, and so is an empty file, a named pipe or a device in its place (never opened).
+/// Writes go to a temporary file beside the entry and are renamed into place, so concurrent writers in any number of
+/// processes never expose a partial entry (two writers of one key write the same bytes; the last rename wins). The
+/// cache is size-bounded: when a process's running estimate passes <see cref="FeatureCacheOptions.MaxBytes"/>, it
+/// rescans the folder and deletes the least recently used entries (by file access time, refreshed on hits at most every
+/// ten minutes) down to 90 % of the bound. The trim counts and deletes only files named as the cache names them
+/// (<see cref="FeatureCacheNames"/>) and skips links, so it never deletes anything outside the folder.
 /// </para>
 /// All members are thread-safe.
 /// </summary>
 public sealed class FeatureCache
 {
-    private const string EntryExtension = ".f32";
-    private const string TempExtension = ".tmp";
     private const long Block = 4096;
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// One folder level, links skipped (a link to a folder would lead the trim outside the cache), hidden files kept
+    /// (temporary files start with a dot).
+    /// </summary>
+    private static readonly EnumerationOptions OwnFilesOnly = new()
+    {
+        RecurseSubdirectories = false,
+        IgnoreInaccessible = true,
+        AttributesToSkip = FileAttributes.ReparsePoint,
+        MatchType = MatchType.Simple,
+    };
 
     private readonly string _entries;
     private readonly ConcurrentDictionary<string, bool> _knownShards = new(StringComparer.Ordinal);
@@ -41,9 +53,11 @@ public sealed class FeatureCache
     public FeatureCache(string? folder = null, FeatureCacheOptions? options = null)
     {
         Folder = Path.GetFullPath(folder ?? CacheFolders.Features);
-        MaxBytes = (options ?? FeatureCacheOptions.Default).MaxBytes;
+        options ??= FeatureCacheOptions.Default;
+        MaxBytes = options.MaxBytes;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBytes, nameof(options));
-        _entries = Path.Combine(Folder, "v1");
+        IsReadOnly = options.ReadOnly;
+        _entries = Path.Combine(Folder, FeatureCacheNames.EntriesFolder);
     }
 
     /// <summary>The cache folder.</summary>
@@ -51,6 +65,9 @@ public sealed class FeatureCache
 
     /// <summary>The size bound, in bytes of disk space.</summary>
     public long MaxBytes { get; }
+
+    /// <summary>Whether the cache is only read (<see cref="FeatureCacheOptions.ReadOnly"/>): <see cref="Set"/> throws.</summary>
+    public bool IsReadOnly { get; }
 
     /// <summary>Lookups that found an intact entry, since this instance was created.</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -74,6 +91,9 @@ public sealed class FeatureCache
     {
         string path = PathOf(key);
         features = null;
+        // Opening a named pipe waits for a writer that never comes: whatever is not a regular file with bytes in it,
+        // also behind a link, is a broken entry, and its name is removed without opening it (never a link's target).
+        if (SpecialFiles.IsEmptyOrSpecial(path)) return Broken(path);
         SafeFileHandle handle;
         try
         {
@@ -110,36 +130,44 @@ public sealed class FeatureCache
                 }
                 corrupt = features is null;
             }
-            if (!corrupt) Touch(handle);
+            if (!corrupt && !IsReadOnly) Touch(handle);
         }
 
-        if (corrupt)
-        {
-            Interlocked.Increment(ref _corrupt);
-            Interlocked.Increment(ref _misses);
-            TryDelete(path);
-            return false;
-        }
+        if (corrupt) return Broken(path);
         Interlocked.Increment(ref _hits);
         return features is not null;
+    }
+
+    /// <summary>Counts the entry at <paramref name="path"/> as a corrupt miss and deletes it (unless read-only); returns false.</summary>
+    private bool Broken(string path)
+    {
+        Interlocked.Increment(ref _corrupt);
+        Interlocked.Increment(ref _misses);
+        if (!IsReadOnly) TryDelete(path);
+        return false;
     }
 
     /// <summary>Stores <paramref name="features"/> under <paramref name="key"/>, replacing any entry there.</summary>
     /// <exception cref="ArgumentException">The vector is empty or has over 16M values.</exception>
     /// <exception cref="IOException">The entry could not be written (e.g. the disk is full); the cache is left consistent.</exception>
+    /// <exception cref="InvalidOperationException">The cache is <see cref="IsReadOnly"/>.</exception>
     public void Set(in FeatureCacheKey key, ReadOnlySpan<float> features)
     {
+        if (IsReadOnly) throw new InvalidOperationException($"The feature cache in {Folder} was opened read-only; features are not stored there.");
         byte[] file = FeatureCacheEntry.Encode(key, features);
         EnsureEstimate(); // the first write of a process learns the cache's size, before adding to it
         string name = key.ToString();
-        string shard = Path.Combine(_entries, name[..2]);
+        string shard = Path.Combine(_entries, FeatureCacheNames.Shard(name));
         if (!_knownShards.ContainsKey(shard))
         {
-            Directory.CreateDirectory(shard);
+            // The trim counts and deletes only what is inside the cache folder, so entries written behind a link would
+            // escape the bound.
+            if (Directory.CreateDirectory(shard).LinkTarget is not null)
+                throw new IOException($"{shard} is a link to another folder; the feature cache writes only inside its own folder.");
             _knownShards.TryAdd(shard, true);
         }
-        string path = Path.Combine(shard, name + EntryExtension);
-        string temp = Path.Combine(shard, "." + name + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + TempExtension);
+        string path = Path.Combine(shard, FeatureCacheNames.Entry(name));
+        string temp = Path.Combine(shard, FeatureCacheNames.Temp(name));
         try
         {
             using (SafeFileHandle handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, file.Length))
@@ -166,7 +194,7 @@ public sealed class FeatureCache
     /// <summary>
     /// Rescans the folder, deletes temporary files abandoned by crashed writers, and, when the entries take more than
     /// <see cref="MaxBytes"/>, deletes the least recently used ones down to 90 % of it. Returns the bytes the entries
-    /// take afterwards. Concurrent calls in one process run once.
+    /// take afterwards. Concurrent calls in one process run once. A read-only cache is only measured.
     /// </summary>
     public long Trim()
     {
@@ -174,7 +202,7 @@ public sealed class FeatureCache
         try
         {
             List<(string Path, long Size, DateTime Used)> entries = Scan(out long total);
-            if (total > MaxBytes)
+            if (total > MaxBytes && !IsReadOnly)
             {
                 long target = MaxBytes / 10 * 9;
                 entries.Sort((x, y) => x.Used != y.Used ? x.Used.CompareTo(y.Used) : string.CompareOrdinal(x.Path, y.Path));
@@ -199,7 +227,7 @@ public sealed class FeatureCache
     internal string PathOf(in FeatureCacheKey key)
     {
         string name = key.ToString();
-        return Path.Combine(_entries, name[..2], name + EntryExtension);
+        return Path.Combine(_entries, FeatureCacheNames.Shard(name), FeatureCacheNames.Entry(name));
     }
 
     private void EnsureEstimate()
@@ -213,30 +241,46 @@ public sealed class FeatureCache
         }
     }
 
+    /// <summary>
+    /// The entries, with their disk space and last use, and the total. Only the cache's own files count: shard folders
+    /// and the files in them named as <see cref="FeatureCacheNames"/> writes them, never behind a link (a linked folder
+    /// or file is the user's). Temporary files abandoned by crashed writers are deleted on the way, unless read-only.
+    /// </summary>
     private List<(string Path, long Size, DateTime Used)> Scan(out long total)
     {
         var entries = new List<(string, long, DateTime)>();
         total = 0;
         if (!Directory.Exists(_entries)) return entries;
         DateTime staleBefore = DateTime.UtcNow - StaleTempAge;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-        foreach (FileInfo file in new DirectoryInfo(_entries).EnumerateFiles("*", options))
+        foreach (DirectoryInfo shard in new DirectoryInfo(_entries).EnumerateDirectories("*", OwnFilesOnly))
         {
+            if (!FeatureCacheNames.IsShard(shard.Name)) continue;
             try
             {
-                if (file.Name.EndsWith(TempExtension, StringComparison.Ordinal))
+                foreach (FileInfo file in shard.EnumerateFiles("*", OwnFilesOnly))
                 {
-                    if (file.LastWriteTimeUtc < staleBefore) TryDelete(file.FullName);
-                    continue;
+                    try
+                    {
+                        if (FeatureCacheNames.IsTemp(shard.Name, file.Name))
+                        {
+                            if (file.LastWriteTimeUtc < staleBefore && !IsReadOnly) TryDelete(file.FullName);
+                        }
+                        else if (FeatureCacheNames.IsEntry(shard.Name, file.Name))
+                        {
+                            long size = Rounded(file.Length);
+                            entries.Add((file.FullName, size, file.LastAccessTimeUtc));
+                            total += size;
+                        }
+                    }
+                    catch (FileNotFoundException)
+                    {
+                        // Deleted by another process during the scan.
+                    }
                 }
-                if (!file.Name.EndsWith(EntryExtension, StringComparison.Ordinal)) continue;
-                long size = Rounded(file.Length);
-                entries.Add((file.FullName, size, file.LastAccessTimeUtc));
-                total += size;
             }
-            catch (FileNotFoundException)
+            catch (DirectoryNotFoundException)
             {
-                // Deleted by another process during the scan.
+                // The shard was deleted by another process during the scan.
             }
         }
         return entries;

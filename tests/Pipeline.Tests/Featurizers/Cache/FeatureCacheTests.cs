@@ -209,8 +209,9 @@ public sealed class FeatureCacheTests
         var cache = new FeatureCache(folder.Path);
         cache.Set(Key(1), Vector(1));
         string shard = Path.GetDirectoryName(cache.PathOf(Key(1)))!;
-        string stale = Path.Combine(shard, ".abandoned.123.tmp");
-        string fresh = Path.Combine(shard, ".inflight.456.tmp");
+        // Named as the writer names them: the trim deletes no file it did not write.
+        string stale = Path.Combine(shard, $".{Key(1)}.00000000abcd.tmp");
+        string fresh = Path.Combine(shard, $".{Key(1)}.00000000ef01.tmp");
         File.WriteAllBytes(stale, [1, 2, 3]);
         File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
         File.WriteAllBytes(fresh, [1, 2, 3]);
