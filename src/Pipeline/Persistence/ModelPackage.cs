@@ -109,6 +109,26 @@ public sealed record ModelPackage
         return Read(copy, limits, ModelFormat.ManifestMigrations, ModelFormat.CurrentVersion);
     }
 
+    /// <summary>
+    /// A package starts with a zip local header, as every writer of this format puts one there. Checked first because a
+    /// zip can also hide at the end of another file: a TFLite network with metadata carries its labels as one, and was
+    /// reported as a damaged package ("the local header at 3588976 leaves a gap") instead of as the wrong kind of file.
+    /// </summary>
+    private static void RequireZipStart(Stream stream)
+    {
+        if (!stream.CanSeek) return;
+        long start = stream.Position;
+        Span<byte> head = stackalloc byte[8];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        if (read >= 4 && head[..4].SequenceEqual("PK\u0003\u0004"u8)) return;
+        string what = read >= 8 && head[4..8].SequenceEqual("TFL3"u8) ? "it is a TFLite network file"
+            : read == 0 ? "it is empty"
+            : $"it starts with {Convert.ToHexString(head[..read])}, not a zip header";
+        throw new InvalidModelPackageException($"not a model package: {what}",
+            hint: "a model package is the model.zip that 'train' or ModelPackage.Save writes; a network file (.onnx, .tflite) is a backbone: give it to train --backbone or TrainerOptions.Backbone");
+    }
+
     /// <summary>Null when <paramref name="label"/> is acceptable, else why not.</summary>
     internal static string? ValidateLabel(string? label)
     {
@@ -155,6 +175,7 @@ public sealed record ModelPackage
     internal static ModelPackage Read(Stream stream, ModelPackageLimits limits, IReadOnlyList<Action<JsonObject>> migrations, int currentVersion)
     {
         limits.Validate();
+        RequireZipStart(stream);
         ZipReader zip = ZipReader.Open(stream, limits);
         var byName = new Dictionary<string, ZipEntry>(StringComparer.Ordinal);
         foreach (ZipEntry entry in zip.Entries) byName.Add(entry.Name, entry);

@@ -140,7 +140,8 @@ internal static class ModelLayout
     /// <summary>The <see cref="ModelInfo"/> of a package whose featurizer and head are already built.</summary>
     public static ModelInfo Describe(ModelPackage package, IFeaturizer featurizer, ClassifierHead head, ModelMetrics? metrics) => new()
     {
-        Labels = package.Labels,
+        // A private read-only copy: every prediction shares it, so a cast back to a list must not be able to relabel them.
+        Labels = Array.AsReadOnly(package.Labels.ToArray()),
         FormatVersion = package.FormatVersion,
         LibraryVersion = package.LibraryVersion,
         CreatedUtc = package.CreatedUtc,

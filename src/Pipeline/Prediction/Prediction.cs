@@ -12,6 +12,8 @@ public sealed class Prediction
     {
         _labels = labels;
         _scores = scores;
+        // A read-only view, not the array: a cast back to float[] must not change this prediction's Label or Score.
+        Scores = Array.AsReadOnly(scores);
         int best = 0;
         for (int c = 1; c < scores.Length; c++) if (scores[c] > scores[best]) best = c; // ties: the lower index, as the metrics
         Index = best;
@@ -30,7 +32,7 @@ public sealed class Prediction
     public IReadOnlyList<string> Labels => _labels;
 
     /// <summary>The probability of every class, in the order of <see cref="Labels"/>; they sum to 1.</summary>
-    public IReadOnlyList<float> Scores => _scores;
+    public IReadOnlyList<float> Scores { get; }
 
     /// <summary>The <paramref name="k"/> most probable classes, most probable first (ties: the lower index first).</summary>
     public IReadOnlyList<LabelScore> Top(int k)

@@ -36,3 +36,24 @@ public sealed class ModelFormatSignatureTests
         Assert.False(ModelFormat.IsModelPackageFile(folder.File("second.zip")));
     }
 }
+
+/// <summary>Loading a file that is not a package at all says so, rather than reporting a damaged package.</summary>
+public sealed class NotAPackageTests
+{
+    [Fact]
+    public void A_file_without_a_zip_header_is_named_as_the_wrong_kind_of_file()
+    {
+        using var folder = new ScratchFolder("not-a-package");
+        File.WriteAllText(folder.File("notes.zip"), "my notes");
+        InvalidModelPackageException e = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Load(folder.File("notes.zip")));
+        Assert.Contains("not a model package", e.Message);
+        Assert.Contains(folder.File("notes.zip"), e.Message);
+
+        // A TFLite network with metadata ends with a zip of its labels: that zip must not be taken for a damaged package.
+        byte[] tflite = [0x1C, 0, 0, 0, (byte)'T', (byte)'F', (byte)'L', (byte)'3', .. PackageSamples.RawPackage(("head/w.bin", [1, 2, 3]))];
+        File.WriteAllBytes(folder.File("net.tflite"), tflite);
+        e = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Load(folder.File("net.tflite")));
+        Assert.Contains("TFLite network", e.Message);
+        Assert.Contains("--backbone", e.Message);
+    }
+}

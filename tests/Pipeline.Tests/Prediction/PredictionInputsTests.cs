@@ -24,6 +24,18 @@ public sealed class PredictionInputsTests(ShapesModel model) : IClassFixture<Sha
     }
 
     [Fact]
+    public void LabelsAndScoresCannotBeChangedThroughACast()
+    {
+        // One labels list serves every prediction on every thread: writable through a cast, one caller could relabel all.
+        ImageClassifier classifier = model.Result.Classifier;
+        global::Pipeline.Prediction.Prediction prediction = classifier.Predict(model.Data.Samples[0].Path);
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)classifier.Labels)[0] = "x");
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)prediction.Labels)[0] = "x");
+        Assert.Throws<NotSupportedException>(() => ((IList<float>)prediction.Scores)[prediction.Index] = 42);
+        Assert.IsNotType<float[]>(prediction.Scores);
+    }
+
+    [Fact]
     public void ABadPathInABatchThrowsItsOwnExceptionAsOneCallWould()
     {
         ImageClassifier classifier = model.Result.Classifier;
