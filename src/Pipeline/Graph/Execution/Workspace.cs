@@ -1,11 +1,9 @@
-using System.Runtime.InteropServices;
-
 namespace Pipeline.Graph.Execution;
 
 /// <summary>
 /// The working memory of one run of one plan: a single 64-byte-aligned native block holding every intermediate value
 /// and every kernel's scratch at its planned offset. Native memory because a batch's activations can exceed the 2 GB a
-/// managed array may hold; freed by <see cref="Dispose"/> or, as a last resort, the finalizer.
+/// managed array may hold (see <see cref="LargeBlock"/>); freed by <see cref="Dispose"/> or, as a last resort, the finalizer.
 /// </summary>
 internal sealed unsafe class Workspace : IDisposable
 {
@@ -15,7 +13,7 @@ internal sealed unsafe class Workspace : IDisposable
     public Workspace(long bytes)
     {
         _bytes = Math.Max(bytes, 64);
-        _memory = NativeMemory.AlignedAlloc((nuint)_bytes, 64);
+        _memory = LargeBlock.Allocate(_bytes);
         GC.AddMemoryPressure(_bytes);
     }
 
@@ -36,7 +34,7 @@ internal sealed unsafe class Workspace : IDisposable
         void* memory = _memory;
         if (memory == null) return;
         _memory = null;
-        NativeMemory.AlignedFree(memory);
+        LargeBlock.Free(memory, _bytes);
         GC.RemoveMemoryPressure(_bytes);
     }
 }
