@@ -61,7 +61,7 @@ internal static class RetrainCommand
                         $"--out {parse.GetValue(output)}: is --model, and the new model is worse; the old model was left untouched. Write to another --out to keep both, or add --force to replace it anyway.",
                         target, "the retrained model is worse than the model it would replace");
             }
-            OutputFiles.Save(target, result.Save);
+            OutputFiles.Save(target, path => result.Save(path));
             writer.Write($"saved {target} in {clock.Elapsed.TotalSeconds:0.0} s", new
             {
                 command = "retrain",

@@ -23,7 +23,7 @@ internal static class TrainCommand
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));
-            OutputFiles.Save(target, result.Save);
+            OutputFiles.Save(target, path => result.Save(path));
             clock.Stop();
             long modelBytes = new FileInfo(target).Length;
 

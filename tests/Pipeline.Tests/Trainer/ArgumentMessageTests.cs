@@ -34,7 +34,7 @@ public sealed class ArgumentMessageTests : IDisposable
         AssertMessage(ExitCodes.BadArguments, $"--data {Circle}: is an image; --data must be a folder with one subfolder per class, or a .csv/.tsv manifest",
             "train", "--data", Circle, "--out", output);
         string model = Path.Combine(_dir, "model.zip");
-        Pipeline.Tests.Persistence.PackageSamples.Full().Save(model);
+        Pipeline.Tests.Persistence.PackageSamples.Full().Save(model, TestContext.Current.CancellationToken);
         AssertMessage(ExitCodes.BadArguments, $"--data {model}: is a model.zip; --data must be a folder", "train", "--data", model, "--out", output);
         AssertMessage(ExitCodes.BadArguments, $"--data {model}: is a model.zip", "evaluate", "--model", model, "--data", model);
         Assert.False(File.Exists(output));
