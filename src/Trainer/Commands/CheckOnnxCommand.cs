@@ -23,7 +23,7 @@ internal static class CheckOnnxCommand
         command.Options.Add(rtol);
         command.Options.Add(atol);
         command.Options.Add(threads);
-        CommandKit.SetAction(command, (output, parse) =>
+        CommandKit.SetAction(command, (output, parse, cancellation) =>
         {
             var tolerance = new Tolerance(parse.GetValue(rtol), parse.GetValue(atol));
             int threadCount = ThreadsOption.Read(parse, threads, output);
@@ -45,6 +45,7 @@ internal static class CheckOnnxCommand
             var options = new NetworkOptions { Threads = threadCount };
             foreach (string folder in folders)
             {
+                cancellation.ThrowIfCancellationRequested();
                 CaseResult r = ConformanceRunner.RunCase(folder, tolerance, options);
                 if (r.Passed) passed++;
                 output.Write(r.ToString() + string.Create(CultureInfo.InvariantCulture, $" ({r.Elapsed.TotalMilliseconds:0} ms)"), new

@@ -17,7 +17,7 @@ internal static class EvaluateCommand
         var cache = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the feature cache." };
         foreach (Option option in new Option[] { model, data, threads, cache, noCache }) command.Options.Add(option);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             var options = new TrainerOptions { Threads = ThreadsOption.Read(parse, threads, writer), FeatureCacheFolder = parse.GetValue(cache), UseFeatureCache = CacheFolderCheck.UseCache(parse.GetValue(cache), parse.GetValue(noCache), writer) };
             options.Validate();
@@ -25,7 +25,7 @@ internal static class EvaluateCommand
             using ImageClassifier classifier = ImageClassifier.Load(InputFiles.RequireModelZip(parse.GetValue(model)!), new ImageClassifierOptions { Threads = options.Threads });
             ImageDataset dataset = ImageDataset.Load(dataPath);
             EvaluationResult result = TrainingProgressDisplay.Run(writer, progress =>
-                new ImageClassificationTrainer(options with { Progress = progress }).Evaluate(classifier, dataset));
+                new ImageClassificationTrainer(options with { Progress = progress }).Evaluate(classifier, dataset, cancellation));
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.UnknownClasses.Count > 0) writer.Text($"classes the model does not know (counted as errors): {string.Join(", ", result.UnknownClasses)}");
             writer.Text(result.Metrics.ToTable([.. classifier.Labels, .. result.UnknownClasses]));

@@ -25,7 +25,7 @@ internal static class InspectCommand
         command.Options.Add(model);
         command.Options.Add(batch);
         command.Options.Add(values);
-        CommandKit.SetAction(command, (output, parse) =>
+        CommandKit.SetAction(command, (output, parse, _) =>
         {
             FileInfo file = parse.GetValue(model)!;
             InputFiles.RequireNotFolder("--model", file.ToString(), "an .onnx or .tflite network, or a model.zip");

@@ -19,7 +19,7 @@ internal static class PredictCommand
         var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore };
         foreach (Option option in new Option[] { model, top, threads }) command.Options.Add(option);
         command.Arguments.Add(images);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             int k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
@@ -39,6 +39,7 @@ internal static class PredictCommand
             int failed = 0, predicted = 0;
             foreach (string path in paths)
             {
+                cancellation.ThrowIfCancellationRequested();
                 long start = Stopwatch.GetTimestamp();
                 try
                 {

@@ -21,7 +21,7 @@ internal static class PreviewCommand
         var model = new Option<string?>("--model") { Description = "A model.zip: show the image as that model prepares it (its input size, resize, anchor and filter), instead of --size, --mode and --anchor." };
         foreach (Option option in new Option[] { output, size, mode, anchor, model, raw }) command.Options.Add(option);
         command.Arguments.Add(image);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, _) =>
         {
             string source = parse.GetValue(image)!;
             InputFiles.RequireNotFolder("image", source, "an image file (JPEG, PNG, BMP or GIF)");

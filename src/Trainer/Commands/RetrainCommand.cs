@@ -33,7 +33,7 @@ internal static class RetrainCommand
             command.Options.Add(option);
         foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output, force })
             command.Options.Add(option);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             string source = InputFiles.RequireModelZip(parse.GetValue(model)!);
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)));
@@ -43,7 +43,7 @@ internal static class RetrainCommand
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
-                new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data));
+                new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data, cancellation));
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
             if (result.MissingClasses.Count > 0)
@@ -61,7 +61,7 @@ internal static class RetrainCommand
                         $"--out {parse.GetValue(output)}: is --model, and the new model is worse; the old model was left untouched. Write to another --out to keep both, or add --force to replace it anyway.",
                         target, "the retrained model is worse than the model it would replace");
             }
-            OutputFiles.Save(target, path => result.Save(path));
+            OutputFiles.Save(target, path => result.Save(path, cancellation));
             writer.Write($"saved {target} in {clock.Elapsed.TotalSeconds:0.0} s", new
             {
                 command = "retrain",

@@ -15,15 +15,15 @@ internal static class TrainCommand
         binder.AddTo(command);
         var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" };
         command.Options.Add(output);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)), ("--backbone", parse.GetValue(binder.Backbone)));
             TrainerOptions options = binder.Build(parse, writer);
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
-                new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));
-            OutputFiles.Save(target, path => result.Save(path));
+                new ImageClassificationTrainer(options with { Progress = progress }).Fit(data, cancellation));
+            OutputFiles.Save(target, path => result.Save(path, cancellation));
             clock.Stop();
             long modelBytes = new FileInfo(target).Length;
 

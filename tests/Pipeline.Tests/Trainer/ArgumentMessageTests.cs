@@ -116,10 +116,10 @@ public sealed class ArgumentMessageTests : IDisposable
     public void Running_out_of_memory_is_a_plain_message_not_a_stack_trace()
     {
         var command = new System.CommandLine.Command("hungry");
-        CommandKit.SetAction(command, (_, _) => throw new OutOfMemoryException("Array dimensions exceeded supported range."));
+        CommandKit.SetAction(command, (_, _, _) => throw new OutOfMemoryException("Array dimensions exceeded supported range."));
         var root = new System.CommandLine.RootCommand { command };
         var error = new StringWriter();
-        int exit = CommandKit.Invoke(root, ["hungry"], new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        int exit = CommandKit.Invoke(root, ["hungry"], new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error }, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.InternalError, exit);
         Assert.StartsWith("hungry: out of memory: this run needs more memory than the machine has", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
