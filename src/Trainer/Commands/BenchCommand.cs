@@ -14,7 +14,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "The network to time: an .onnx or .tflite file (not a model.zip).", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "The network to time: an .onnx or .tflite file (not a model.zip).", Required = true }.NotBlank("an .onnx or .tflite network file");
         var batch = new Option<int>("--batch") { Description = $"Images per run (1 to {MaxBatch}).", DefaultValueFactory = _ => 1 }.Within(1, MaxBatch);
         var threads = ThreadsOption.Create("Threads per run.", defaultValue: 2);
         var iterations = new Option<int>("--iters") { Description = $"Timed runs (1 to {MaxIterations}).", DefaultValueFactory = _ => 20 }.Within(1, MaxIterations);

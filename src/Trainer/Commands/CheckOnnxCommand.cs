@@ -14,7 +14,7 @@ internal static class CheckOnnxCommand
 {
     public static Command Create()
     {
-        var cases = new Argument<string[]>("case-dir") { Description = "Test-case folders (or folders of them).", Arity = ArgumentArity.OneOrMore };
+        var cases = new Argument<string[]>("case-dir") { Description = "Test-case folders (or folders of them).", Arity = ArgumentArity.OneOrMore }.NotBlank("a test-case folder");
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Relative }.FiniteNonNegative();
         var atol = new Option<double>("--atol") { Description = "Absolute tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Absolute }.FiniteNonNegative();
         var threads = ThreadsOption.Create("Threads per run.");

@@ -11,10 +11,10 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var command = new Command("evaluate", "Measure a saved model on a folder per class (or a manifest); images of classes the model does not know count as errors.");
-        var model = new Option<string>("--model") { Description = "The model.zip to evaluate.", Required = true };
-        var data = new Option<string>("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true };
+        var model = new Option<string>("--model") { Description = "The model.zip to evaluate.", Required = true }.NotBlank("a model.zip file");
+        var data = new Option<string>("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true }.NotBlank("a folder with one subfolder per class, or a .csv/.tsv manifest");
         var threads = ThreadsOption.Create("Threads to use.");
-        var cache = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
+        var cache = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." }.NotBlank("a folder, or leave --cache out for the default one (--no-cache: none)");
         var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the feature cache." };
         foreach (Option option in new Option[] { model, data, threads, cache, noCache }) command.Options.Add(option);
         CommandKit.SetAction(command, (writer, parse, cancellation) =>

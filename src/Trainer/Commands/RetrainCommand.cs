@@ -22,8 +22,8 @@ internal static class RetrainCommand
     public static Command Create()
     {
         var command = new Command("retrain", "Retrain a saved model on a folder per class (new classes allowed); compares old and new on the same validation split.");
-        var model = new Option<string>("--model") { Description = "The model.zip to start from (never modified unless --out names it).", Required = true };
-        var output = new Option<string>("--out") { Description = "The new model file (written atomically). It may be --model itself, unless the new model is clearly worse (see --force).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model.zip to start from (never modified unless --out names it).", Required = true }.NotBlank("a model.zip file");
+        var output = new Option<string>("--out") { Description = "The new model file (written atomically). It may be --model itself, unless the new model is clearly worse (see --force).", Required = true }.NotBlank("the file to write, such as model.zip");
         var force = new Option<bool>("--force") { Description = $"Replace --model with the new model even when its microAccuracy is more than {AccuracyDropLimit} below the old one's on the same validation images." };
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);

@@ -13,7 +13,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier on a folder per class (or a CSV/TSV manifest) and save model.zip.");
         var binder = new TrainingOptionsBinder();
         binder.AddTo(command);
-        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" };
+        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" }.NotBlank("the file to write, such as model.zip");
         command.Options.Add(output);
         CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {

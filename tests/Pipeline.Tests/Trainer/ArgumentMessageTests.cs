@@ -41,6 +41,40 @@ public sealed class ArgumentMessageTests : IDisposable
     }
 
     [Theory]
+    [InlineData("", "is empty")]
+    [InlineData("   ", "is only white space")]
+    public void A_blank_path_is_refused_naming_the_option(string blank, string how)
+    {
+        string model = Path.Combine(_dir, "model.zip"), output = Path.Combine(_dir, "out.zip");
+        (string Option, string[] Args)[] cases =
+        [
+            ("--data", ["train", "--data", blank, "--out", output]),
+            ("--out", ["train", "--data", Shapes, "--out", blank]),
+            ("--backbone", ["train", "--data", Shapes, "--out", output, "--backbone", blank]),
+            ("--cache", ["train", "--data", Shapes, "--out", output, "--cache", blank]),
+            ("--backbone-cache", ["train", "--data", Shapes, "--out", output, "--backbone-cache", blank]),
+            ("--cache", ["cv", "--data", Shapes, "--cache", blank]),
+            ("--model", ["retrain", "--model", blank, "--data", Shapes, "--out", output]),
+            ("--out", ["retrain", "--model", model, "--data", Shapes, "--out", blank]),
+            ("--model", ["evaluate", "--model", blank, "--data", Shapes]),
+            ("--data", ["evaluate", "--model", model, "--data", blank]),
+            ("--cache", ["evaluate", "--model", model, "--data", Shapes, "--cache", blank]),
+            ("--model", ["predict", "--model", blank, Circle]),
+            ("<image>", ["predict", "--model", model, Circle, blank]),
+            ("<image>", ["preview", blank, "--out", Path.Combine(_dir, "p.png")]),
+            ("--out", ["preview", Circle, "--out", blank]),
+            ("--model", ["preview", Circle, "--out", Path.Combine(_dir, "p.png"), "--model", blank]),
+            ("--model", ["bench", "--model", blank]),
+            ("--model", ["inspect", "--model", blank]),
+            ("<case-dir>", ["check-onnx", blank]),
+        ];
+        foreach ((string option, string[] args) in cases)
+            AssertMessage(ExitCodes.BadArguments, $"{option} {how}: name ", args);
+        // A --cache of spaces was taken as a folder name, and the folder made in the current folder.
+        if (blank.Length > 0) Assert.False(Directory.Exists(blank), $"a folder named '{blank}' was created in {Environment.CurrentDirectory}");
+    }
+
+    [Theory]
     [InlineData("1", "--validation-fraction 1 is out of range: use 0 up to but not including 1.")]
     [InlineData("-0.1", "--validation-fraction -0.1 is out of range")]
     [InlineData("NaN", "--validation-fraction NaN is out of range")]
