@@ -28,11 +28,12 @@ internal static class RetrainCommand
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);
         command.Options.Add(binder.Data);
-        // A warm start keeps the old head's standardization, so --no-standardize would do nothing here.
-        foreach (Option option in binder.HeadSettings.Where(o => o != binder.NoStandardize))
+        foreach (Option option in binder.HeadSettings.Except(binder.ArchitectureOptions))
             command.Options.Add(option);
         foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output, force })
             command.Options.Add(option);
+        foreach (Option option in binder.ArchitectureOptions)
+            command.Options.Add(Refused(option));
         CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             string source = InputFiles.RequireModelZip(parse.GetValue(model)!);
@@ -87,5 +88,20 @@ internal static class RetrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <paramref name="option"/>, hidden from --help and refused while parsing (exit 2) with the reason. Left undeclared,
+    /// it was "Unrecognized command or argument", once for the flag and once more for its value.
+    /// </summary>
+    private static Option Refused(Option option)
+    {
+        option.Hidden = true;
+        option.Validators.Add(result =>
+        {
+            if (!result.Implicit)
+                result.AddError($"{option.Name} does not apply to retrain, which keeps the model's featurizer and head architecture (backbone, tap, pooling, preprocessing, head kind, hidden sizes, standardization); to change them, train a new model with train --data <images> {option.Name} ... --out <new.zip>.");
+        });
+        return option;
     }
 }

@@ -52,6 +52,12 @@ internal sealed class TrainingOptionsBinder
     /// <summary>The head's settings without its kind (<c>retrain</c> keeps the old model's kind).</summary>
     public IEnumerable<Option> HeadSettings => [ClassWeights, NoStandardize, NoCalibration, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
 
+    /// <summary>
+    /// The options that make a model's featurizer (backbone, tap, pooling, preprocessing) and its head's architecture
+    /// (kind, hidden sizes, standardization): <c>retrain</c> keeps the model's, so it refuses these.
+    /// </summary>
+    public IEnumerable<Option> ArchitectureOptions => [Backbone, Tap, Pooling, Mirror, Normalize, .. PreprocessingOptions, Head, Hidden, NoStandardize];
+
     /// <summary>The options that change a backbone's input preprocessing.</summary>
     private Option[] PreprocessingOptions => [Resize, Anchor, ShorterSide, Filter, Channels, Mean, Std];
 
