@@ -39,6 +39,7 @@ internal static class CrossValidateCommand
                     summary = s,
                     excludedCount = result.Excluded.Count,
                     excluded = MetricsText.ExclusionRecords(result.Excluded),
+                    featurization = MetricsText.FeaturizationRecord(result.Featurization),
                     elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
                 });
             return ExitCodes.Ok;

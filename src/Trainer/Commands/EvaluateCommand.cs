@@ -53,6 +53,7 @@ internal static class EvaluateCommand
             unknownClasses = result.UnknownClasses,
             excludedCount = result.Excluded.Count,
             excluded = MetricsText.ExclusionRecords(result.Excluded),
+            featurization = MetricsText.FeaturizationRecord(result.Featurization),
         });
     }
 }

@@ -83,6 +83,7 @@ internal static class RetrainCommand
                 head = result.HeadSummary,
                 excludedCount = result.Excluded.Count,
                 excluded = MetricsText.ExclusionRecords(result.Excluded),
+                featurization = MetricsText.FeaturizationRecord(result.Featurization),
                 elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
             });
             return ExitCodes.Ok;

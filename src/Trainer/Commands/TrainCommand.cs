@@ -46,7 +46,7 @@ internal static class TrainCommand
                     metrics = result.ValidationMetrics,
                     excludedCount = result.Excluded.Count,
                     excluded = MetricsText.ExclusionRecords(result.Excluded),
-                    featurization = result.Featurization,
+                    featurization = MetricsText.FeaturizationRecord(result.Featurization),
                     head = result.HeadSummary,
                     modelBytes,
                     elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
