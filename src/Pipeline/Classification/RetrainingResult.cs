@@ -56,8 +56,9 @@ public sealed class RetrainingResult : IDisposable
     /// <summary>How featurizing went (a retrain reuses the feature cache of the original training).</summary>
     public FeaturizationReport Featurization { get; }
 
-    /// <summary>Saves the model atomically as a model.zip.</summary>
-    public void Save(string path) => Classifier.Save(path);
+    /// <summary>Saves the model atomically as a model.zip, unless <paramref name="cancellation"/> is triggered first (then nothing is replaced).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered; nothing was replaced.</exception>
+    public void Save(string path, CancellationToken cancellation = default) => Classifier.Save(path, cancellation);
 
     /// <summary>Disposes <see cref="Classifier"/>.</summary>
     public void Dispose() => Classifier.Dispose();

@@ -11,10 +11,15 @@ namespace Pipeline.Persistence;
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; <paramref name="wrap"/> lets tests interpose on the stream.</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/>; <paramref name="wrap"/> lets tests interpose on
+    /// the stream. <paramref name="cancellation"/> is checked once more after the content is on disk: the rename is the
+    /// last moment a cancelled save can still leave the destination as it was.
+    /// </summary>
     /// <exception cref="IOException">Writing failed; the message names <paramref name="path"/>, not the temporary file.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder is not writable; the message names <paramref name="path"/>.</exception>
-    public static void Write(string path, Action<Stream> write, Func<Stream, Stream>? wrap = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered before the rename.</exception>
+    public static void Write(string path, Action<Stream> write, Func<Stream, Stream>? wrap = null, CancellationToken cancellation = default)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no folder.", nameof(path));
@@ -29,6 +34,7 @@ internal static class AtomicFile
                 target.Flush();
                 file.Flush(flushToDisk: true);
             }
+            cancellation.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -42,6 +48,7 @@ internal static class AtomicFile
         }
         catch
         {
+            // Cancellation (OperationCanceledException) comes here too: a stopped save leaves no temporary file behind.
             TryDelete(temp);
             throw;
         }

@@ -39,7 +39,14 @@ public sealed class InvalidModelPackageException : Exception
         text.Append(file ?? "<model package>");
         if (entry is not null) text.Append(": entry '").Append(entry).Append('\'');
         text.Append(": ").Append(reason);
-        if (hint is not null) text.Append(" Hint: ").Append(hint);
+        if (hint is not null)
+        {
+            // Reasons and hints are written as clauses without a full stop; the hint is a sentence of its own.
+            text.Append(EndsSentence(reason) ? " Hint: " : ". Hint: ").Append(hint);
+            if (!EndsSentence(hint)) text.Append('.');
+        }
         return text.ToString();
     }
+
+    private static bool EndsSentence(string text) => text.TrimEnd().EndsWith('.') || text.TrimEnd().EndsWith('!') || text.TrimEnd().EndsWith('?');
 }

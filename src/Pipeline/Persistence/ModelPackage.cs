@@ -11,7 +11,7 @@ namespace Pipeline.Persistence;
 /// training options, each a JSON object owned by its component), the backbone (embedded or referenced) and binary
 /// entries such as learned featurizer state and head weights.
 /// <para>
-/// <see cref="Save(string)"/> writes deterministic bytes (two saves of the same content differ only in the
+/// <see cref="Save(string, CancellationToken)"/> writes deterministic bytes (two saves of the same content differ only in the
 /// manifest's <c>createdUtc</c>) atomically: to a temporary file in the destination folder, flushed to disk, then
 /// renamed over the destination, so an existing model.zip is never left half-written.
 /// <see cref="Load(string, ModelPackageLimits?)"/> validates everything before returning and throws
@@ -68,12 +68,17 @@ public sealed record ModelPackage
     /// <summary>When the file was written (UTC), or null for a package not loaded from a file.</summary>
     public DateTimeOffset? CreatedUtc { get; private init; }
 
-    /// <summary>Saves atomically to <paramref name="path"/>, replacing any existing file only once the new one is complete on disk.</summary>
+    /// <summary>
+    /// Saves atomically to <paramref name="path"/>, replacing any existing file only once the new one is complete on disk.
+    /// When <paramref name="cancellation"/> is triggered before the new file is renamed into place, the save stops: the
+    /// temporary file is deleted and an existing file at <paramref name="path"/> is left as it was.
+    /// </summary>
     /// <exception cref="ArgumentException">The package is invalid (e.g. duplicate labels, a reserved entry name).</exception>
     /// <exception cref="IOException">The file cannot be written; an existing file at <paramref name="path"/> is left as it was.</exception>
-    public void Save(string path) => Save(path, TimeProvider.System, wrapForTesting: null);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered; nothing was replaced.</exception>
+    public void Save(string path, CancellationToken cancellation = default) => Save(path, TimeProvider.System, wrapForTesting: null, cancellation);
 
-    /// <summary>Writes the package to <paramref name="destination"/> (which may be forward-only). Not atomic: prefer <see cref="Save(string)"/> for files.</summary>
+    /// <summary>Writes the package to <paramref name="destination"/> (which may be forward-only). Not atomic: prefer <see cref="Save(string, CancellationToken)"/> for files.</summary>
     public void Save(Stream destination) => Write(destination, TimeProvider.System.GetUtcNow());
 
     /// <summary>Loads and validates the model.zip at <paramref name="path"/>.</summary>
@@ -142,15 +147,17 @@ public sealed record ModelPackage
     }
 
     /// <summary>The atomic save, with seams for tests: the clock, and a wrapper around the temporary file's stream (fault injection).</summary>
-    internal void Save(string path, TimeProvider clock, Func<Stream, Stream>? wrapForTesting)
+    internal void Save(string path, TimeProvider clock, Func<Stream, Stream>? wrapForTesting, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         Validate();
+        cancellation.ThrowIfCancellationRequested();
         DateTimeOffset created = clock.GetUtcNow();
-        AtomicFile.Write(path, stream => Write(stream, created), wrapForTesting);
+        AtomicFile.Write(path, stream => Write(stream, created, cancellation), wrapForTesting, cancellation);
     }
 
-    internal void Write(Stream destination, DateTimeOffset created)
+    /// <summary>Writes the zip; <paramref name="cancellation"/> is checked before each entry (compressing a backbone takes a while).</summary>
+    internal void Write(Stream destination, DateTimeOffset created, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         Validate();
@@ -166,7 +173,11 @@ public sealed record ModelPackage
 
         var zip = new ZipWriter(destination);
         zip.Add(ModelFormat.ManifestEntryName, manifest, compress: false);
-        foreach ((string name, ReadOnlyMemory<byte> content) in payloads) zip.Add(name, content.Span, compress: true);
+        foreach ((string name, ReadOnlyMemory<byte> content) in payloads)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            zip.Add(name, content.Span, compress: true);
+        }
         zip.Finish();
         destination.Flush();
     }

@@ -111,8 +111,12 @@ public sealed class ImageClassifier : IDisposable
         Predict([blank, blank]);
     }
 
-    /// <summary>Saves the model atomically to <paramref name="path"/> (an existing file is replaced only once the new one is complete).</summary>
-    public void Save(string path) => Package.Save(path);
+    /// <summary>
+    /// Saves the model atomically to <paramref name="path"/> (an existing file is replaced only once the new one is
+    /// complete); a save stopped by <paramref name="cancellation"/> leaves no temporary file and the existing file unchanged.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered; nothing was replaced.</exception>
+    public void Save(string path, CancellationToken cancellation = default) => Package.Save(path, cancellation);
 
     /// <summary>Writes the model to <paramref name="stream"/>.</summary>
     public void Save(Stream stream) => Package.Save(stream);

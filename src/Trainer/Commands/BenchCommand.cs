@@ -14,7 +14,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "The network to time: an .onnx or .tflite file (not a model.zip).", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "The network to time: an .onnx or .tflite file (not a model.zip).", Required = true }.NotBlank("an .onnx or .tflite network file");
         var batch = new Option<int>("--batch") { Description = $"Images per run (1 to {MaxBatch}).", DefaultValueFactory = _ => 1 }.Within(1, MaxBatch);
         var threads = ThreadsOption.Create("Threads per run.", defaultValue: 2);
         var iterations = new Option<int>("--iters") { Description = $"Timed runs (1 to {MaxIterations}).", DefaultValueFactory = _ => 20 }.Within(1, MaxIterations);
@@ -22,7 +22,7 @@ internal static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "Also time each node over the timed runs and print the total per op type." };
         var command = new Command("bench", "Time a network's forward pass (.onnx or .tflite) on a fixed input.");
         foreach (Option option in new Option[] { model, batch, threads, iterations, warmup, profile }) command.Options.Add(option);
-        CommandKit.SetAction(command, (output, parse) =>
+        CommandKit.SetAction(command, (output, parse, cancellation) =>
         {
             FileInfo file = parse.GetValue(model)!;
             int b = parse.GetValue(batch), t = ThreadsOption.Read(parse, threads, output), n = parse.GetValue(iterations), w = parse.GetValue(warmup);
@@ -49,10 +49,15 @@ internal static class BenchCommand
             // .NET compiles a method quickly first and re-JITs it optimized after ~30 calls: small models would otherwise
             // be timed partly on unoptimized code.
             int warmed = 0;
-            for (long start = Stopwatch.GetTimestamp(); warmed < w || Stopwatch.GetElapsedTime(start).TotalSeconds < 1; warmed++) run();
+            for (long start = Stopwatch.GetTimestamp(); warmed < w || Stopwatch.GetElapsedTime(start).TotalSeconds < 1; warmed++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                run();
+            }
             var times = new double[n];
             for (int i = 0; i < n; i++)
             {
+                cancellation.ThrowIfCancellationRequested();
                 long start = Stopwatch.GetTimestamp();
                 run();
                 // A run shorter than the clock's resolution counts as one tick, so images/s stays a finite number
@@ -76,7 +81,11 @@ internal static class BenchCommand
                     imagesPerSecond = Math.Round(perSecond, 2),
                     firstRunMs = Math.Round(compile.Elapsed.TotalMilliseconds, 3),
                 });
-            if (parse.GetValue(profile)) Profile(output, network, byteInput ?? Tensor.Create(floatInput!, shape), n);
+            if (parse.GetValue(profile))
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Profile(output, network, byteInput ?? Tensor.Create(floatInput!, shape), n);
+            }
             return ExitCodes.Ok;
         });
         return command;

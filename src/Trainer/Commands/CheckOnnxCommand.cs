@@ -14,7 +14,7 @@ internal static class CheckOnnxCommand
 {
     public static Command Create()
     {
-        var cases = new Argument<string[]>("case-dir") { Description = "Test-case folders (or folders of them).", Arity = ArgumentArity.OneOrMore };
+        var cases = new Argument<string[]>("case-dir") { Description = "Test-case folders (or folders of them).", Arity = ArgumentArity.OneOrMore }.NotBlank("a test-case folder");
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Relative }.FiniteNonNegative();
         var atol = new Option<double>("--atol") { Description = "Absolute tolerance for float outputs.", DefaultValueFactory = _ => Tolerance.NodeCases.Absolute }.FiniteNonNegative();
         var threads = ThreadsOption.Create("Threads per run.");
@@ -23,7 +23,7 @@ internal static class CheckOnnxCommand
         command.Options.Add(rtol);
         command.Options.Add(atol);
         command.Options.Add(threads);
-        CommandKit.SetAction(command, (output, parse) =>
+        CommandKit.SetAction(command, (output, parse, cancellation) =>
         {
             var tolerance = new Tolerance(parse.GetValue(rtol), parse.GetValue(atol));
             int threadCount = ThreadsOption.Read(parse, threads, output);
@@ -45,6 +45,7 @@ internal static class CheckOnnxCommand
             var options = new NetworkOptions { Threads = threadCount };
             foreach (string folder in folders)
             {
+                cancellation.ThrowIfCancellationRequested();
                 CaseResult r = ConformanceRunner.RunCase(folder, tolerance, options);
                 if (r.Passed) passed++;
                 output.Write(r.ToString() + string.Create(CultureInfo.InvariantCulture, $" ({r.Elapsed.TotalMilliseconds:0} ms)"), new

@@ -27,71 +27,87 @@ internal static class CommandKit
 
     /// <summary>
     /// Adds <c>--json</c> to <paramref name="command"/> and runs <paramref name="body"/> as its action, turning the
-    /// boundary exceptions into a message on stderr (naming the file and the reason) and an exit code.
+    /// boundary exceptions into a message on stderr (naming the file and the reason) and an exit code. The body's
+    /// token is cancelled by SIGINT or SIGTERM (<see cref="SignalCancellation"/>); the command must pass it to every long
+    /// call, and its cancellation is reported as such.
     /// </summary>
-    public static void SetAction(Command command, Func<CommandOutput, ParseResult, int> body)
+    public static void SetAction(Command command, Func<CommandOutput, ParseResult, CancellationToken, int> body)
     {
         command.Options.Add(JsonOption);
-        command.SetAction(parse =>
+        command.SetAction((parse, caller) =>
         {
             var output = new CommandOutput(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(JsonOption), command.Name);
-            try
-            {
-                return body(output, parse);
-            }
-            catch (CommandFailureException e)
-            {
-                return output.Error(e.ExitCode, e.Message, e.File, e.Reason);
-            }
-            catch (InvalidModelException e)
-            {
-                return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
-            }
-            catch (Pipeline.Persistence.InvalidModelPackageException e)
-            {
-                return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
-            }
-            catch (Pipeline.Datasets.InvalidDatasetException e)
-            {
-                return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason);
-            }
-            catch (Pipeline.Featurizers.Backbones.BackboneUnavailableException e)
-            {
-                return output.Error(ExitCodes.InvalidInput, e.Message, e.ExpectedPath ?? e.Backbone, e.Reason);
-            }
-            catch (InvalidImageException e)
-            {
-                return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Detail);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                return output.Error(ExitCodes.BadArguments, e.Message, (e as FileNotFoundException)?.FileName, "not found");
-            }
-            catch (ArgumentException e)
-            {
-                string message = WithoutParameterNote(e);
-                return output.Error(ExitCodes.BadArguments, message, null, message);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return output.Error(ExitCodes.BadArguments, e.Message, null, e.Message);
-            }
-            catch (OutOfMemoryException)
-            {
-                // Not a bug to report with a stack trace: the request (a batch, a model, a thread count) outgrew this machine.
-                return output.Error(ExitCodes.InternalError,
-                    "out of memory: this run needs more memory than the machine has; make what it asked for smaller (a bench --batch, the mlp's --hidden sizes, the network) or use fewer --threads.",
-                    null, "out of memory");
-            }
-            catch (Exception e)
-            {
-                return output.Error(ExitCodes.InternalError, $"internal error: {e}", null, e.Message);
-            }
+            using SignalCancellation signals = SignalCancellation.Listen(caller);
+            return Task.FromResult(Run(body, output, parse, signals, writesOut: command.Options.Any(o => o.Name == "--out")));
         });
     }
 
-    /// <summary>Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>.</summary>
-    public static int Invoke(RootCommand root, string[] args, InvocationConfiguration? configuration = null)
+    private static int Run(Func<CommandOutput, ParseResult, CancellationToken, int> body, CommandOutput output, ParseResult parse, SignalCancellation signals, bool writesOut)
+    {
+        try
+        {
+            return body(output, parse, signals.Token);
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            string reason = $"cancelled by {signals.Cause}";
+            return output.Error(signals.ExitCode, $"{reason} before it finished{(writesOut ? "; --out was not written (an existing file there is unchanged)" : "")}.", null, reason);
+        }
+        catch (CommandFailureException e)
+        {
+            return output.Error(e.ExitCode, e.Message, e.File, e.Reason);
+        }
+        catch (InvalidModelException e)
+        {
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
+        }
+        catch (Pipeline.Persistence.InvalidModelPackageException e)
+        {
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
+        }
+        catch (Pipeline.Datasets.InvalidDatasetException e)
+        {
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason);
+        }
+        catch (Pipeline.Featurizers.Backbones.BackboneUnavailableException e)
+        {
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.ExpectedPath ?? e.Backbone, e.Reason);
+        }
+        catch (InvalidImageException e)
+        {
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Detail);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return output.Error(ExitCodes.BadArguments, e.Message, (e as FileNotFoundException)?.FileName, "not found");
+        }
+        catch (ArgumentException e)
+        {
+            string message = WithoutParameterNote(e);
+            return output.Error(ExitCodes.BadArguments, message, null, message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return output.Error(ExitCodes.BadArguments, e.Message, null, e.Message);
+        }
+        catch (OutOfMemoryException)
+        {
+            // Not a bug to report with a stack trace: the request (a batch, a model, a thread count) outgrew this machine.
+            return output.Error(ExitCodes.InternalError,
+                "out of memory: this run needs more memory than the machine has; make what it asked for smaller (a bench --batch, the mlp's --hidden sizes, the network) or use fewer --threads.",
+                null, "out of memory");
+        }
+        catch (Exception e)
+        {
+            return output.Error(ExitCodes.InternalError, $"internal error: {e}", null, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>.
+    /// <paramref name="cancellation"/> cancels the command as SIGINT would.
+    /// </summary>
+    public static int Invoke(RootCommand root, string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellation = default)
     {
         ParseResult parse = root.Parse(args);
         configuration ??= new InvocationConfiguration();
@@ -108,7 +124,10 @@ internal static class CommandKit
             configuration.Error.WriteLine("Run with --help for usage.");
             return ExitCodes.BadArguments;
         }
-        return parse.Invoke(configuration);
+        // Off: the commands handle SIGINT and SIGTERM themselves (see SignalCancellation for why).
+        configuration.ProcessTerminationTimeout = null;
+        // The actions run synchronously: the task is complete when InvokeAsync returns.
+        return parse.InvokeAsync(configuration, cancellation).GetAwaiter().GetResult();
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal static class CrossValidateCommand
         binder.AddTo(command);
         var folds = new Option<int>("--folds") { Description = "Number of folds (at least 2, at most the number of images).", DefaultValueFactory = _ => 5 }.Within(2, int.MaxValue);
         command.Options.Add(folds);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             int k = parse.GetValue(folds);
             TrainerOptions options = binder.Build(parse, writer);
@@ -23,7 +23,7 @@ internal static class CrossValidateCommand
             if (k > data.Count) throw new ArgumentException($"--folds {k}: more folds than the {data.Count} images; use 2 to {data.Count}.");
             var clock = Stopwatch.StartNew();
             CrossValidationResult result = TrainingProgressDisplay.Run(writer, progress =>
-                new ImageClassificationTrainer(options with { Progress = progress }).CrossValidate(data, k));
+                new ImageClassificationTrainer(options with { Progress = progress }).CrossValidate(data, k, cancellation));
             MetricsText.Exclusions(writer, result.Excluded);
             var s = result.Summary;
             for (int i = 0; i < s.Folds.Length; i++) writer.Text(MetricsText.Summary($"fold {i + 1}/{s.Folds.Length}", s.Folds[i]));
@@ -39,6 +39,7 @@ internal static class CrossValidateCommand
                     summary = s,
                     excludedCount = result.Excluded.Count,
                     excluded = MetricsText.ExclusionRecords(result.Excluded),
+                    featurization = MetricsText.FeaturizationRecord(result.Featurization),
                     elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
                 });
             return ExitCodes.Ok;

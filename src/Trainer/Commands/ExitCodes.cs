@@ -19,4 +19,13 @@ internal static class ExitCodes
 
     /// <summary>An unexpected internal error.</summary>
     public const int InternalError = 70;
+
+    /// <summary>
+    /// Cancelled by SIGINT (Ctrl-C) before the command finished; what it was writing was not saved, and an existing
+    /// --out is unchanged. 128 + 2, as a shell reports a process the signal ended.
+    /// </summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Cancelled by SIGTERM, as <see cref="Interrupted"/>: 128 + 15.</summary>
+    public const int Terminated = 143;
 }

@@ -14,7 +14,6 @@ internal static class InputFiles
     /// <summary>Throws unless <paramref name="path"/> could be a model.zip (a missing file is left to the loader's message, exit 2).</summary>
     public static string RequireModelZip(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--model is empty: name a model.zip file.");
         RequireNotFolder("--model", path, "a model.zip file");
         RequireNotImage("--model", path, "a model.zip file");
         if (File.Exists(path) && Head(path) is var head && !ModelFormat.StartsLikeModelPackage(head) && IsNetworkFile(path, head))
@@ -38,7 +37,6 @@ internal static class InputFiles
     /// <summary>Throws unless <paramref name="path"/> could be a dataset: a folder, or a text manifest (not an image, a zip or other binary file).</summary>
     public static string RequireData(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--data is empty: name a folder with one subfolder per class, or a .csv/.tsv manifest.");
         if (!File.Exists(path)) return path;
         byte[] head = Head(path);
         string? kind = ImageDecoder.DetectFormat(head) != ImageFormat.Unknown ? "an image"

@@ -18,14 +18,14 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "An .onnx or .tflite network, or a trained model.zip.", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "An .onnx or .tflite network, or a trained model.zip.", Required = true }.NotBlank("an .onnx or .tflite network, or a model.zip");
         var batch = new Option<int>("--batch") { Description = "Batch size for shapes and FLOPs.", DefaultValueFactory = _ => 1 };
         var values = new Option<bool>("--values") { Description = "Also list every value (intermediates included) with its shape." };
         var command = new Command("inspect", "Show a network's inputs, outputs, op histogram, parameter count and FLOPs, or what a model.zip holds.");
         command.Options.Add(model);
         command.Options.Add(batch);
         command.Options.Add(values);
-        CommandKit.SetAction(command, (output, parse) =>
+        CommandKit.SetAction(command, (output, parse, _) =>
         {
             FileInfo file = parse.GetValue(model)!;
             InputFiles.RequireNotFolder("--model", file.ToString(), "an .onnx or .tflite network, or a model.zip");

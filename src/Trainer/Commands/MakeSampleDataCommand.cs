@@ -11,7 +11,7 @@ internal static class MakeSampleDataCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "The folder to write (one subfolder per class).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("data", "shapes")) };
+        var output = new Option<DirectoryInfo>("--out") { Description = "The folder to write (one subfolder per class).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("data", "shapes")) }.NotBlank("the folder to write");
         var seed = new Option<ulong>("--seed") { Description = "The generator's seed.", DefaultValueFactory = _ => ShapesDataset.DefaultSeed };
         var command = new Command("make-sample-data", "Regenerate the sample dataset in data/shapes (procedurally drawn shapes).") { Hidden = true };
         command.Options.Add(output);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Classification;
 using Pipeline.Datasets;
 using Pipeline.Training;
 using Pipeline.Training.Metrics;
@@ -33,6 +34,19 @@ internal static class MetricsText
         else if (head is not null && head.Calibration.StartsWith(SkippedPrefix, StringComparison.Ordinal))
             output.Text($"probabilities not calibrated: {head.Calibration[SkippedPrefix.Length..]}");
     }
+
+    /// <summary>
+    /// How featurizing went, as the JSON record every command that featurizes writes: its time is <c>elapsedMs</c>, a
+    /// number of milliseconds like every other time in the output (serialized as it is, a TimeSpan was a string).
+    /// </summary>
+    public static object FeaturizationRecord(FeaturizationReport report) => new
+    {
+        images = report.Images,
+        cacheHits = report.CacheHits,
+        computed = report.Computed,
+        elapsedMs = Math.Round(report.Elapsed.TotalMilliseconds, 1),
+        imagesPerSecond = report.ImagesPerSecond,
+    };
 
     /// <summary>The excluded files as JSON records (all of them: machine readers want the whole list).</summary>
     public static object[] ExclusionRecords(IReadOnlyList<ExcludedFile> excluded)

@@ -66,7 +66,6 @@ internal static class OutputFiles
 
     private static string RequireWritable(string path, string suggestion, (string Option, string? Path)[] inputs)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--out is empty: name the file to write.");
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw CommandFailureException.BadFile("--out", path, $"is a folder; name a file such as {suggestion}.");
         string? folder = Path.GetDirectoryName(full);

@@ -13,13 +13,13 @@ internal static class PredictCommand
     public static Command Create()
     {
         var command = new Command("predict", "Classify image files, or every image under a folder, with a saved model.");
-        var model = new Option<string>("--model") { Description = "The model.zip to use.", Required = true };
+        var model = new Option<string>("--model") { Description = "The model.zip to use.", Required = true }.NotBlank("a model.zip file");
         var top = new Option<int>("--top") { Description = "How many labels to show per image, best first.", DefaultValueFactory = _ => 3 };
         var threads = ThreadsOption.Create("Threads to use.");
-        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore }.NotBlank("an image file or a folder");
         foreach (Option option in new Option[] { model, top, threads }) command.Options.Add(option);
         command.Arguments.Add(images);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             int k = parse.GetValue(top);
             if (k < 1) throw new ArgumentException($"--top {k}: at least 1.");
@@ -39,6 +39,7 @@ internal static class PredictCommand
             int failed = 0, predicted = 0;
             foreach (string path in paths)
             {
+                cancellation.ThrowIfCancellationRequested();
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
@@ -97,7 +98,6 @@ internal static class PredictCommand
             if (!Directory.Exists(argument))
             {
                 // Checked before the model loads: a typo should not cost a model load, and exits 2 like any missing file.
-                if (string.IsNullOrWhiteSpace(argument)) throw new ArgumentException("an image argument is empty: name an image file or a folder.");
                 if (!File.Exists(argument)) throw new FileNotFoundException($"{argument}: no such image file or folder.", argument);
                 paths.Add(argument);
                 named.Add(Path.GetFullPath(argument));

@@ -12,16 +12,16 @@ internal static class PreviewCommand
     public static Command Create()
     {
         var command = new Command("preview", "Write what the model sees of an image (resize, crop/pad, orientation) as a PNG.");
-        var image = new Argument<string>("image") { Description = "The image file (JPEG, PNG, BMP, GIF)." };
-        var output = new Option<string>("--out") { Description = "The PNG file to write (.png; an existing file is replaced only if it is a PNG and not the input image).", Required = true };
+        var image = new Argument<string>("image") { Description = "The image file (JPEG, PNG, BMP, GIF)." }.NotBlank("an image file");
+        var output = new Option<string>("--out") { Description = "The PNG file to write (.png; an existing file is replaced only if it is a PNG and not the input image).", Required = true }.NotBlank("the .png file to write");
         var size = new Option<int>("--size") { Description = "Output width and height in pixels.", DefaultValueFactory = _ => 224 };
         var mode = new Option<ResizeMode>("--mode") { Description = "How the image is brought to size.", DefaultValueFactory = _ => ResizeMode.IsoCrop };
         var anchor = new Option<CropAnchor>("--anchor") { Description = "Which part is kept (IsoCrop) or where the picture sits (IsoPad).", DefaultValueFactory = _ => CropAnchor.Center };
         var raw = new Option<bool>("--raw") { Description = "Write the full decoded image (orientation applied) instead of the model's view." };
-        var model = new Option<string?>("--model") { Description = "A model.zip: show the image as that model prepares it (its input size, resize, anchor and filter), instead of --size, --mode and --anchor." };
+        var model = new Option<string?>("--model") { Description = "A model.zip: show the image as that model prepares it (its input size, resize, anchor and filter), instead of --size, --mode and --anchor." }.NotBlank("a model.zip file, or leave --model out");
         foreach (Option option in new Option[] { output, size, mode, anchor, model, raw }) command.Options.Add(option);
         command.Arguments.Add(image);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, _) =>
         {
             string source = parse.GetValue(image)!;
             InputFiles.RequireNotFolder("image", source, "an image file (JPEG, PNG, BMP or GIF)");

@@ -22,18 +22,19 @@ internal static class RetrainCommand
     public static Command Create()
     {
         var command = new Command("retrain", "Retrain a saved model on a folder per class (new classes allowed); compares old and new on the same validation split.");
-        var model = new Option<string>("--model") { Description = "The model.zip to start from (never modified unless --out names it).", Required = true };
-        var output = new Option<string>("--out") { Description = "The new model file (written atomically). It may be --model itself, unless the new model is clearly worse (see --force).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model.zip to start from (never modified unless --out names it).", Required = true }.NotBlank("a model.zip file");
+        var output = new Option<string>("--out") { Description = "The new model file (written atomically). It may be --model itself, unless the new model is clearly worse (see --force).", Required = true }.NotBlank("the file to write, such as model.zip");
         var force = new Option<bool>("--force") { Description = $"Replace --model with the new model even when its microAccuracy is more than {AccuracyDropLimit} below the old one's on the same validation images." };
         var binder = new TrainingOptionsBinder();
         command.Options.Add(model);
         command.Options.Add(binder.Data);
-        // A warm start keeps the old head's standardization, so --no-standardize would do nothing here.
-        foreach (Option option in binder.HeadSettings.Where(o => o != binder.NoStandardize))
+        foreach (Option option in binder.HeadSettings.Except(binder.ArchitectureOptions))
             command.Options.Add(option);
         foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output, force })
             command.Options.Add(option);
-        CommandKit.SetAction(command, (writer, parse) =>
+        foreach (Option option in binder.ArchitectureOptions)
+            command.Options.Add(Refused(option));
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             string source = InputFiles.RequireModelZip(parse.GetValue(model)!);
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)));
@@ -43,7 +44,7 @@ internal static class RetrainCommand
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
-                new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data));
+                new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data, cancellation));
             MetricsText.Exclusions(writer, result.Excluded);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
             if (result.MissingClasses.Count > 0)
@@ -61,7 +62,7 @@ internal static class RetrainCommand
                         $"--out {parse.GetValue(output)}: is --model, and the new model is worse; the old model was left untouched. Write to another --out to keep both, or add --force to replace it anyway.",
                         target, "the retrained model is worse than the model it would replace");
             }
-            OutputFiles.Save(target, result.Save);
+            OutputFiles.Save(target, path => result.Save(path, cancellation));
             writer.Write($"saved {target} in {clock.Elapsed.TotalSeconds:0.0} s", new
             {
                 command = "retrain",
@@ -82,10 +83,26 @@ internal static class RetrainCommand
                 head = result.HeadSummary,
                 excludedCount = result.Excluded.Count,
                 excluded = MetricsText.ExclusionRecords(result.Excluded),
+                featurization = MetricsText.FeaturizationRecord(result.Featurization),
                 elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
             });
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <paramref name="option"/>, hidden from --help and refused while parsing (exit 2) with the reason. Left undeclared,
+    /// it was "Unrecognized command or argument", once for the flag and once more for its value.
+    /// </summary>
+    private static Option Refused(Option option)
+    {
+        option.Hidden = true;
+        option.Validators.Add(result =>
+        {
+            if (!result.Implicit)
+                result.AddError($"{option.Name} does not apply to retrain, which keeps the model's featurizer and head architecture (backbone, tap, pooling, preprocessing, head kind, hidden sizes, standardization); to change them, train a new model with train --data <images> {option.Name} ... --out <new.zip>.");
+        });
+        return option;
     }
 }

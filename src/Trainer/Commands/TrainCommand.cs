@@ -13,17 +13,17 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier on a folder per class (or a CSV/TSV manifest) and save model.zip.");
         var binder = new TrainingOptionsBinder();
         binder.AddTo(command);
-        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" };
+        var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" }.NotBlank("the file to write, such as model.zip");
         command.Options.Add(output);
-        CommandKit.SetAction(command, (writer, parse) =>
+        CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)), ("--backbone", parse.GetValue(binder.Backbone)));
             TrainerOptions options = binder.Build(parse, writer);
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
-                new ImageClassificationTrainer(options with { Progress = progress }).Fit(data));
-            OutputFiles.Save(target, result.Save);
+                new ImageClassificationTrainer(options with { Progress = progress }).Fit(data, cancellation));
+            OutputFiles.Save(target, path => result.Save(path, cancellation));
             clock.Stop();
             long modelBytes = new FileInfo(target).Length;
 
@@ -46,7 +46,7 @@ internal static class TrainCommand
                     metrics = result.ValidationMetrics,
                     excludedCount = result.Excluded.Count,
                     excluded = MetricsText.ExclusionRecords(result.Excluded),
-                    featurization = result.Featurization,
+                    featurization = MetricsText.FeaturizationRecord(result.Featurization),
                     head = result.HeadSummary,
                     modelBytes,
                     elapsedMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),

@@ -12,8 +12,8 @@ namespace Trainer.Commands;
 /// </summary>
 internal sealed class TrainingOptionsBinder
 {
-    public Option<string> Data { get; } = new("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true };
-    public Option<string?> Backbone { get; } = new("--backbone") { Description = "A registry name (e.g. mobilenet_v2_1.0_224_quant; downloaded on first use) or an .onnx/.tflite file. Default: the built-in featurizer (no pretrained weights)." };
+    public Option<string> Data { get; } = new Option<string>("--data") { Description = "A folder with one subfolder per class, or a CSV/TSV manifest of path,label.", Required = true }.NotBlank("a folder with one subfolder per class, or a .csv/.tsv manifest");
+    public Option<string?> Backbone { get; } = new Option<string?>("--backbone") { Description = "A registry name (e.g. mobilenet_v2_1.0_224_quant; downloaded on first use) or an .onnx/.tflite file. Default: the built-in featurizer (no pretrained weights)." }.NotBlank("a backbone: a registry name or an .onnx/.tflite file, or leave --backbone out for the built-in featurizer");
     public Option<string[]> Tap { get; } = new("--tap") { Description = "Backbone tensor(s) to pool (default: the last feature map before the classifier, found automatically).", AllowMultipleArgumentsPerToken = true };
     public Option<string> Pooling { get; } = new("--pooling") { Description = "gap | gmp | gem[:p] | spp[:levels][:max|avg] | concat (default gem, p = 3).", DefaultValueFactory = _ => TrainerDefaults.Pooling };
     public Option<bool> Mirror { get; } = new("--mirror") { Description = "Average each image's backbone features with its mirror image's." };
@@ -39,9 +39,9 @@ internal sealed class TrainingOptionsBinder
     public Option<int> Seed { get; } = new("--seed") { Description = "The seed of every random choice: the same seed and data give the same model.zip.", DefaultValueFactory = _ => 1 };
     public Option<int> Threads { get; } = ThreadsOption.Create("Threads to use; never changes the model.");
     public Option<double> ValidationFraction { get; } = new Option<double>("--validation-fraction") { Description = "Share of each class held out to measure the model: 0 (none, no metrics) up to but not including 1.", DefaultValueFactory = _ => 0.2 }.AtLeastAndBelow(0, 1);
-    public Option<string?> Cache { get; } = new("--cache") { Description = "The feature cache folder (default: the user's cache folder)." };
+    public Option<string?> Cache { get; } = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." }.NotBlank("a folder, or leave --cache out for the default one (--no-cache: none)");
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Do not read or write the feature cache." };
-    public Option<string?> BackboneCache { get; } = new("--backbone-cache") { Description = "Where downloaded backbones are kept (default: the user's cache folder)." };
+    public Option<string?> BackboneCache { get; } = new Option<string?>("--backbone-cache") { Description = "Where downloaded backbones are kept (default: the user's cache folder)." }.NotBlank("a folder, or leave --backbone-cache out for the default one");
 
     private static readonly HeadOptions Defaults = new();
     private static readonly TrainerOptions TrainerDefaults = new();
@@ -51,6 +51,12 @@ internal sealed class TrainingOptionsBinder
 
     /// <summary>The head's settings without its kind (<c>retrain</c> keeps the old model's kind).</summary>
     public IEnumerable<Option> HeadSettings => [ClassWeights, NoStandardize, NoCalibration, L2, Hidden, Epochs, LearningRate, Dropout, WeightDecay, Patience];
+
+    /// <summary>
+    /// The options that make a model's featurizer (backbone, tap, pooling, preprocessing) and its head's architecture
+    /// (kind, hidden sizes, standardization): <c>retrain</c> keeps the model's, so it refuses these.
+    /// </summary>
+    public IEnumerable<Option> ArchitectureOptions => [Backbone, Tap, Pooling, Mirror, Normalize, .. PreprocessingOptions, Head, Hidden, NoStandardize];
 
     /// <summary>The options that change a backbone's input preprocessing.</summary>
     private Option[] PreprocessingOptions => [Resize, Anchor, ShorterSide, Filter, Channels, Mean, Std];

@@ -13,9 +13,9 @@ public sealed class ReproducibilityTests(ShapesModel model) : IClassFixture<Shap
     {
         using var folder = new ScratchFolder("reproducible");
         string twoThreads = folder.File("a.zip"), oneThread = folder.File("b.zip");
-        model.Result.Save(twoThreads);
+        model.Result.Save(twoThreads, TestContext.Current.CancellationToken);
         using (TrainingResult again = new ImageClassificationTrainer(model.Options with { Threads = 1 }).Fit(model.Data, TestContext.Current.CancellationToken))
-            again.Save(oneThread);
+            again.Save(oneThread, TestContext.Current.CancellationToken);
 
         Dictionary<string, (byte[] Bytes, DateTimeOffset Stamp)> a = Entries(twoThreads), b = Entries(oneThread);
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
@@ -32,8 +32,8 @@ public sealed class ReproducibilityTests(ShapesModel model) : IClassFixture<Shap
     {
         using var folder = new ScratchFolder("reproducible-seed");
         using TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 8 }).Fit(model.Data, TestContext.Current.CancellationToken);
-        model.Result.Save(folder.File("a.zip"));
-        other.Save(folder.File("b.zip"));
+        model.Result.Save(folder.File("a.zip"), TestContext.Current.CancellationToken);
+        other.Save(folder.File("b.zip"), TestContext.Current.CancellationToken);
         Assert.False(Entries(folder.File("a.zip"))["head/weights.bin"].Bytes.AsSpan().SequenceEqual(Entries(folder.File("b.zip"))["head/weights.bin"].Bytes));
     }
 

@@ -180,6 +180,22 @@ public sealed class HostileZipTests
     }
 
     [Fact]
+    public void ATruncatedFileSaysSoAndItsHintIsASentenceOfItsOwn()
+    {
+        byte[] zip = PackageSamples.Save(PackageSamples.Full());
+        InvalidModelPackageException e = Refused(zip[..(zip.Length / 2)]);
+        Assert.Contains("or it is truncated. Hint: a model package is", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("copy it again.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("the entry is corrupt", "save it again", "<model package>: the entry is corrupt. Hint: save it again.")]
+    [InlineData("the entry is corrupt.", "Save it again.", "<model package>: the entry is corrupt. Hint: Save it again.")]
+    [InlineData("the entry is corrupt", null, "<model package>: the entry is corrupt")]
+    public void AHintIsAlwaysSeparatedFromTheReasonByAFullStop(string reason, string? hint, string expected)
+        => Assert.Equal(expected, new InvalidModelPackageException(reason, hint: hint).Message);
+
+    [Fact]
     public void AWrongSignatureIsRefused()
     {
         byte[] zip = new RawZip().Add(RawZip.Stored("manifest.json", PackageSamples.Manifest([], format: "some-other-model"))).Build();

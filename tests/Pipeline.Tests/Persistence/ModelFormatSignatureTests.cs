@@ -10,7 +10,7 @@ public sealed class ModelFormatSignatureTests
     public void A_saved_package_and_a_hand_written_one_are_recognized()
     {
         using var folder = new ScratchFolder("signature");
-        PackageSamples.Full().Save(folder.File("model.zip"));
+        PackageSamples.Full().Save(folder.File("model.zip"), TestContext.Current.CancellationToken);
         Assert.True(ModelFormat.IsModelPackageFile(folder.File("model.zip")));
         File.WriteAllBytes(folder.File("raw.zip"), PackageSamples.RawPackage(("head/w.bin", [1, 2, 3])));
         Assert.True(ModelFormat.IsModelPackageFile(folder.File("raw.zip")));

@@ -22,7 +22,7 @@ public sealed class ModelPackageTests
         ModelPackage saved = PackageSamples.Full();
         string path = folder.File("model.zip");
         DateTimeOffset before = DateTimeOffset.UtcNow.AddSeconds(-1);
-        saved.Save(path);
+        saved.Save(path, TestContext.Current.CancellationToken);
 
         ModelPackage loaded = ModelPackage.Load(path);
         Assert.Equal(saved.Labels, loaded.Labels);
@@ -51,7 +51,7 @@ public sealed class ModelPackageTests
     public void ALoadedPackageCopiedWithANewHeadSavesAsANewModel()
     {
         using var folder = new ScratchFolder("package");
-        PackageSamples.Full().Save(folder.File("old.zip"));
+        PackageSamples.Full().Save(folder.File("old.zip"), TestContext.Current.CancellationToken);
         ModelPackage old = ModelPackage.Load(folder.File("old.zip"));
         ModelPackage retrained = old with
         {
@@ -59,7 +59,7 @@ public sealed class ModelPackageTests
             Head = PackageSamples.Json("""{"kind":"logistic","outputs":6}"""),
             Entries = new Dictionary<string, ReadOnlyMemory<byte>>(old.Entries) { ["head/weights.bin"] = PackageSamples.Bytes(100, 9) },
         };
-        retrained.Save(folder.File("new.zip"));
+        retrained.Save(folder.File("new.zip"), TestContext.Current.CancellationToken);
         ModelPackage loaded = ModelPackage.Load(folder.File("new.zip"));
         Assert.Equal(6, loaded.Labels.Count);
         Assert.Equal(6, loaded.Head!.Value.GetProperty("outputs").GetInt32());
@@ -130,8 +130,8 @@ public sealed class ModelPackageTests
         using var folder = new ScratchFolder("determinism");
         var clockA = new FixedClock(new DateTimeOffset(2025, 1, 2, 3, 4, 5, 6, TimeSpan.Zero));
         var clockB = new FixedClock(new DateTimeOffset(2031, 12, 30, 23, 59, 58, 999, TimeSpan.Zero));
-        PackageSamples.Full().Save(folder.File("a.zip"), clockA, wrapForTesting: null);
-        PackageSamples.Full().Save(folder.File("b.zip"), clockB, wrapForTesting: null);
+        PackageSamples.Full().Save(folder.File("a.zip"), clockA, wrapForTesting: null, TestContext.Current.CancellationToken);
+        PackageSamples.Full().Save(folder.File("b.zip"), clockB, wrapForTesting: null, TestContext.Current.CancellationToken);
         byte[] a = File.ReadAllBytes(folder.File("a.zip"));
         byte[] b = File.ReadAllBytes(folder.File("b.zip"));
         Assert.Equal(a.Length, b.Length);

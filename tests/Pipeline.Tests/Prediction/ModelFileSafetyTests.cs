@@ -21,10 +21,10 @@ public sealed class ModelFileSafetyTests(ShapesModel model) : IClassFixture<Shap
     {
         using var folder = new ScratchFolder("interrupted-save");
         string path = folder.File("model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         byte[] before = File.ReadAllBytes(path);
         long failAfter = (long)(before.Length * fraction);
-        Assert.Throws<IOException>(() => model.Result.Classifier.Package.Save(path, TimeProvider.System, s => new FaultyStream(s, failAfter)));
+        Assert.Throws<IOException>(() => model.Result.Classifier.Package.Save(path, TimeProvider.System, s => new FaultyStream(s, failAfter), TestContext.Current.CancellationToken));
         Assert.Equal(before, File.ReadAllBytes(path));
         using ImageClassifier reloaded = ImageClassifier.Load(path);
         Assert.Equal(model.Result.Classifier.Labels, reloaded.Labels);

@@ -14,7 +14,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading");
         string path = folder.File("model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         string image = model.Data.Samples[0].Path;
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
         float[] before = holder.Predict(image).Scores.ToArray();
@@ -22,7 +22,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         Assert.False(holder.Reload()); // unchanged file: nothing to do
 
         using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 8 }).Fit(model.Data, TestContext.Current.CancellationToken))
-            other.Save(path);
+            other.Save(path, TestContext.Current.CancellationToken);
         var reloaded = new List<int>();
         holder.Reloaded += (_, e) => reloaded.Add(e.Generation);
         Assert.True(holder.Reload());
@@ -47,7 +47,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-odd");
         string path = folder.File("model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
         holder.ReloadFailed += (_, _) => throw new InvalidOperationException("a subscriber's bug");
         holder.Reloaded += (_, _) => throw new InvalidOperationException("a subscriber's bug");
@@ -56,14 +56,14 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         ModelPackage package = ModelPackage.Load(path);
         foreach (string featurizer in new[] { "{\"pooling\":\"gem\"}", "{\"kind\":\"backbone\",\"taps\":null}" })
         {
-            (package with { Featurizer = System.Text.Json.JsonDocument.Parse(featurizer).RootElement }).Save(path);
+            (package with { Featurizer = System.Text.Json.JsonDocument.Parse(featurizer).RootElement }).Save(path, TestContext.Current.CancellationToken);
             Assert.False(holder.Reload());
             InvalidModelPackageException error = Assert.IsType<InvalidModelPackageException>(holder.LastError);
             Assert.Contains(path, error.Message);
             Assert.Equal(1, holder.Generation);
         }
         using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 10 }).Fit(model.Data, TestContext.Current.CancellationToken))
-            other.Save(path);
+            other.Save(path, TestContext.Current.CancellationToken);
         Assert.True(holder.Reload()); // the throwing Reloaded handler does not undo or fail the swap
         Assert.Equal(2, holder.Generation);
         Assert.Null(holder.LastError);
@@ -76,9 +76,9 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         // Kubernetes' layout for a mounted ConfigMap: model.zip -> ..data/model.zip, and ..data -> a versioned folder.
         using var folder = new ScratchFolder("reloading-link");
         string first = Directory.CreateDirectory(folder.File("v1")).FullName, second = Directory.CreateDirectory(folder.File("v2")).FullName;
-        model.Result.Save(Path.Combine(first, "model.zip"));
+        model.Result.Save(Path.Combine(first, "model.zip"), TestContext.Current.CancellationToken);
         using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 11 }).Fit(model.Data, TestContext.Current.CancellationToken))
-            other.Save(Path.Combine(second, "model.zip"));
+            other.Save(Path.Combine(second, "model.zip"), TestContext.Current.CancellationToken);
         Directory.CreateSymbolicLink(folder.File("..data"), first);
         File.CreateSymbolicLink(folder.File("model.zip"), Path.Combine("..data", "model.zip"));
 
@@ -97,13 +97,13 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-subscribers");
         string path = folder.File("model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
         var seen = new List<int>();
         holder.Reloaded += (_, _) => throw new InvalidOperationException("a subscriber's bug");
         holder.Reloaded += (_, e) => seen.Add(e.Generation);
         using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 12 }).Fit(model.Data, TestContext.Current.CancellationToken))
-            other.Save(path);
+            other.Save(path, TestContext.Current.CancellationToken);
         Assert.True(holder.Reload());
         Assert.Equal([2], seen);
     }
@@ -115,7 +115,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         using var folder = new ScratchFolder("reloading-elsewhere");
         string models = Directory.CreateDirectory(folder.File("models")).FullName, app = Directory.CreateDirectory(folder.File("app")).FullName;
         string target = Path.Combine(models, "model.zip"), link = Path.Combine(app, "model.zip"), log = Path.Combine(app, "app.log");
-        model.Result.Save(target);
+        model.Result.Save(target, TestContext.Current.CancellationToken);
         File.CreateSymbolicLink(link, target);
         using var holder = new ReloadingImageClassifier(link, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(200) });
         using var swapped = new ManualResetEventSlim();
@@ -132,7 +132,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
             }
         }, token);
         using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 13 }).Fit(model.Data, token))
-            other.Save(target); // atomic: a new file renamed over the link's target
+            other.Save(target, TestContext.Current.CancellationToken); // atomic: a new file renamed over the link's target
         bool followed = swapped.Wait(TimeSpan.FromSeconds(20), token);
         stop.Cancel();
         await writer;
@@ -145,12 +145,12 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-watch");
         string path = folder.File("model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50) });
         using var swapped = new ManualResetEventSlim();
         holder.Reloaded += (_, _) => swapped.Set();
         using (TrainingResult other = new ImageClassificationTrainer(model.Options with { Seed = 9 }).Fit(model.Data, TestContext.Current.CancellationToken))
-            other.Save(path); // atomic rename over the watched file
+            other.Save(path, TestContext.Current.CancellationToken); // atomic rename over the watched file
         Assert.True(swapped.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the changed file was not reloaded within 30 s");
         Assert.Equal(2, holder.Generation);
     }

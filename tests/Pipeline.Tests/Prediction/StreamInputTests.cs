@@ -23,7 +23,7 @@ public sealed class StreamInputTests(ShapesModel model) : IClassFixture<ShapesMo
         Assert.Throws<InvalidOperationException>(() => classifier.Predict(new AsyncOnlyStream(File.ReadAllBytes(path))));
 
         using var folder = new ScratchFolder("predict-async");
-        model.Result.Save(folder.File("model.zip"));
+        model.Result.Save(folder.File("model.zip"), TestContext.Current.CancellationToken);
         using var holder = new ReloadingImageClassifier(folder.File("model.zip"));
         Assert.Equal(expected, (await holder.PredictAsync(new AsyncOnlyStream(File.ReadAllBytes(path)), TestContext.Current.CancellationToken)).Scores);
         Image decoded = await ImageDecoder.DecodeAsync(new AsyncOnlyStream(File.ReadAllBytes(path)), cancellationToken: TestContext.Current.CancellationToken);
@@ -71,7 +71,7 @@ public sealed class StreamInputTests(ShapesModel model) : IClassFixture<ShapesMo
         // PublishAot or PublishTrimmed set JsonSerializerIsReflectionEnabledByDefault=false, even under `dotnet run`:
         // every valid model then failed to load, reported as a corrupt manifest.
         using var folder = new ScratchFolder("json-reflection-off");
-        model.Result.Save(folder.File("model.zip"));
+        model.Result.Save(folder.File("model.zip"), TestContext.Current.CancellationToken);
         string config = folder.File("reflection-off.runtimeconfig.json");
         string original = Path.ChangeExtension(typeof(StreamInputTests).Assembly.Location, ".runtimeconfig.json");
         var root = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(original, TestContext.Current.CancellationToken))!;

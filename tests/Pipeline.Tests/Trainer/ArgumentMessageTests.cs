@@ -34,10 +34,44 @@ public sealed class ArgumentMessageTests : IDisposable
         AssertMessage(ExitCodes.BadArguments, $"--data {Circle}: is an image; --data must be a folder with one subfolder per class, or a .csv/.tsv manifest",
             "train", "--data", Circle, "--out", output);
         string model = Path.Combine(_dir, "model.zip");
-        Pipeline.Tests.Persistence.PackageSamples.Full().Save(model);
+        Pipeline.Tests.Persistence.PackageSamples.Full().Save(model, TestContext.Current.CancellationToken);
         AssertMessage(ExitCodes.BadArguments, $"--data {model}: is a model.zip; --data must be a folder", "train", "--data", model, "--out", output);
         AssertMessage(ExitCodes.BadArguments, $"--data {model}: is a model.zip", "evaluate", "--model", model, "--data", model);
         Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("", "is empty")]
+    [InlineData("   ", "is only white space")]
+    public void A_blank_path_is_refused_naming_the_option(string blank, string how)
+    {
+        string model = Path.Combine(_dir, "model.zip"), output = Path.Combine(_dir, "out.zip");
+        (string Option, string[] Args)[] cases =
+        [
+            ("--data", ["train", "--data", blank, "--out", output]),
+            ("--out", ["train", "--data", Shapes, "--out", blank]),
+            ("--backbone", ["train", "--data", Shapes, "--out", output, "--backbone", blank]),
+            ("--cache", ["train", "--data", Shapes, "--out", output, "--cache", blank]),
+            ("--backbone-cache", ["train", "--data", Shapes, "--out", output, "--backbone-cache", blank]),
+            ("--cache", ["cv", "--data", Shapes, "--cache", blank]),
+            ("--model", ["retrain", "--model", blank, "--data", Shapes, "--out", output]),
+            ("--out", ["retrain", "--model", model, "--data", Shapes, "--out", blank]),
+            ("--model", ["evaluate", "--model", blank, "--data", Shapes]),
+            ("--data", ["evaluate", "--model", model, "--data", blank]),
+            ("--cache", ["evaluate", "--model", model, "--data", Shapes, "--cache", blank]),
+            ("--model", ["predict", "--model", blank, Circle]),
+            ("<image>", ["predict", "--model", model, Circle, blank]),
+            ("<image>", ["preview", blank, "--out", Path.Combine(_dir, "p.png")]),
+            ("--out", ["preview", Circle, "--out", blank]),
+            ("--model", ["preview", Circle, "--out", Path.Combine(_dir, "p.png"), "--model", blank]),
+            ("--model", ["bench", "--model", blank]),
+            ("--model", ["inspect", "--model", blank]),
+            ("<case-dir>", ["check-onnx", blank]),
+        ];
+        foreach ((string option, string[] args) in cases)
+            AssertMessage(ExitCodes.BadArguments, $"{option} {how}: name ", args);
+        // A --cache of spaces was taken as a folder name, and the folder made in the current folder.
+        if (blank.Length > 0) Assert.False(Directory.Exists(blank), $"a folder named '{blank}' was created in {Environment.CurrentDirectory}");
     }
 
     [Theory]
@@ -116,10 +150,10 @@ public sealed class ArgumentMessageTests : IDisposable
     public void Running_out_of_memory_is_a_plain_message_not_a_stack_trace()
     {
         var command = new System.CommandLine.Command("hungry");
-        CommandKit.SetAction(command, (_, _) => throw new OutOfMemoryException("Array dimensions exceeded supported range."));
+        CommandKit.SetAction(command, (_, _, _) => throw new OutOfMemoryException("Array dimensions exceeded supported range."));
         var root = new System.CommandLine.RootCommand { command };
         var error = new StringWriter();
-        int exit = CommandKit.Invoke(root, ["hungry"], new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        int exit = CommandKit.Invoke(root, ["hungry"], new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error }, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.InternalError, exit);
         Assert.StartsWith("hungry: out of memory: this run needs more memory than the machine has", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);

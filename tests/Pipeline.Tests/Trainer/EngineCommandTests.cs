@@ -153,7 +153,7 @@ public sealed class EngineCommandTests : IDisposable
     public void BenchNamesAModelZipAsSuchAndAsksForANetwork()
     {
         string zip = Path.Combine(_dir, "model.zip");
-        Pipeline.Tests.Persistence.PackageSamples.Full().Save(zip);
+        Pipeline.Tests.Persistence.PackageSamples.Full().Save(zip, TestContext.Current.CancellationToken);
         var (exit, _, error) = Run("bench", "--model", zip);
         Assert.Equal(ExitCodes.BadArguments, exit);
         Assert.Contains("model.zip: is a model.zip; bench times a network, an .onnx or .tflite file", error, StringComparison.Ordinal);

@@ -24,7 +24,7 @@ public sealed class InspectCommandTests : IDisposable
 
         // Every entry intact and listed, but the 4-class head now sits under 2 labels.
         string bad = Path.Combine(_dir, "bad.zip");
-        (ModelPackage.Load(model) with { Labels = ["circles", "squares"] }).Save(bad);
+        (ModelPackage.Load(model) with { Labels = ["circles", "squares"] }).Save(bad, TestContext.Current.CancellationToken);
         string circle = Directory.GetFiles(Path.Combine(Shapes, "circles"))[0];
         (int predictExit, _, string predictError) = TrainerCli.Run("predict", "--model", bad, circle);
         Assert.Equal(ExitCodes.InvalidInput, predictExit);

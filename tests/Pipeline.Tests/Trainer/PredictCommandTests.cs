@@ -34,7 +34,7 @@ public sealed class PredictCommandTests : IDisposable
 
     [Theory]
     [InlineData("missing.png", "no such image file or folder")]
-    [InlineData("", "an image argument is empty")]
+    [InlineData("", "<image> is empty: name an image file or a folder.")]
     public void A_missing_or_empty_image_argument_exits_2_before_the_model_loads(string name, string reason)
     {
         string path = name.Length == 0 ? "" : Path.Combine(_dir, name);

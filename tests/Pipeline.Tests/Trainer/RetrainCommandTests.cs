@@ -53,6 +53,33 @@ public sealed class RetrainCommandTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(model));
     }
 
+    [Theory]
+    [InlineData("--backbone", "mobilenet_v2_1.0_224_quant")]
+    [InlineData("--tap", "features")]
+    [InlineData("--pooling", "gap")]
+    [InlineData("--mirror")]
+    [InlineData("--normalize", "final")]
+    [InlineData("--resize", "Fill")]
+    [InlineData("--mean", "0.5")]
+    [InlineData("--head", "mlp")]
+    [InlineData("--hidden", "64")]
+    [InlineData("--no-standardize")]
+    public void Featurizer_and_head_architecture_options_are_refused_with_the_reason(params string[] flag)
+    {
+        string model = Path.Combine(_dir, "absent.zip"), target = Path.Combine(_dir, "never.zip");
+        foreach (bool json in new[] { false, true })
+        {
+            (int exit, string output, string error) = TrainerCli.Run(["retrain", "--model", model, "--data", Shapes, "--out", target, .. flag, .. json ? (string[])["--json"] : []]);
+            Assert.Equal(ExitCodes.BadArguments, exit);
+            Assert.Equal("", output);
+            string message = json ? JsonDocument.Parse(error).RootElement.GetProperty("error").GetString()! : error;
+            Assert.StartsWith($"{flag[0]} does not apply to retrain, which keeps the model's featurizer and head architecture", message, StringComparison.Ordinal);
+            Assert.Contains($"train a new model with train --data <images> {flag[0]}", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unrecognized", error, StringComparison.Ordinal);
+        }
+        Assert.False(File.Exists(target));
+    }
+
     [Fact]
     public void Classes_the_data_lacks_are_named_in_a_warning()
     {
