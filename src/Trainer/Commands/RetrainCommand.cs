@@ -19,6 +19,29 @@ internal static class RetrainCommand
     /// </summary>
     internal const double AccuracyDropLimit = 0.05;
 
+    /// <summary>
+    /// The seed and validation fraction the model was trained with, where the command line does not give them: the old
+    /// and the new model are then compared on a validation part the old one was not trained on (see the keyed split).
+    /// </summary>
+    private static TrainerOptions SplitFromModel(ParseResult parse, TrainingOptionsBinder binder, ImageClassifier old, TrainerOptions options, CommandOutput writer)
+    {
+        if (old.Package.TrainingOptions is not { ValueKind: System.Text.Json.JsonValueKind.Object } record) return options;
+        var taken = new List<string>();
+        if (parse.GetResult(binder.Seed) is not { Implicit: false } && record.TryGetProperty("seed", out var seed) && seed.TryGetInt32(out int s))
+        {
+            options = options with { Seed = s };
+            taken.Add($"--seed {s}");
+        }
+        if (parse.GetResult(binder.ValidationFraction) is not { Implicit: false } && record.TryGetProperty("validationFraction", out var fraction)
+            && fraction.TryGetDouble(out double f) && f is >= 0 and < 1)
+        {
+            options = options with { ValidationFraction = f };
+            taken.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--validation-fraction {f}"));
+        }
+        if (taken.Count > 0) writer.Text($"as the model was trained: {string.Join(", ", taken)}");
+        return options;
+    }
+
     public static Command Create()
     {
         var command = new Command("retrain", "Retrain a saved model on a folder per class (new classes allowed); compares old and new on the same validation split.");
@@ -41,6 +64,7 @@ internal static class RetrainCommand
             TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(source, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             binder.RejectFlagsFor(parse, old.Head.Spec.Kind, fromModel: true);
+            options = SplitFromModel(parse, binder, old, options, writer);
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>

@@ -271,6 +271,27 @@ public sealed class TrainingCommandTests : IDisposable
     }
 
     [Fact]
+    public void Retrain_splits_as_the_model_was_trained_unless_told_otherwise()
+    {
+        // The comparison with the old model is fair only on the old model's own split: its seed and fraction are the
+        // defaults, not 1 and 0.2.
+        string model = Path.Combine(_dir, "seeded.zip"), first = Path.Combine(_dir, "first.zip"), second = Path.Combine(_dir, "second.zip");
+        (int exit, _, string error) = Run("train", "--data", Shapes, "--out", model, "--no-cache", "--seed", "5", "--validation-fraction", "0.3");
+        Assert.True(exit == 0, error);
+        (exit, string output, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", first, "--no-cache");
+        Assert.True(exit == 0, error);
+        Assert.Contains("as the model was trained: --seed 5, --validation-fraction 0.3", output);
+        JsonElement record = Pipeline.Persistence.ModelPackage.Load(first).TrainingOptions!.Value;
+        Assert.Equal(5, record.GetProperty("seed").GetInt32());
+        Assert.Equal(0.3, record.GetProperty("validationFraction").GetDouble());
+
+        (exit, output, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", second, "--no-cache", "--seed", "2");
+        Assert.True(exit == 0, error);
+        Assert.Contains("as the model was trained: --validation-fraction 0.3", output);
+        Assert.Equal(2, Pipeline.Persistence.ModelPackage.Load(second).TrainingOptions!.Value.GetProperty("seed").GetInt32());
+    }
+
+    [Fact]
     public void CrossValidationReportsMeanAndStandardDeviation()
     {
         (int exit, string output, string error) = Run("cv", "--data", Shapes, "--folds", "2", "--no-cache", "--json");
