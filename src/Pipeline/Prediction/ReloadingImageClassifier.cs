@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Pipeline.Imaging;
 
@@ -23,10 +24,13 @@ public sealed class ReloadingImageClassifier : IDisposable
     private readonly FileSystemWatcher[] _watchers = [];
     private readonly HashSet<string> _watchedNames = new(NameComparer); // names in the model's folder whose change may change what Path reads
     private readonly Timer _debounce;
-    private readonly Lock _reloadLock = new();
-    private readonly Lock _eventLock = new(); // held from a swap until its event is raised, so events come in swap order
+    private readonly Lock _reloadLock = new(); // one load at a time; never held while a subscriber runs
+    private readonly ConcurrentQueue<Action> _events = new(); // filled under _reloadLock, so in swap order
+    private readonly CancellationTokenSource _stopping = new(); // never disposed: a reload still running may read its token
     private Lease _current;
     private int _disposed;
+    private int _raising; // 1 while a thread drains _events
+    private int _released; // 1 once the serving model's holder reference was given up at Dispose
     private Exception? _lastError;
 
     /// <summary>Loads <paramref name="path"/> now and starts watching it.</summary>
@@ -103,10 +107,17 @@ public sealed class ReloadingImageClassifier : IDisposable
     /// <summary>Why the last reload failed, or null when the last reload succeeded (or none was tried).</summary>
     public Exception? LastError => Volatile.Read(ref _lastError);
 
-    /// <summary>Raised (on a thread-pool thread) after a new model was swapped in. An exception from a handler is dropped.</summary>
+    /// <summary>
+    /// Raised after a new model was swapped in, on the thread that swapped it (a thread-pool thread for a watched
+    /// change) or, while an earlier event's handlers still run, after them on their thread: events come in swap order.
+    /// An exception from a handler is dropped.
+    /// </summary>
     public event EventHandler<ModelReloadedEventArgs>? Reloaded;
 
-    /// <summary>Raised (on a thread-pool thread) when a changed file could not be loaded; the previous model keeps serving. An exception from a handler is dropped.</summary>
+    /// <summary>
+    /// Raised when a changed file could not be loaded; the previous model keeps serving. Raised on the same threads and
+    /// in the same order as <see cref="Reloaded"/>. An exception from a handler is dropped.
+    /// </summary>
     public event EventHandler<ModelReloadFailedEventArgs>? ReloadFailed;
 
     /// <inheritdoc cref="ImageClassifier.Predict(string)"/>
@@ -150,57 +161,82 @@ public sealed class ReloadingImageClassifier : IDisposable
     /// <summary>
     /// Checks the file now: when its content differs from the serving model's, loads it and swaps it in. Returns true
     /// when a new model was swapped in; false when the file is unchanged or could not be loaded, for whatever reason
-    /// (see <see cref="LastError"/>; the previous model keeps serving).
+    /// (see <see cref="LastError"/>; the previous model keeps serving), or when the holder is disposed. A call made
+    /// while another load runs waits for that load, but never for an event handler.
     /// </summary>
     public bool Reload()
     {
-        ModelReloadedEventArgs? reloaded = null;
-        ModelReloadFailedEventArgs? failed = null;
+        bool swapped = false;
         lock (_reloadLock)
         {
-            if (Volatile.Read(ref _disposed) != 0) return false;
-            ImageClassifier? loaded = null;
-            string sha = "";
-            try
-            {
-                byte[] bytes = ReadShared();
-                sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                if (sha == Volatile.Read(ref _current).Sha256)
-                {
-                    Volatile.Write(ref _lastError, null);
-                    return false;
-                }
-                loaded = Open(bytes);
-            }
-            catch (Exception e)
-            {
-                // Whatever a changed file does to the loader, the holder's promise is to keep serving the old model.
-                Volatile.Write(ref _lastError, e);
-                failed = new ModelReloadFailedEventArgs(Path, e);
-            }
-            if (loaded is not null)
-            {
-                Lease old = Volatile.Read(ref _current);
-                var fresh = new Lease(loaded, sha, old.Generation + 1);
-                Volatile.Write(ref _current, fresh);
-                old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
-                Volatile.Write(ref _lastError, null);
-                reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
-            }
-            _eventLock.Enter();
+            if (Volatile.Read(ref _disposed) == 0) swapped = LoadAndSwap();
         }
-        // Outside the reload lock, so a slow subscriber does not hold up the next load; inside the event lock, so the
-        // next swap's event cannot overtake this one.
+        ReleaseServingIfDisposed(); // a Dispose that came during the load left that to this thread
+        RaiseQueuedEvents();
+        return swapped;
+    }
+
+    /// <summary>The body of <see cref="Reload"/>, under the reload lock; queues the event it owes.</summary>
+    private bool LoadAndSwap()
+    {
+        ImageClassifier? loaded = null;
+        string sha = "";
         try
         {
-            if (failed is not null) Raise(ReloadFailed, failed);
-            else Raise(Reloaded, reloaded!);
+            byte[] bytes = ReadShared();
+            sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            if (sha == Volatile.Read(ref _current).Sha256)
+            {
+                Volatile.Write(ref _lastError, null);
+                return false;
+            }
+            loaded = Open(bytes);
         }
-        finally
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            _eventLock.Exit();
+            return false; // Dispose gave up on this load: there is no one left to tell
         }
-        return failed is null;
+        catch (Exception e)
+        {
+            // Whatever a changed file does to the loader, the holder's promise is to keep serving the old model.
+            Volatile.Write(ref _lastError, e);
+            var failed = new ModelReloadFailedEventArgs(Path, e);
+            _events.Enqueue(() => Raise(ReloadFailed, failed));
+            return false;
+        }
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            loaded.Dispose(); // finished after Dispose: it would never be released
+            return false;
+        }
+        Lease old = Volatile.Read(ref _current);
+        var fresh = new Lease(loaded, sha, old.Generation + 1);
+        Volatile.Write(ref _current, fresh);
+        old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
+        Volatile.Write(ref _lastError, null);
+        var reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
+        _events.Enqueue(() => Raise(Reloaded, reloaded));
+        return true;
+    }
+
+    /// <summary>
+    /// Raises the queued events, in swap order, on this thread, unless another thread is raising already: that one
+    /// raises these too, after the ones before them. So a slow subscriber holds up later events, never a load or Dispose.
+    /// </summary>
+    private void RaiseQueuedEvents()
+    {
+        // Re-checked after letting go: an event queued just before the release would otherwise wait for the next swap.
+        while (!_events.IsEmpty && Interlocked.CompareExchange(ref _raising, 1, 0) == 0)
+        {
+            try
+            {
+                while (_events.TryDequeue(out Action? raise)) raise();
+            }
+            finally
+            {
+                Volatile.Write(ref _raising, 0);
+            }
+        }
     }
 
     /// <summary>
@@ -222,13 +258,34 @@ public sealed class ReloadingImageClassifier : IDisposable
         }
     }
 
-    /// <summary>Stops watching and disposes the serving model once its running predictions end.</summary>
+    /// <summary>
+    /// Stops watching and disposes the serving model once its running predictions end. Returns at once: a load in
+    /// flight is cancelled where it waits for a backbone, or else finishes in the background and is thrown away.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stopping.Cancel();
         foreach (FileSystemWatcher watcher in _watchers) watcher.Dispose();
         _debounce.Dispose();
-        lock (_reloadLock) Volatile.Read(ref _current).Release();
+        ReleaseServingIfDisposed();
+    }
+
+    /// <summary>
+    /// Gives up the holder's reference to the serving model once disposed. Only outside a load: one in flight may still
+    /// swap, so the thread running it calls this again as it leaves the lock.
+    /// </summary>
+    private void ReleaseServingIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) == 0 || !_reloadLock.TryEnter()) return;
+        try
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) Volatile.Read(ref _current).Release();
+        }
+        finally
+        {
+            _reloadLock.Exit();
+        }
     }
 
     private void OnChanged(object sender, FileSystemEventArgs e)
@@ -265,7 +322,9 @@ public sealed class ReloadingImageClassifier : IDisposable
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            return ImageClassifier.Load(stream, _options.Load);
+            // The token lets Dispose give up where a load waits for a referenced backbone (the cache's lock, a download
+            // and its retries) instead of waiting for a network. The options were validated with the holder's.
+            return ImageClassifier.Open(Persistence.ModelPackage.Load(stream), _options.Load, file: null, _stopping.Token);
         }
         catch (Persistence.InvalidModelPackageException e) when (e.File is null)
         {
