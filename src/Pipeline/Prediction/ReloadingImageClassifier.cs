@@ -13,17 +13,24 @@ namespace Pipeline.Prediction;
 /// beside the serving model; only a model that loads is swapped in, atomically. A file that does not load (half
 /// written, corrupt, a newer format) leaves the previous model serving and is reported through
 /// <see cref="ReloadFailed"/> and <see cref="LastError"/>. A model that is swapped out is disposed once the predictions
-/// running on it have finished. A model file that is a link is followed: a swap of the folder link beside it (a
-/// Kubernetes ConfigMap or Secret mount) or a change of the file it points to makes it look again. A link chain that
-/// later moves to another folder is not followed there.
+/// running on it have finished. A deleted model file is reported the same way (a <see cref="FileNotFoundException"/>),
+/// and the file that comes back is loaded. The path is followed, not the folder: a model folder renamed away,
+/// deleted or replaced by another is watched anew. A model file that is a link is followed: a swap of the folder link
+/// beside it (a Kubernetes ConfigMap or Secret mount) or a change of the file it points to makes it look again. A link
+/// chain that later moves to another folder is not followed there.
 /// </para>
 /// </summary>
 public sealed class ReloadingImageClassifier : IDisposable
 {
     private readonly ReloadingOptions _options;
-    private readonly FileSystemWatcher[] _watchers = [];
     private readonly HashSet<string> _watchedNames = new(NameComparer); // names in the model's folder whose change may change what Path reads
+    private readonly string _folder = "", _folderFilter = ""; // the model's folder, and its watcher's filter ("*" for a link)
+    private readonly Lock _watchLock = new(); // replacing the two watchers below, and disposing them
+    private FileSystemWatcher? _folderWatcher; // replaced when the model's folder is: a watch stays on the folder it began on
+    private FileSystemWatcher? _parentWatcher; // the folder above, for the model folder's name: it is what sees the folder replaced
+    private readonly FileSystemWatcher? _targetWatcher; // a link's target in another folder
     private readonly Timer _debounce;
+    private int _rewatch; // 1 when the debounced reload must first re-create the watchers
     private readonly Lock _reloadLock = new(); // one load at a time; never held while a subscriber runs
     private readonly ConcurrentQueue<Action> _events = new(); // filled under _reloadLock, so in swap order
     private readonly CancellationTokenSource _stopping = new(); // never disposed: a reload still running may read its token
@@ -44,49 +51,102 @@ public sealed class ReloadingImageClassifier : IDisposable
         Path = System.IO.Path.GetFullPath(path);
         (ImageClassifier classifier, string sha) = LoadFile();
         _current = new Lease(classifier, sha, generation: 1);
-        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite); // Reload never throws
-        if (_options.WatchForChanges)
+        _debounce = new Timer(_ => OnSettled(), null, Timeout.Infinite, Timeout.Infinite);
+        if (!_options.WatchForChanges) return;
+        _folder = System.IO.Path.GetDirectoryName(Path)!;
+        string name = System.IO.Path.GetFileName(Path);
+        _watchedNames.Add(name);
+        _folderFilter = name;
+        if (new FileInfo(Path).LinkTarget is { } target)
         {
-            string folder = System.IO.Path.GetDirectoryName(Path)!, name = System.IO.Path.GetFileName(Path);
-            _watchedNames.Add(name);
-            var watchers = new List<FileSystemWatcher>();
-            if (new FileInfo(Path).LinkTarget is not { } target)
-            {
-                watchers.Add(Watch(folder, name));
-            }
-            else
-            {
-                // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
-                // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
-                // target is watched too. A link to a file elsewhere changes where that file is.
-                watchers.Add(Watch(folder, "*"));
-                string first = target.Split('/', '\\')[0];
-                if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
-                if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
-                    && !string.Equals(System.IO.Path.GetFullPath(elsewhere), folder, NameComparison))
-                    watchers.Add(Watch(elsewhere, final.Name));
-            }
-            _watchers = [.. watchers];
+            // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
+            // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
+            // target is watched too. A link to a file elsewhere changes where that file is.
+            _folderFilter = "*";
+            string first = target.Split('/', '\\')[0];
+            if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
+            if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
+                && !string.Equals(System.IO.Path.GetFullPath(elsewhere), _folder, NameComparison))
+                _targetWatcher = Watch(elsewhere, final.Name, OnChanged);
         }
+        _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
+        _parentWatcher = TryWatchParent();
     }
 
     private static StringComparison NameComparison => OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     private static StringComparer NameComparer => OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
-    private FileSystemWatcher Watch(string folder, string filter)
+    private FileSystemWatcher Watch(string folder, string filter, FileSystemEventHandler onChange, bool namesOnly = false)
     {
         var watcher = new FileSystemWatcher(folder, filter)
         {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            NotifyFilter = namesOnly ? NotifyFilters.FileName | NotifyFilters.DirectoryName
+                : NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
             IncludeSubdirectories = false,
         };
-        watcher.Changed += OnChanged;
-        watcher.Created += OnChanged;
-        watcher.Renamed += OnChanged;
-        watcher.Error += (_, e) => ScheduleReload(); // an overflowed watcher may have missed the change: look anyway
+        if (!namesOnly) watcher.Changed += onChange;
+        watcher.Created += onChange;
+        watcher.Deleted += onChange; // a deleted model is reported (the old one keeps serving), and a folder's delete is a replace
+        watcher.Renamed += (sender, e) => onChange(sender, e);
+        watcher.Error += (_, _) => OnWatchLost(); // an overflow may have missed the change, and a lost watch sees no more
         watcher.EnableRaisingEvents = true;
         return watcher;
+    }
+
+    /// <summary>
+    /// Watches the folder above the model's for the model folder's own name, or returns null where there is none or it
+    /// cannot be watched.
+    /// </summary>
+    private FileSystemWatcher? TryWatchParent()
+    {
+        if (System.IO.Path.GetDirectoryName(_folder) is not { } parent) return null;
+        try
+        {
+            // Names only: a write inside the model's folder touches the folder's own time, and is not a replace.
+            return Watch(parent, System.IO.Path.GetFileName(_folder), (_, _) => OnWatchLost(), namesOnly: true);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The model's folder may have been replaced (renamed away, deleted, another renamed or created in its place) or a
+    /// watch was lost: the watchers are re-created on what the path names now before the debounced reload looks.
+    /// </summary>
+    private void OnWatchLost()
+    {
+        Volatile.Write(ref _rewatch, 1);
+        ScheduleReload();
+    }
+
+    /// <summary>Re-creates the folder watchers on the folders the path names now.</summary>
+    private void Rewatch()
+    {
+        lock (_watchLock)
+        {
+            if (Volatile.Read(ref _disposed) != 0) return;
+            _folderWatcher?.Dispose();
+            _parentWatcher?.Dispose();
+            try
+            {
+                _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                _folderWatcher = null; // the folder is gone for now: the parent watcher sees it come back
+            }
+            _parentWatcher = TryWatchParent();
+        }
+    }
+
+    /// <summary>The debounce ran out: re-create lost watchers first, so a change made during the load is still seen.</summary>
+    private void OnSettled()
+    {
+        if (Interlocked.Exchange(ref _rewatch, 0) == 1) Rewatch();
+        Reload(); // never throws
     }
 
     /// <summary>The model file (full path).</summary>
@@ -266,7 +326,12 @@ public sealed class ReloadingImageClassifier : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping.Cancel();
-        foreach (FileSystemWatcher watcher in _watchers) watcher.Dispose();
+        lock (_watchLock)
+        {
+            _folderWatcher?.Dispose();
+            _parentWatcher?.Dispose();
+        }
+        _targetWatcher?.Dispose();
         _debounce.Dispose();
         ReleaseServingIfDisposed();
     }
@@ -290,9 +355,9 @@ public sealed class ReloadingImageClassifier : IDisposable
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        // The first watcher sees the model's folder (all of it when the model is a link): only names that lead to the
-        // model count, or a busy neighbour (a log) would keep restarting the debounce. Another watcher is filtered already.
-        if (_watchers.Length == 0 || sender != _watchers[0] || _watchedNames.Contains(e.Name ?? "")
+        // The folder watcher sees all of the model's folder when the model is a link: only names that lead to the model
+        // count, or a busy neighbour (a log) would keep restarting the debounce. Another watcher is filtered already.
+        if (sender != _folderWatcher || _folderFilter != "*" || _watchedNames.Contains(e.Name ?? "")
             || e is RenamedEventArgs renamed && _watchedNames.Contains(renamed.OldName ?? ""))
             ScheduleReload();
     }

@@ -245,6 +245,66 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         }
     }
 
+    [Theory]
+    [InlineData("renamed")]
+    [InlineData("recreated")]
+    public void AModelFolderReplacedUnderTheWatchIsFollowed(string how)
+    {
+        using var folder = new ScratchFolder("reloading-folder-" + how);
+        string models = Directory.CreateDirectory(folder.File("models")).FullName, path = Path.Combine(models, "model.zip");
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50) });
+        if (how == "renamed")
+        {
+            string next = Directory.CreateDirectory(folder.File("models.new")).FullName;
+            Relabelled(package, "-a").Save(Path.Combine(next, "model.zip"));
+            Directory.Move(models, folder.File("models.old"));
+            Directory.Move(next, models);
+        }
+        else
+        {
+            Directory.Delete(models, recursive: true);
+            Directory.CreateDirectory(models);
+            Relabelled(package, "-a").Save(path);
+        }
+        Assert.True(WaitUntil(() => holder.Generation == 2), "the model in the replacing folder was not loaded within 30 s");
+        Relabelled(package, "-b").Save(path);
+        Assert.True(WaitUntil(() => holder.Generation == 3), "a change in the replacing folder was not seen within 30 s");
+        Assert.EndsWith("-b", holder.Labels[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ADeletedModelIsReportedAndKeepsServingUntilAFileReturns()
+    {
+        using var folder = new ScratchFolder("reloading-deleted");
+        string path = folder.File("model.zip"), image = model.Data.Samples[0].Path;
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50) });
+        var failures = new ConcurrentQueue<Exception>();
+        holder.ReloadFailed += (_, e) => failures.Enqueue(e.Error);
+        float[] before = holder.Predict(image).Scores.ToArray();
+
+        File.Delete(path);
+        Assert.True(WaitUntil(() => !failures.IsEmpty), "the deleted model was not reported within 30 s");
+        Assert.IsType<FileNotFoundException>(holder.LastError);
+        Assert.Equal(before, holder.Predict(image).Scores.ToArray());
+
+        Relabelled(package, "-a").Save(path);
+        Assert.True(WaitUntil(() => holder.Generation == 2), "the model put back was not loaded within 30 s");
+        Assert.Null(holder.LastError);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> for a generous 30 s: waits for a reload, does not time one.</summary>
+    private static bool WaitUntil(Func<bool> condition) =>
+        SpinWait.SpinUntil(() =>
+        {
+            if (condition()) return true;
+            Thread.Sleep(20);
+            return false;
+        }, TimeSpan.FromSeconds(30));
+
     /// <summary>Whether <paramref name="task"/> ends within a generous 30 s: a wait for a deadlock, not a timing.</summary>
     private static async Task<bool> Finishes(Task task) =>
         await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)) == task;
