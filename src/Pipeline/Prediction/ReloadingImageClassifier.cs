@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Pipeline.Files;
 using Pipeline.Imaging;
 
 namespace Pipeline.Prediction;
@@ -15,7 +16,8 @@ namespace Pipeline.Prediction;
 /// <see cref="ReloadFailed"/> and <see cref="LastError"/>. A model that is swapped out is disposed once the predictions
 /// running on it have finished. A deleted model file is reported the same way (a <see cref="FileNotFoundException"/>),
 /// and the file that comes back is loaded. The path is followed, not the folder: a model folder renamed away,
-/// deleted or replaced by another is watched anew. A model file that is a link is followed: a swap of the folder link
+/// deleted or replaced by another is watched anew, and a cheap poll (<see cref="ReloadingOptions.PollInterval"/>)
+/// catches what the events miss. A model file that is a link is followed: a swap of the folder link
 /// beside it (a Kubernetes ConfigMap or Secret mount) or a change of the file it points to makes it look again. A link
 /// chain that later moves to another folder is not followed there.
 /// </para>
@@ -30,6 +32,8 @@ public sealed class ReloadingImageClassifier : IDisposable
     private FileSystemWatcher? _parentWatcher; // the folder above, for the model folder's name: it is what sees the folder replaced
     private readonly FileSystemWatcher? _targetWatcher; // a link's target in another folder
     private readonly Timer _debounce;
+    private readonly Timer? _poll;
+    private FileStamp? _stamp; // the file as last seen by a poll or a load
     private int _rewatch; // 1 when the debounced reload must first re-create the watchers
     private readonly Lock _reloadLock = new(); // one load at a time; never held while a subscriber runs
     private readonly ConcurrentQueue<Action> _events = new(); // filled under _reloadLock, so in swap order
@@ -71,6 +75,11 @@ public sealed class ReloadingImageClassifier : IDisposable
         }
         _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
         _parentWatcher = TryWatchParent();
+        if (_options.PollInterval > TimeSpan.Zero)
+        {
+            _stamp = FileStamp.Of(Path);
+            _poll = new Timer(_ => Poll(), null, _options.PollInterval, _options.PollInterval);
+        }
     }
 
     private static StringComparison NameComparison => OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
@@ -90,13 +99,21 @@ public sealed class ReloadingImageClassifier : IDisposable
         watcher.Deleted += onChange; // a deleted model is reported (the old one keeps serving), and a folder's delete is a replace
         watcher.Renamed += (sender, e) => onChange(sender, e);
         watcher.Error += (_, _) => OnWatchLost(); // an overflow may have missed the change, and a lost watch sees no more
-        watcher.EnableRaisingEvents = true;
+        try
+        {
+            watcher.EnableRaisingEvents = true; // throws for a folder that is gone
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
         return watcher;
     }
 
     /// <summary>
     /// Watches the folder above the model's for the model folder's own name, or returns null where there is none or it
-    /// cannot be watched.
+    /// cannot be watched (the poll still sees a replaced folder then).
     /// </summary>
     private FileSystemWatcher? TryWatchParent()
     {
@@ -136,10 +153,20 @@ public sealed class ReloadingImageClassifier : IDisposable
             }
             catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
             {
-                _folderWatcher = null; // the folder is gone for now: the parent watcher sees it come back
+                _folderWatcher = null; // the folder is gone for now: the parent watcher or the poll sees it come back
             }
             _parentWatcher = TryWatchParent();
         }
+    }
+
+    /// <summary>Compares the file with how it was last seen: a difference is a change that no event may have reported.</summary>
+    private void Poll()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        FileStamp? now = FileStamp.Of(Path);
+        if (now == Volatile.Read(ref _stamp)) return;
+        Volatile.Write(ref _stamp, now);
+        OnWatchLost(); // its watch may be on a folder that was replaced
     }
 
     /// <summary>The debounce ran out: re-create lost watchers first, so a change made during the load is still seen.</summary>
@@ -241,6 +268,7 @@ public sealed class ReloadingImageClassifier : IDisposable
     {
         ImageClassifier? loaded = null;
         string sha = "";
+        if (_poll is not null) Volatile.Write(ref _stamp, FileStamp.Of(Path)); // taken before the read: a later change is seen again
         try
         {
             byte[] bytes = ReadShared();
@@ -332,6 +360,7 @@ public sealed class ReloadingImageClassifier : IDisposable
             _parentWatcher?.Dispose();
         }
         _targetWatcher?.Dispose();
+        _poll?.Dispose();
         _debounce.Dispose();
         ReleaseServingIfDisposed();
     }

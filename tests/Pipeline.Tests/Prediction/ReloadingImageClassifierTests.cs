@@ -254,7 +254,8 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         string models = Directory.CreateDirectory(folder.File("models")).FullName, path = Path.Combine(models, "model.zip");
         model.Result.Save(path);
         ModelPackage package = ModelPackage.Load(path);
-        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50) });
+        // No poll: the watchers alone must follow the path.
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.Zero });
         if (how == "renamed")
         {
             string next = Directory.CreateDirectory(folder.File("models.new")).FullName;
@@ -275,13 +276,33 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     }
 
     [Fact]
+    public void AFolderReplacedAboveTheModelsFolderIsCaughtByThePoll()
+    {
+        using var folder = new ScratchFolder("reloading-poll");
+        string app = folder.File("app"), path = Path.Combine(app, "models", "model.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.FromMilliseconds(100) });
+        // Both watches (the models folder and the one above it) stay on the old folders: no event reports this.
+        string next = folder.File("app.new");
+        Directory.CreateDirectory(Path.Combine(next, "models"));
+        Relabelled(package, "-a").Save(Path.Combine(next, "models", "model.zip"));
+        Directory.Move(app, folder.File("app.old"));
+        Directory.Move(next, app);
+        Assert.True(WaitUntil(() => holder.Generation == 2), "the replaced model was not loaded within 30 s");
+        Relabelled(package, "-b").Save(path);
+        Assert.True(WaitUntil(() => holder.Generation == 3), "a later change was not seen within 30 s");
+    }
+
+    [Fact]
     public void ADeletedModelIsReportedAndKeepsServingUntilAFileReturns()
     {
         using var folder = new ScratchFolder("reloading-deleted");
         string path = folder.File("model.zip"), image = model.Data.Samples[0].Path;
         model.Result.Save(path);
         ModelPackage package = ModelPackage.Load(path);
-        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50) });
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.Zero });
         var failures = new ConcurrentQueue<Exception>();
         holder.ReloadFailed += (_, e) => failures.Enqueue(e.Error);
         float[] before = holder.Predict(image).Scores.ToArray();
