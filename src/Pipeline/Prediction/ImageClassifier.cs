@@ -80,9 +80,9 @@ public sealed class ImageClassifier : IDisposable
         return Open(ModelPackage.Load(stream), options, file: null);
     }
 
-    internal static ImageClassifier Open(ModelPackage package, ImageClassifierOptions options, string? file)
+    internal static ImageClassifier Open(ModelPackage package, ImageClassifierOptions options, string? file, CancellationToken cancellation = default)
     {
-        (IFeaturizer featurizer, ClassifierHead head, ModelInfo info) = ModelLayout.Open(package, options, file);
+        (IFeaturizer featurizer, ClassifierHead head, ModelInfo info) = ModelLayout.Open(package, options, file, cancellation);
         var classifier = new ImageClassifier(package, featurizer, head, info, options);
         if (options.WarmUp)
         {

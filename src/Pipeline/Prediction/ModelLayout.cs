@@ -64,7 +64,8 @@ internal static class ModelLayout
     /// with the package's contents is an <see cref="InvalidModelPackageException"/> naming <paramref name="file"/> and the entry.
     /// </summary>
     /// <exception cref="BackboneUnavailableException">The package references a backbone that cannot be found or downloaded.</exception>
-    public static (IFeaturizer Featurizer, ClassifierHead Head, ModelInfo Info) Open(ModelPackage package, ImageClassifierOptions options, string? file)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired while a referenced backbone was being fetched.</exception>
+    public static (IFeaturizer Featurizer, ClassifierHead Head, ModelInfo Info) Open(ModelPackage package, ImageClassifierOptions options, string? file, CancellationToken cancellation = default)
     {
         JsonElement featurizerJson = package.Featurizer ?? throw Invalid(file, "manifest.json", "the manifest has no 'featurizer': this package holds no classifier");
         JsonElement headJson = package.Head ?? throw Invalid(file, "manifest.json", "the manifest has no 'head': this package holds no classifier");
@@ -108,7 +109,7 @@ internal static class ModelLayout
         if (head.ClassCount != package.Labels.Count)
             throw Invalid(file, HeadWeightsEntry, $"the head scores {head.ClassCount} classes but the manifest lists {package.Labels.Count} labels");
 
-        byte[]? backbone = package.Backbone is { } b ? BackboneBytes(b, options, file) : null;
+        byte[]? backbone = package.Backbone is { } b ? BackboneBytes(b, options, file, cancellation) : null;
         package.Entries.TryGetValue(FeaturizerStateEntry, out ReadOnlyMemory<byte> state);
         IFeaturizer featurizer;
         try
@@ -155,21 +156,21 @@ internal static class ModelLayout
         TrainingOptions = package.TrainingOptions,
     };
 
-    private static byte[] BackboneBytes(ModelBackbone backbone, ImageClassifierOptions options, string? file)
+    private static byte[] BackboneBytes(ModelBackbone backbone, ImageClassifierOptions options, string? file, CancellationToken cancellation)
     {
         if (backbone.Storage == BackboneStorage.Embedded) return backbone.Content.ToArray();
         var store = new BackboneStore(options.BackboneCacheFolder);
         string path;
         if (options.AllowBackboneDownload)
         {
-            path = store.ResolveReferencedAsync(backbone.RegistryName!, backbone.Sha256).GetAwaiter().GetResult().Path;
+            path = store.ResolveReferencedAsync(backbone.RegistryName!, backbone.Sha256, progress: null, cancellation).GetAwaiter().GetResult().Path;
         }
         else
         {
             BackboneEntry entry = store.Registry.Find(backbone.RegistryName!) ?? throw new BackboneUnavailableException(backbone.RegistryName!,
                 $"{file ?? "the model"} references backbone '{backbone.RegistryName}', which this version's registry does not know.");
             path = store.GetCachePath(entry);
-            if (!store.IsCachedAsync(entry).GetAwaiter().GetResult())
+            if (!store.IsCachedAsync(entry, cancellation).GetAwaiter().GetResult())
                 throw new BackboneUnavailableException(entry, path, "it is not in the backbone cache and downloads are switched off (ImageClassifierOptions.AllowBackboneDownload).");
         }
         byte[] bytes = File.ReadAllBytes(path);

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Pipeline.Files;
 using Pipeline.Imaging;
 
 namespace Pipeline.Prediction;
@@ -12,21 +14,34 @@ namespace Pipeline.Prediction;
 /// beside the serving model; only a model that loads is swapped in, atomically. A file that does not load (half
 /// written, corrupt, a newer format) leaves the previous model serving and is reported through
 /// <see cref="ReloadFailed"/> and <see cref="LastError"/>. A model that is swapped out is disposed once the predictions
-/// running on it have finished. A model file that is a link is followed: a swap of the folder link beside it (a
-/// Kubernetes ConfigMap or Secret mount) or a change of the file it points to makes it look again. A link chain that
-/// later moves to another folder is not followed there.
+/// running on it have finished. A deleted model file is reported the same way (a <see cref="FileNotFoundException"/>),
+/// and the file that comes back is loaded. The path is followed, not the folder: a model folder renamed away,
+/// deleted or replaced by another is watched anew, and a cheap poll (<see cref="ReloadingOptions.PollInterval"/>)
+/// catches what the events miss. A model file that is a link is followed: a swap of the folder link
+/// beside it (a Kubernetes ConfigMap or Secret mount) or a change of the file it points to makes it look again. A link
+/// chain that later moves to another folder is not followed there.
 /// </para>
 /// </summary>
 public sealed class ReloadingImageClassifier : IDisposable
 {
     private readonly ReloadingOptions _options;
-    private readonly FileSystemWatcher[] _watchers = [];
     private readonly HashSet<string> _watchedNames = new(NameComparer); // names in the model's folder whose change may change what Path reads
+    private readonly string _folder = "", _folderFilter = ""; // the model's folder, and its watcher's filter ("*" for a link)
+    private readonly Lock _watchLock = new(); // replacing the two watchers below, and disposing them
+    private FileSystemWatcher? _folderWatcher; // replaced when the model's folder is: a watch stays on the folder it began on
+    private FileSystemWatcher? _parentWatcher; // the folder above, for the model folder's name: it is what sees the folder replaced
+    private readonly FileSystemWatcher? _targetWatcher; // a link's target in another folder
     private readonly Timer _debounce;
-    private readonly Lock _reloadLock = new();
-    private readonly Lock _eventLock = new(); // held from a swap until its event is raised, so events come in swap order
+    private readonly Timer? _poll;
+    private FileStamp? _stamp; // the file as last seen by a poll or a load
+    private int _rewatch; // 1 when the debounced reload must first re-create the watchers
+    private readonly Lock _reloadLock = new(); // one load at a time; never held while a subscriber runs
+    private readonly ConcurrentQueue<Action> _events = new(); // filled under _reloadLock, so in swap order
+    private readonly CancellationTokenSource _stopping = new(); // never disposed: a reload still running may read its token
     private Lease _current;
     private int _disposed;
+    private int _raising; // 1 while a thread drains _events
+    private int _released; // 1 once the serving model's holder reference was given up at Dispose
     private Exception? _lastError;
 
     /// <summary>Loads <paramref name="path"/> now and starts watching it.</summary>
@@ -40,29 +55,30 @@ public sealed class ReloadingImageClassifier : IDisposable
         Path = System.IO.Path.GetFullPath(path);
         (ImageClassifier classifier, string sha) = LoadFile();
         _current = new Lease(classifier, sha, generation: 1);
-        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite); // Reload never throws
-        if (_options.WatchForChanges)
+        _debounce = new Timer(_ => OnSettled(), null, Timeout.Infinite, Timeout.Infinite);
+        if (!_options.WatchForChanges) return;
+        _folder = System.IO.Path.GetDirectoryName(Path)!;
+        string name = System.IO.Path.GetFileName(Path);
+        _watchedNames.Add(name);
+        _folderFilter = name;
+        if (new FileInfo(Path).LinkTarget is { } target)
         {
-            string folder = System.IO.Path.GetDirectoryName(Path)!, name = System.IO.Path.GetFileName(Path);
-            _watchedNames.Add(name);
-            var watchers = new List<FileSystemWatcher>();
-            if (new FileInfo(Path).LinkTarget is not { } target)
-            {
-                watchers.Add(Watch(folder, name));
-            }
-            else
-            {
-                // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
-                // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
-                // target is watched too. A link to a file elsewhere changes where that file is.
-                watchers.Add(Watch(folder, "*"));
-                string first = target.Split('/', '\\')[0];
-                if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
-                if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
-                    && !string.Equals(System.IO.Path.GetFullPath(elsewhere), folder, NameComparison))
-                    watchers.Add(Watch(elsewhere, final.Name));
-            }
-            _watchers = [.. watchers];
+            // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
+            // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
+            // target is watched too. A link to a file elsewhere changes where that file is.
+            _folderFilter = "*";
+            string first = target.Split('/', '\\')[0];
+            if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
+            if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
+                && !string.Equals(System.IO.Path.GetFullPath(elsewhere), _folder, NameComparison))
+                _targetWatcher = Watch(elsewhere, final.Name, OnChanged);
+        }
+        _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
+        _parentWatcher = TryWatchParent();
+        if (_options.PollInterval > TimeSpan.Zero)
+        {
+            _stamp = FileStamp.Of(Path);
+            _poll = new Timer(_ => Poll(), null, _options.PollInterval, _options.PollInterval);
         }
     }
 
@@ -70,19 +86,94 @@ public sealed class ReloadingImageClassifier : IDisposable
 
     private static StringComparer NameComparer => OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
-    private FileSystemWatcher Watch(string folder, string filter)
+    private FileSystemWatcher Watch(string folder, string filter, FileSystemEventHandler onChange, bool namesOnly = false)
     {
         var watcher = new FileSystemWatcher(folder, filter)
         {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            NotifyFilter = namesOnly ? NotifyFilters.FileName | NotifyFilters.DirectoryName
+                : NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
             IncludeSubdirectories = false,
         };
-        watcher.Changed += OnChanged;
-        watcher.Created += OnChanged;
-        watcher.Renamed += OnChanged;
-        watcher.Error += (_, e) => ScheduleReload(); // an overflowed watcher may have missed the change: look anyway
-        watcher.EnableRaisingEvents = true;
+        if (!namesOnly) watcher.Changed += onChange;
+        watcher.Created += onChange;
+        watcher.Deleted += onChange; // a deleted model is reported (the old one keeps serving), and a folder's delete is a replace
+        watcher.Renamed += (sender, e) => onChange(sender, e);
+        watcher.Error += (_, _) => OnWatchLost(); // an overflow may have missed the change, and a lost watch sees no more
+        try
+        {
+            watcher.EnableRaisingEvents = true; // throws for a folder that is gone
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
         return watcher;
+    }
+
+    /// <summary>
+    /// Watches the folder above the model's for the model folder's own name, or returns null where there is none or it
+    /// cannot be watched (the poll still sees a replaced folder then).
+    /// </summary>
+    private FileSystemWatcher? TryWatchParent()
+    {
+        if (System.IO.Path.GetDirectoryName(_folder) is not { } parent) return null;
+        try
+        {
+            // Names only: a write inside the model's folder touches the folder's own time, and is not a replace.
+            return Watch(parent, System.IO.Path.GetFileName(_folder), (_, _) => OnWatchLost(), namesOnly: true);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The model's folder may have been replaced (renamed away, deleted, another renamed or created in its place) or a
+    /// watch was lost: the watchers are re-created on what the path names now before the debounced reload looks.
+    /// </summary>
+    private void OnWatchLost()
+    {
+        Volatile.Write(ref _rewatch, 1);
+        ScheduleReload();
+    }
+
+    /// <summary>Re-creates the folder watchers on the folders the path names now.</summary>
+    private void Rewatch()
+    {
+        lock (_watchLock)
+        {
+            if (Volatile.Read(ref _disposed) != 0) return;
+            _folderWatcher?.Dispose();
+            _parentWatcher?.Dispose();
+            try
+            {
+                _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                _folderWatcher = null; // the folder is gone for now: the parent watcher or the poll sees it come back
+            }
+            _parentWatcher = TryWatchParent();
+        }
+    }
+
+    /// <summary>Compares the file with how it was last seen: a difference is a change that no event may have reported.</summary>
+    private void Poll()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        FileStamp? now = FileStamp.Of(Path);
+        if (now == Volatile.Read(ref _stamp)) return;
+        Volatile.Write(ref _stamp, now);
+        OnWatchLost(); // its watch may be on a folder that was replaced
+    }
+
+    /// <summary>The debounce ran out: re-create lost watchers first, so a change made during the load is still seen.</summary>
+    private void OnSettled()
+    {
+        if (Interlocked.Exchange(ref _rewatch, 0) == 1) Rewatch();
+        Reload(); // never throws
     }
 
     /// <summary>The model file (full path).</summary>
@@ -103,10 +194,17 @@ public sealed class ReloadingImageClassifier : IDisposable
     /// <summary>Why the last reload failed, or null when the last reload succeeded (or none was tried).</summary>
     public Exception? LastError => Volatile.Read(ref _lastError);
 
-    /// <summary>Raised (on a thread-pool thread) after a new model was swapped in. An exception from a handler is dropped.</summary>
+    /// <summary>
+    /// Raised after a new model was swapped in, on the thread that swapped it (a thread-pool thread for a watched
+    /// change) or, while an earlier event's handlers still run, after them on their thread: events come in swap order.
+    /// An exception from a handler is dropped.
+    /// </summary>
     public event EventHandler<ModelReloadedEventArgs>? Reloaded;
 
-    /// <summary>Raised (on a thread-pool thread) when a changed file could not be loaded; the previous model keeps serving. An exception from a handler is dropped.</summary>
+    /// <summary>
+    /// Raised when a changed file could not be loaded; the previous model keeps serving. Raised on the same threads and
+    /// in the same order as <see cref="Reloaded"/>. An exception from a handler is dropped.
+    /// </summary>
     public event EventHandler<ModelReloadFailedEventArgs>? ReloadFailed;
 
     /// <inheritdoc cref="ImageClassifier.Predict(string)"/>
@@ -160,57 +258,83 @@ public sealed class ReloadingImageClassifier : IDisposable
     /// <summary>
     /// Checks the file now: when its content differs from the serving model's, loads it and swaps it in. Returns true
     /// when a new model was swapped in; false when the file is unchanged or could not be loaded, for whatever reason
-    /// (see <see cref="LastError"/>; the previous model keeps serving).
+    /// (see <see cref="LastError"/>; the previous model keeps serving), or when the holder is disposed. A call made
+    /// while another load runs waits for that load, but never for an event handler.
     /// </summary>
     public bool Reload()
     {
-        ModelReloadedEventArgs? reloaded = null;
-        ModelReloadFailedEventArgs? failed = null;
+        bool swapped = false;
         lock (_reloadLock)
         {
-            if (Volatile.Read(ref _disposed) != 0) return false;
-            ImageClassifier? loaded = null;
-            string sha = "";
-            try
-            {
-                byte[] bytes = ReadShared();
-                sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                if (sha == Volatile.Read(ref _current).Sha256)
-                {
-                    Volatile.Write(ref _lastError, null);
-                    return false;
-                }
-                loaded = Open(bytes);
-            }
-            catch (Exception e)
-            {
-                // Whatever a changed file does to the loader, the holder's promise is to keep serving the old model.
-                Volatile.Write(ref _lastError, e);
-                failed = new ModelReloadFailedEventArgs(Path, e);
-            }
-            if (loaded is not null)
-            {
-                Lease old = Volatile.Read(ref _current);
-                var fresh = new Lease(loaded, sha, old.Generation + 1);
-                Volatile.Write(ref _current, fresh);
-                old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
-                Volatile.Write(ref _lastError, null);
-                reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
-            }
-            _eventLock.Enter();
+            if (Volatile.Read(ref _disposed) == 0) swapped = LoadAndSwap();
         }
-        // Outside the reload lock, so a slow subscriber does not hold up the next load; inside the event lock, so the
-        // next swap's event cannot overtake this one.
+        ReleaseServingIfDisposed(); // a Dispose that came during the load left that to this thread
+        RaiseQueuedEvents();
+        return swapped;
+    }
+
+    /// <summary>The body of <see cref="Reload"/>, under the reload lock; queues the event it owes.</summary>
+    private bool LoadAndSwap()
+    {
+        ImageClassifier? loaded = null;
+        string sha = "";
+        if (_poll is not null) Volatile.Write(ref _stamp, FileStamp.Of(Path)); // taken before the read: a later change is seen again
         try
         {
-            if (failed is not null) Raise(ReloadFailed, failed);
-            else Raise(Reloaded, reloaded!);
+            byte[] bytes = ReadShared();
+            sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            if (sha == Volatile.Read(ref _current).Sha256)
+            {
+                Volatile.Write(ref _lastError, null);
+                return false;
+            }
+            loaded = Open(bytes);
         }
-        finally
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            _eventLock.Exit();
+            return false; // Dispose gave up on this load: there is no one left to tell
         }
-        return failed is null;
+        catch (Exception e)
+        {
+            // Whatever a changed file does to the loader, the holder's promise is to keep serving the old model.
+            Volatile.Write(ref _lastError, e);
+            var failed = new ModelReloadFailedEventArgs(Path, e);
+            _events.Enqueue(() => Raise(ReloadFailed, failed));
+            return false;
+        }
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            loaded.Dispose(); // finished after Dispose: it would never be released
+            return false;
+        }
+        Lease old = Volatile.Read(ref _current);
+        var fresh = new Lease(loaded, sha, old.Generation + 1);
+        Volatile.Write(ref _current, fresh);
+        old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
+        Volatile.Write(ref _lastError, null);
+        var reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
+        _events.Enqueue(() => Raise(Reloaded, reloaded));
+        return true;
+    }
+
+    /// <summary>
+    /// Raises the queued events, in swap order, on this thread, unless another thread is raising already: that one
+    /// raises these too, after the ones before them. So a slow subscriber holds up later events, never a load or Dispose.
+    /// </summary>
+    private void RaiseQueuedEvents()
+    {
+        // Re-checked after letting go: an event queued just before the release would otherwise wait for the next swap.
+        while (!_events.IsEmpty && Interlocked.CompareExchange(ref _raising, 1, 0) == 0)
+        {
+            try
+            {
+                while (_events.TryDequeue(out Action? raise)) raise();
+            }
+            finally
+            {
+                Volatile.Write(ref _raising, 0);
+            }
+        }
     }
 
     /// <summary>
@@ -232,20 +356,47 @@ public sealed class ReloadingImageClassifier : IDisposable
         }
     }
 
-    /// <summary>Stops watching and disposes the serving model once its running predictions end.</summary>
+    /// <summary>
+    /// Stops watching and disposes the serving model once its running predictions end. Returns at once: a load in
+    /// flight is cancelled where it waits for a backbone, or else finishes in the background and is thrown away.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        foreach (FileSystemWatcher watcher in _watchers) watcher.Dispose();
+        _stopping.Cancel();
+        lock (_watchLock)
+        {
+            _folderWatcher?.Dispose();
+            _parentWatcher?.Dispose();
+        }
+        _targetWatcher?.Dispose();
+        _poll?.Dispose();
         _debounce.Dispose();
-        lock (_reloadLock) Volatile.Read(ref _current).Release();
+        ReleaseServingIfDisposed();
+    }
+
+    /// <summary>
+    /// Gives up the holder's reference to the serving model once disposed. Only outside a load: one in flight may still
+    /// swap, so the thread running it calls this again as it leaves the lock.
+    /// </summary>
+    private void ReleaseServingIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) == 0 || !_reloadLock.TryEnter()) return;
+        try
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) Volatile.Read(ref _current).Release();
+        }
+        finally
+        {
+            _reloadLock.Exit();
+        }
     }
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        // The first watcher sees the model's folder (all of it when the model is a link): only names that lead to the
-        // model count, or a busy neighbour (a log) would keep restarting the debounce. Another watcher is filtered already.
-        if (_watchers.Length == 0 || sender != _watchers[0] || _watchedNames.Contains(e.Name ?? "")
+        // The folder watcher sees all of the model's folder when the model is a link: only names that lead to the model
+        // count, or a busy neighbour (a log) would keep restarting the debounce. Another watcher is filtered already.
+        if (sender != _folderWatcher || _folderFilter != "*" || _watchedNames.Contains(e.Name ?? "")
             || e is RenamedEventArgs renamed && _watchedNames.Contains(renamed.OldName ?? ""))
             ScheduleReload();
     }
@@ -275,7 +426,9 @@ public sealed class ReloadingImageClassifier : IDisposable
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            return ImageClassifier.Load(stream, _options.Load);
+            // The token lets Dispose give up where a load waits for a referenced backbone (the cache's lock, a download
+            // and its retries) instead of waiting for a network. The options were validated with the holder's.
+            return ImageClassifier.Open(Persistence.ModelPackage.Load(stream), _options.Load, file: null, _stopping.Token);
         }
         catch (Persistence.InvalidModelPackageException e) when (e.File is null)
         {

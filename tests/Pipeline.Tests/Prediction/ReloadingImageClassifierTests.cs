@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Pipeline.Classification;
+using Pipeline.Featurizers.Backbones;
 using Pipeline.Persistence;
 using Pipeline.Prediction;
 using Pipeline.Tests.Classification;
@@ -154,4 +156,180 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         Assert.True(swapped.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the changed file was not reloaded within 30 s");
         Assert.Equal(2, holder.Generation);
     }
+
+    [Fact]
+    public async Task ASlowSubscriberHoldsUpNeitherTheNextReloadNorDispose()
+    {
+        using var folder = new ScratchFolder("reloading-slow-subscriber");
+        string path = folder.File("model.zip");
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        CancellationToken token = TestContext.Current.CancellationToken;
+        var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
+        using var inHandler = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var seen = new ConcurrentQueue<int>();
+        holder.Reloaded += (_, e) =>
+        {
+            seen.Enqueue(e.Generation);
+            inHandler.Set();
+            release.Wait(TimeSpan.FromMinutes(2), CancellationToken.None);
+        };
+        Task<bool> first = Task.FromResult(false);
+        try
+        {
+            Relabelled(package, "-a").Save(path);
+            first = Task.Run(holder.Reload, token);
+            Assert.True(inHandler.Wait(TimeSpan.FromSeconds(30), token), "the first reload did not reach its subscriber within 30 s");
+
+            Relabelled(package, "-b").Save(path);
+            Task<bool> second = Task.Run(holder.Reload, token);
+            Assert.True(await Finishes(second), "the second reload waited for the first one's subscriber");
+            Assert.True(await second);
+            Assert.Equal(3, holder.Generation);
+
+            Task dispose = Task.Run(holder.Dispose, token);
+            Assert.True(await Finishes(dispose), "Dispose waited for a subscriber");
+            Assert.False(holder.Reload()); // disposed: no new load starts
+        }
+        finally
+        {
+            release.Set();
+            holder.Dispose();
+        }
+        Assert.True(await first);
+        Assert.Equal([2, 3], seen); // the second swap's event came after the first's, once its subscriber returned
+    }
+
+    [Fact]
+    public async Task DisposeDoesNotWaitForALoadThatWaitsForItsBackbone()
+    {
+        using var folder = new ScratchFolder("reloading-dispose-during-load");
+        string path = folder.File("model.zip"), cache = Directory.CreateDirectory(folder.File("cache")).FullName;
+        model.Result.Save(path);
+        var holder = new ReloadingImageClassifier(path, new ReloadingOptions
+        {
+            WatchForChanges = false,
+            Load = ImageClassifierOptions.Default with { BackboneCacheFolder = cache },
+        });
+        try
+        {
+            // A model whose backbone is referenced by registry name, not cached, while another process holds the
+            // cache's lock for it: the load waits there (for up to half an hour), with no network involved.
+            BackboneEntry entry = BackboneRegistry.Default.Find("mobilenetv2-12")!;
+            ModelPackage package = ModelPackage.Load(path);
+            (package with
+            {
+                Featurizer = System.Text.Json.JsonDocument.Parse("{\"kind\":\"backbone\"}").RootElement,
+                Backbone = ModelBackbone.Referenced(entry.Name, entry.FileName, entry.Sha256, entry.Size),
+                Entries = package.Entries.Where(e => e.Key.StartsWith("head/", StringComparison.Ordinal)).ToDictionary(),
+            }).Save(path);
+            using var held = new FileStream(Path.Combine(cache, "." + entry.FileName + ".lock"), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+            var failures = new ConcurrentQueue<Exception>();
+            holder.ReloadFailed += (_, e) => failures.Enqueue(e.Error);
+
+            Task<bool> reload = Task.Run(holder.Reload, TestContext.Current.CancellationToken);
+            // Time for the load to reach the lock. Were Dispose first, the reload would not start and this test would
+            // pass without showing anything; it cannot fail for that reason.
+            await Task.Delay(1000, TestContext.Current.CancellationToken);
+            Task dispose = Task.Run(holder.Dispose, TestContext.Current.CancellationToken);
+            Assert.True(await Finishes(dispose), "Dispose waited for the load");
+            Assert.True(await Finishes(reload), "the load kept waiting for its backbone after Dispose");
+            Assert.False(await reload);
+            Assert.Empty(failures);
+            Assert.Throws<ObjectDisposedException>(() => holder.Predict(model.Data.Samples[0].Path));
+        }
+        finally
+        {
+            holder.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("renamed")]
+    [InlineData("recreated")]
+    public void AModelFolderReplacedUnderTheWatchIsFollowed(string how)
+    {
+        using var folder = new ScratchFolder("reloading-folder-" + how);
+        string models = Directory.CreateDirectory(folder.File("models")).FullName, path = Path.Combine(models, "model.zip");
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        // No poll: the watchers alone must follow the path.
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.Zero });
+        if (how == "renamed")
+        {
+            string next = Directory.CreateDirectory(folder.File("models.new")).FullName;
+            Relabelled(package, "-a").Save(Path.Combine(next, "model.zip"));
+            Directory.Move(models, folder.File("models.old"));
+            Directory.Move(next, models);
+        }
+        else
+        {
+            Directory.Delete(models, recursive: true);
+            Directory.CreateDirectory(models);
+            Relabelled(package, "-a").Save(path);
+        }
+        Assert.True(WaitUntil(() => holder.Generation == 2), "the model in the replacing folder was not loaded within 30 s");
+        Relabelled(package, "-b").Save(path);
+        Assert.True(WaitUntil(() => holder.Generation == 3), "a change in the replacing folder was not seen within 30 s");
+        Assert.EndsWith("-b", holder.Labels[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFolderReplacedAboveTheModelsFolderIsCaughtByThePoll()
+    {
+        using var folder = new ScratchFolder("reloading-poll");
+        string app = folder.File("app"), path = Path.Combine(app, "models", "model.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.FromMilliseconds(100) });
+        // Both watches (the models folder and the one above it) stay on the old folders: no event reports this.
+        string next = folder.File("app.new");
+        Directory.CreateDirectory(Path.Combine(next, "models"));
+        Relabelled(package, "-a").Save(Path.Combine(next, "models", "model.zip"));
+        Directory.Move(app, folder.File("app.old"));
+        Directory.Move(next, app);
+        Assert.True(WaitUntil(() => holder.Generation == 2), "the replaced model was not loaded within 30 s");
+        Relabelled(package, "-b").Save(path);
+        Assert.True(WaitUntil(() => holder.Generation == 3), "a later change was not seen within 30 s");
+    }
+
+    [Fact]
+    public void ADeletedModelIsReportedAndKeepsServingUntilAFileReturns()
+    {
+        using var folder = new ScratchFolder("reloading-deleted");
+        string path = folder.File("model.zip"), image = model.Data.Samples[0].Path;
+        model.Result.Save(path);
+        ModelPackage package = ModelPackage.Load(path);
+        using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.Zero });
+        var failures = new ConcurrentQueue<Exception>();
+        holder.ReloadFailed += (_, e) => failures.Enqueue(e.Error);
+        float[] before = holder.Predict(image).Scores.ToArray();
+
+        File.Delete(path);
+        Assert.True(WaitUntil(() => !failures.IsEmpty), "the deleted model was not reported within 30 s");
+        Assert.IsType<FileNotFoundException>(holder.LastError);
+        Assert.Equal(before, holder.Predict(image).Scores.ToArray());
+
+        Relabelled(package, "-a").Save(path);
+        Assert.True(WaitUntil(() => holder.Generation == 2), "the model put back was not loaded within 30 s");
+        Assert.Null(holder.LastError);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> for a generous 30 s: waits for a reload, does not time one.</summary>
+    private static bool WaitUntil(Func<bool> condition) =>
+        SpinWait.SpinUntil(() =>
+        {
+            if (condition()) return true;
+            Thread.Sleep(20);
+            return false;
+        }, TimeSpan.FromSeconds(30));
+
+    /// <summary>Whether <paramref name="task"/> ends within a generous 30 s: a wait for a deadlock, not a timing.</summary>
+    private static async Task<bool> Finishes(Task task) =>
+        await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)) == task;
+
+    private static ModelPackage Relabelled(ModelPackage package, string suffix) =>
+        package with { Labels = [.. package.Labels.Select(label => label + suffix)] };
 }
