@@ -309,9 +309,9 @@ public sealed class ReloadingImageClassifier : IDisposable
         }
         Lease old = Volatile.Read(ref _current);
         var fresh = new Lease(loaded, sha, old.Generation + 1);
+        Volatile.Write(ref _lastError, null); // first: whoever sees the new generation sees no stale error
         Volatile.Write(ref _current, fresh);
         old.Release(); // the holder's own reference: the old model is disposed when its last prediction ends
-        Volatile.Write(ref _lastError, null);
         var reloaded = new ModelReloadedEventArgs(Path, fresh.Generation, sha);
         _events.Enqueue(() => Raise(Reloaded, reloaded));
         return true;

@@ -162,7 +162,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-slow-subscriber");
         string path = folder.File("model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         ModelPackage package = ModelPackage.Load(path);
         CancellationToken token = TestContext.Current.CancellationToken;
         var holder = new ReloadingImageClassifier(path, new ReloadingOptions { WatchForChanges = false });
@@ -178,11 +178,11 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         Task<bool> first = Task.FromResult(false);
         try
         {
-            Relabelled(package, "-a").Save(path);
+            Relabelled(package, "-a").Save(path, TestContext.Current.CancellationToken);
             first = Task.Run(holder.Reload, token);
             Assert.True(inHandler.Wait(TimeSpan.FromSeconds(30), token), "the first reload did not reach its subscriber within 30 s");
 
-            Relabelled(package, "-b").Save(path);
+            Relabelled(package, "-b").Save(path, TestContext.Current.CancellationToken);
             Task<bool> second = Task.Run(holder.Reload, token);
             Assert.True(await Finishes(second), "the second reload waited for the first one's subscriber");
             Assert.True(await second);
@@ -206,7 +206,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-dispose-during-load");
         string path = folder.File("model.zip"), cache = Directory.CreateDirectory(folder.File("cache")).FullName;
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         var holder = new ReloadingImageClassifier(path, new ReloadingOptions
         {
             WatchForChanges = false,
@@ -223,7 +223,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
                 Featurizer = System.Text.Json.JsonDocument.Parse("{\"kind\":\"backbone\"}").RootElement,
                 Backbone = ModelBackbone.Referenced(entry.Name, entry.FileName, entry.Sha256, entry.Size),
                 Entries = package.Entries.Where(e => e.Key.StartsWith("head/", StringComparison.Ordinal)).ToDictionary(),
-            }).Save(path);
+            }).Save(path, TestContext.Current.CancellationToken);
             using var held = new FileStream(Path.Combine(cache, "." + entry.FileName + ".lock"), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
             var failures = new ConcurrentQueue<Exception>();
             holder.ReloadFailed += (_, e) => failures.Enqueue(e.Error);
@@ -252,14 +252,14 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-folder-" + how);
         string models = Directory.CreateDirectory(folder.File("models")).FullName, path = Path.Combine(models, "model.zip");
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         ModelPackage package = ModelPackage.Load(path);
         // No poll: the watchers alone must follow the path.
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.Zero });
         if (how == "renamed")
         {
             string next = Directory.CreateDirectory(folder.File("models.new")).FullName;
-            Relabelled(package, "-a").Save(Path.Combine(next, "model.zip"));
+            Relabelled(package, "-a").Save(Path.Combine(next, "model.zip"), TestContext.Current.CancellationToken);
             Directory.Move(models, folder.File("models.old"));
             Directory.Move(next, models);
         }
@@ -267,10 +267,10 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         {
             Directory.Delete(models, recursive: true);
             Directory.CreateDirectory(models);
-            Relabelled(package, "-a").Save(path);
+            Relabelled(package, "-a").Save(path, TestContext.Current.CancellationToken);
         }
         Assert.True(WaitUntil(() => holder.Generation == 2), "the model in the replacing folder was not loaded within 30 s");
-        Relabelled(package, "-b").Save(path);
+        Relabelled(package, "-b").Save(path, TestContext.Current.CancellationToken);
         Assert.True(WaitUntil(() => holder.Generation == 3), "a change in the replacing folder was not seen within 30 s");
         Assert.EndsWith("-b", holder.Labels[0], StringComparison.Ordinal);
     }
@@ -281,17 +281,17 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         using var folder = new ScratchFolder("reloading-poll");
         string app = folder.File("app"), path = Path.Combine(app, "models", "model.zip");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         ModelPackage package = ModelPackage.Load(path);
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.FromMilliseconds(100) });
         // Both watches (the models folder and the one above it) stay on the old folders: no event reports this.
         string next = folder.File("app.new");
         Directory.CreateDirectory(Path.Combine(next, "models"));
-        Relabelled(package, "-a").Save(Path.Combine(next, "models", "model.zip"));
+        Relabelled(package, "-a").Save(Path.Combine(next, "models", "model.zip"), TestContext.Current.CancellationToken);
         Directory.Move(app, folder.File("app.old"));
         Directory.Move(next, app);
         Assert.True(WaitUntil(() => holder.Generation == 2), "the replaced model was not loaded within 30 s");
-        Relabelled(package, "-b").Save(path);
+        Relabelled(package, "-b").Save(path, TestContext.Current.CancellationToken);
         Assert.True(WaitUntil(() => holder.Generation == 3), "a later change was not seen within 30 s");
     }
 
@@ -300,7 +300,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
     {
         using var folder = new ScratchFolder("reloading-deleted");
         string path = folder.File("model.zip"), image = model.Data.Samples[0].Path;
-        model.Result.Save(path);
+        model.Result.Save(path, TestContext.Current.CancellationToken);
         ModelPackage package = ModelPackage.Load(path);
         using var holder = new ReloadingImageClassifier(path, new ReloadingOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.Zero });
         var failures = new ConcurrentQueue<Exception>();
@@ -312,7 +312,7 @@ public sealed class ReloadingImageClassifierTests(ShapesModel model) : IClassFix
         Assert.IsType<FileNotFoundException>(holder.LastError);
         Assert.Equal(before, holder.Predict(image).Scores.ToArray());
 
-        Relabelled(package, "-a").Save(path);
+        Relabelled(package, "-a").Save(path, TestContext.Current.CancellationToken);
         Assert.True(WaitUntil(() => holder.Generation == 2), "the model put back was not loaded within 30 s");
         Assert.Null(holder.LastError);
     }
