@@ -17,6 +17,15 @@ internal sealed record TrainingRecord
 
     [JsonPropertyName("validationFraction")] public double ValidationFraction { get; init; }
 
+    /// <summary>
+    /// How the validation images were chosen: <see cref="KeyedSplit"/> (a seeded hash of each image's relative path).
+    /// Missing in models made before it: those split by shuffling, so their split cannot be made again.
+    /// </summary>
+    [JsonPropertyName("split")] public string Split { get; init; } = KeyedSplit;
+
+    /// <summary>The <see cref="Split"/> of models whose validation images a retrain can choose again.</summary>
+    public const string KeyedSplit = "relative-path-hash";
+
     [JsonPropertyName("head")] public required HeadOptions Head { get; init; }
 
     [JsonPropertyName("classImages")] public required int[] ClassImages { get; init; }

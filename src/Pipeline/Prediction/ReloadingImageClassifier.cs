@@ -53,32 +53,52 @@ public sealed class ReloadingImageClassifier : IDisposable
         _options = options ?? ReloadingOptions.Default;
         _options.Validate();
         Path = System.IO.Path.GetFullPath(path);
+        // Stamped before the load, as every reload does: a file replaced while this one loads (no watcher yet) differs
+        // from the stamp at the first poll.
+        FileStamp? loadedStamp = _options.WatchForChanges && _options.PollInterval > TimeSpan.Zero ? FileStamp.Of(Path) : null;
         (ImageClassifier classifier, string sha) = LoadFile();
         _current = new Lease(classifier, sha, generation: 1);
         _debounce = new Timer(_ => OnSettled(), null, Timeout.Infinite, Timeout.Infinite);
         if (!_options.WatchForChanges) return;
-        _folder = System.IO.Path.GetDirectoryName(Path)!;
-        string name = System.IO.Path.GetFileName(Path);
-        _watchedNames.Add(name);
-        _folderFilter = name;
-        if (new FileInfo(Path).LinkTarget is { } target)
+        try
         {
-            // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
-            // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
-            // target is watched too. A link to a file elsewhere changes where that file is.
-            _folderFilter = "*";
-            string first = target.Split('/', '\\')[0];
-            if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
-            if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
-                && !string.Equals(System.IO.Path.GetFullPath(elsewhere), _folder, NameComparison))
-                _targetWatcher = Watch(elsewhere, final.Name, OnChanged);
+            _folder = System.IO.Path.GetDirectoryName(Path)!;
+            string name = System.IO.Path.GetFileName(Path);
+            _watchedNames.Add(name);
+            _folderFilter = name;
+            if (new FileInfo(Path).LinkTarget is { } target)
+            {
+                // A link changes with no event under its own name. Kubernetes mounts a ConfigMap or Secret as links
+                // through a '..data' folder link beside them, and swaps that one: the first folder of a relative
+                // target is watched too. A link to a file elsewhere changes where that file is.
+                _folderFilter = "*";
+                string first = target.Split('/', '\\')[0];
+                if (!System.IO.Path.IsPathRooted(target) && first is not ("" or "." or "..")) _watchedNames.Add(first);
+                if (File.ResolveLinkTarget(Path, returnFinalTarget: true) is FileInfo { DirectoryName: { } elsewhere } final
+                    && !string.Equals(System.IO.Path.GetFullPath(elsewhere), _folder, NameComparison))
+                    _targetWatcher = Watch(elsewhere, final.Name, OnChanged);
+            }
+            _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
+            _parentWatcher = TryWatchParent();
+            if (_options.PollInterval > TimeSpan.Zero)
+            {
+                _stamp = loadedStamp;
+                _poll = new Timer(_ => Poll(), null, _options.PollInterval, _options.PollInterval);
+            }
         }
-        _folderWatcher = Watch(_folder, _folderFilter, OnChanged);
-        _parentWatcher = TryWatchParent();
-        if (_options.PollInterval > TimeSpan.Zero)
+        catch
         {
-            _stamp = FileStamp.Of(Path);
-            _poll = new Timer(_ => Poll(), null, _options.PollInterval, _options.PollInterval);
+            // A watcher that cannot start (the inotify limit, a folder gone) must not leak the model and the timers.
+            _poll?.Dispose();
+            lock (_watchLock)
+            {
+                _folderWatcher?.Dispose();
+                _parentWatcher?.Dispose();
+            }
+            _targetWatcher?.Dispose();
+            _debounce.Dispose();
+            classifier.Dispose();
+            throw;
         }
     }
 

@@ -99,9 +99,8 @@ public sealed class ClassifierHead
         // 100-fold, the first mistake on a new image would cost a log-loss near 35. The head is left as it is.
         if (beta >= TemperatureScaling.MaxInverseTemperature)
             return new ClassifierHead(model, summary with { Calibration = "skipped: every held-out row is separated, so no finite temperature fits them" });
-        HeadModel scaled = TemperatureScaling.Scale(model, beta);
-        frozen?.Restore(scaled.Parameters, model.Parameters); // kept classes keep the calibration they were trained with
-        return new ClassifierHead(scaled, summary with
+        // Every class alike, kept ones too: scaling only some would change which class wins.
+        return new ClassifierHead(TemperatureScaling.Scale(model, beta), summary with
         {
             Calibration = $"temperature scaling ({TemperatureScaling.Folds}-fold)",
             Temperature = 1 / beta,

@@ -26,6 +26,11 @@ internal static class RetrainCommand
     private static TrainerOptions SplitFromModel(ParseResult parse, TrainingOptionsBinder binder, ImageClassifier old, TrainerOptions options, CommandOutput writer)
     {
         if (old.Package.TrainingOptions is not { ValueKind: System.Text.Json.JsonValueKind.Object } record) return options;
+        if (!record.TryGetProperty("split", out var split) || split.ValueKind != System.Text.Json.JsonValueKind.String || split.GetString() != TrainingRecord.KeyedSplit)
+        {
+            writer.Warning("the model was made before validation images were chosen by path: some of the validation images below may be images it was trained on, which flatters the old model's metrics.");
+            return options;
+        }
         var taken = new List<string>();
         if (parse.GetResult(binder.Seed) is not { Implicit: false } && record.TryGetProperty("seed", out var seed) && seed.TryGetInt32(out int s))
         {

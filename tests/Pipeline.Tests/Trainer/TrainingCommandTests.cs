@@ -289,6 +289,17 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("as the model was trained: --validation-fraction 0.3", output);
         Assert.Equal(2, Pipeline.Persistence.ModelPackage.Load(second).TrainingOptions!.Value.GetProperty("seed").GetInt32());
+
+        // A model from before the keyed split records none: its split cannot be made again, and retrain says so.
+        Pipeline.Persistence.ModelPackage package = Pipeline.Persistence.ModelPackage.Load(model);
+        var options = System.Text.Json.Nodes.JsonNode.Parse(package.TrainingOptions!.Value.GetRawText())!.AsObject();
+        Assert.True(options.Remove("split"));
+        string older = Path.Combine(_dir, "older.zip");
+        (package with { TrainingOptions = JsonDocument.Parse(options.ToJsonString()).RootElement }).Save(older, TestContext.Current.CancellationToken);
+        (exit, output, error) = Run("retrain", "--model", older, "--data", Shapes, "--out", Path.Combine(_dir, "third.zip"), "--no-cache");
+        Assert.True(exit == 0, error);
+        Assert.Contains("made before validation images were chosen by path", error);
+        Assert.DoesNotContain("as the model was trained", output);
     }
 
     [Fact]

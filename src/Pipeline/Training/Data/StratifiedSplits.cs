@@ -44,10 +44,11 @@ public static class StratifiedSplits
     /// one retrained after can be compared fairly on the new validation part. Each class holds out about
     /// <c>n_c · fraction</c> rows, not exactly that many. A class with at least 2 rows keeps at least 1 row on each side
     /// (its lowest-hashed row is held out, or its highest-hashed row trained on, when the draw left a side empty); a
-    /// class with a single row keeps it for training.
+    /// class with a single row keeps it for training. That one exception breaks the guarantee, in tiny classes only:
+    /// a row trained on because every row of its class drew validation goes back to validation once the class grows.
     /// </summary>
     /// <param name="labels">The label of each row, in [0, <paramref name="classCount"/>).</param>
-    /// <param name="keys">The key of each row; equal keys go to the same side.</param>
+    /// <param name="keys">The key of each row; equal keys go to the same side (but for the exception above).</param>
     /// <param name="classCount">The number of classes.</param>
     /// <param name="validationFraction">The fraction held out for validation, in [0, 1).</param>
     /// <param name="seed">The seed.</param>

@@ -7,7 +7,8 @@ namespace Pipeline.Training.Heads;
 /// The parameters a retrain leaves where the warm start put them: the output rows (weights and bias) of the previous
 /// head's classes that have no training row, and, in an MLP, every hidden layer, which those rows read. Softmax training
 /// pushes a class with no row down on every row it sees, so without this a class left out of the retraining data would
-/// stop being predicted at all; frozen, it keeps scoring as it did (up to the other classes' changes).
+/// stop being predicted at all; frozen, it keeps its function through training (a recalibration afterwards scales
+/// every class's logits alike).
 /// </summary>
 internal sealed class FrozenParameters
 {
