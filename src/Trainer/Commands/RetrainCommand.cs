@@ -23,13 +23,13 @@ internal static class RetrainCommand
     /// The seed and validation fraction the model was trained with, where the command line does not give them: the old
     /// and the new model are then compared on a validation part the old one was not trained on (see the keyed split).
     /// </summary>
-    private static TrainerOptions SplitFromModel(ParseResult parse, TrainingOptionsBinder binder, ImageClassifier old, TrainerOptions options, CommandOutput writer)
+    private static (TrainerOptions Options, string? Note) SplitFromModel(ParseResult parse, TrainingOptionsBinder binder, ImageClassifier old, TrainerOptions options, CommandOutput writer)
     {
-        if (old.Package.TrainingOptions is not { ValueKind: System.Text.Json.JsonValueKind.Object } record) return options;
+        if (old.Package.TrainingOptions is not { ValueKind: System.Text.Json.JsonValueKind.Object } record) return (options, null);
         if (!record.TryGetProperty("split", out var split) || split.ValueKind != System.Text.Json.JsonValueKind.String || split.GetString() != TrainingRecord.KeyedSplit)
         {
             writer.Warning("the model was made before validation images were chosen by path: some of the validation images below may be images it was trained on, which flatters the old model's metrics.");
-            return options;
+            return (options, null);
         }
         var taken = new List<string>();
         if (parse.GetResult(binder.Seed) is not { Implicit: false } && record.TryGetProperty("seed", out var seed) && seed.TryGetInt32(out int s))
@@ -43,8 +43,7 @@ internal static class RetrainCommand
             options = options with { ValidationFraction = f };
             taken.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--validation-fraction {f}"));
         }
-        if (taken.Count > 0) writer.Text($"as the model was trained: {string.Join(", ", taken)}");
-        return options;
+        return (options, taken.Count > 0 ? $"as the model was trained: {string.Join(", ", taken)}" : null);
     }
 
     public static Command Create()
@@ -69,12 +68,13 @@ internal static class RetrainCommand
             TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
             using ImageClassifier old = ImageClassifier.Load(source, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             binder.RejectFlagsFor(parse, old.Head.Spec.Kind, fromModel: true);
-            options = SplitFromModel(parse, binder, old, options, writer);
+            (options, string? splitNote) = SplitFromModel(parse, binder, old, options, writer);
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using RetrainingResult result = TrainingProgressDisplay.Run(writer, progress =>
                 new ImageClassificationTrainer(options with { Progress = progress }).Retrain(old, data, cancellation));
             MetricsText.Exclusions(writer, result.Excluded);
+            if (splitNote is not null) writer.Text(splitNote);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
             if (result.MissingClasses.Count > 0)
                 writer.Warning($"the data has no images of {string.Join(", ", result.MissingClasses)}: the new model keeps these classes with their old weights, but the metrics below do not cover them, and the other classes were retrained without seeing them, so they may take some of their images. Retrain on all the images (old and new) for a reliable model.");
