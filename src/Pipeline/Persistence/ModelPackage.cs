@@ -88,6 +88,8 @@ public sealed record ModelPackage
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidModelPackageException(Files.SpecialFiles.Reason, path);
+        // Opening a folder is an UnauthorizedAccessException on Unix: true, but not what is wrong.
+        if (Directory.Exists(path)) throw new InvalidModelPackageException(FolderReason, path);
         // FileShare.Delete lets a concurrent atomic save rename a new model over this one while it is being read.
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1 << 16);
         try
@@ -133,6 +135,9 @@ public sealed record ModelPackage
         throw new InvalidModelPackageException($"not a model package: {what}",
             hint: "a model package is the model.zip that 'train' or ModelPackage.Save writes; a network file (.onnx, .tflite) is a backbone: give it to train --backbone or TrainerOptions.Backbone");
     }
+
+    /// <summary>Why a folder given as a model package is refused.</summary>
+    internal const string FolderReason = "is a folder, not a model package file (the model.zip that 'train' or ModelPackage.Save writes)";
 
     /// <summary>Null when <paramref name="label"/> is acceptable, else why not.</summary>
     internal static string? ValidateLabel(string? label)

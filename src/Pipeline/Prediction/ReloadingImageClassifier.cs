@@ -459,6 +459,7 @@ public sealed class ReloadingImageClassifier : IDisposable
     private byte[] ReadShared()
     {
         if (Files.SpecialFiles.IsEmptyOrSpecial(Path)) throw new Persistence.InvalidModelPackageException(Files.SpecialFiles.Reason, Path);
+        if (Directory.Exists(Path)) throw new Persistence.InvalidModelPackageException(Persistence.ModelPackage.FolderReason, Path);
         using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1 << 16);
         long length = file.Length;
         if (length > Persistence.ModelPackageLimits.Default.MaxTotalBytes)

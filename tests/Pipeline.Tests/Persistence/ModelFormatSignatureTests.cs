@@ -56,4 +56,16 @@ public sealed class NotAPackageTests
         Assert.Contains("TFLite network", e.Message);
         Assert.Contains("--backbone", e.Message);
     }
+
+    [Fact]
+    public void A_folder_is_named_as_a_folder()
+    {
+        using var folder = new ScratchFolder("folder-as-package");
+        Directory.CreateDirectory(folder.File("model.zip"));
+        InvalidModelPackageException e = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Load(folder.File("model.zip")));
+        Assert.Contains("is a folder", e.Message);
+        Assert.Contains(folder.File("model.zip"), e.Message);
+        Assert.Throws<InvalidModelPackageException>(() => Pipeline.Prediction.ImageClassifier.Load(folder.File("model.zip")));
+        Assert.Contains("is a folder", Assert.Throws<InvalidModelPackageException>(() => new Pipeline.Prediction.ReloadingImageClassifier(folder.File("model.zip"))).Message);
+    }
 }
