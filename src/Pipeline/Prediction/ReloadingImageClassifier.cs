@@ -89,14 +89,7 @@ public sealed class ReloadingImageClassifier : IDisposable
         catch
         {
             // A watcher that cannot start (the inotify limit, a folder gone) must not leak the model and the timers.
-            _poll?.Dispose();
-            lock (_watchLock)
-            {
-                _folderWatcher?.Dispose();
-                _parentWatcher?.Dispose();
-            }
-            _targetWatcher?.Dispose();
-            _debounce.Dispose();
+            StopWatching();
             classifier.Dispose();
             throw;
         }
@@ -384,6 +377,13 @@ public sealed class ReloadingImageClassifier : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping.Cancel();
+        StopWatching();
+        ReleaseServingIfDisposed();
+    }
+
+    /// <summary>Disposes the watchers and the timers.</summary>
+    private void StopWatching()
+    {
         lock (_watchLock)
         {
             _folderWatcher?.Dispose();
@@ -392,7 +392,6 @@ public sealed class ReloadingImageClassifier : IDisposable
         _targetWatcher?.Dispose();
         _poll?.Dispose();
         _debounce.Dispose();
-        ReleaseServingIfDisposed();
     }
 
     /// <summary>

@@ -98,15 +98,9 @@ public sealed class StreamInputTests(ShapesModel model) : IClassFixture<ShapesMo
     }
 
     /// <summary>A request body: synchronous reads throw, as Kestrel's do by default.</summary>
-    private sealed class AsyncOnlyStream(byte[] data) : Stream
+    private sealed class AsyncOnlyStream(byte[] data) : ForwardOnlyStream
     {
         private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous operations are disallowed.");
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -117,27 +111,29 @@ public sealed class StreamInputTests(ShapesModel model) : IClassFixture<ShapesMo
         }
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Never ends: 'x' for ever, counting what it served.</summary>
-    private sealed class EndlessStream : Stream
+    private sealed class EndlessStream : ForwardOnlyStream
     {
         public long Served { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count)
         {
             buffer.AsSpan(offset, count).Fill((byte)'x');
             Served += count;
             return count;
         }
+    }
+
+    /// <summary>A stream that can only be read forward, as a network body is: no length, no seeking, no writing.</summary>
+    private abstract class ForwardOnlyStream : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();

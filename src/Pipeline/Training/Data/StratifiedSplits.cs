@@ -57,7 +57,7 @@ public static class StratifiedSplits
         ArgumentNullException.ThrowIfNull(keys);
         if (!(validationFraction is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in [0, 1).");
         if (keys.Count != labels.Length) throw new ArgumentException($"There are {keys.Count} keys for {labels.Length} rows.", nameof(keys));
-        int[][] byClass = ShuffledByClass(labels, classCount, seed);
+        int[][] byClass = ByClass(labels, classCount);
         var draw = new double[labels.Length];
         for (int i = 0; i < draw.Length; i++) draw[i] = UnitHash(keys[i], seed);
         var train = new List<int>(labels.Length);
@@ -119,6 +119,18 @@ public static class StratifiedSplits
 
     private static int[][] ShuffledByClass(ReadOnlySpan<int> labels, int classCount, int seed)
     {
+        int[][] byClass = ByClass(labels, classCount);
+        for (int c = 0; c < classCount; c++)
+        {
+            var random = new Xoshiro256StarStar((ulong)(uint)seed, 0x5EED_0000UL + (ulong)c);
+            random.Shuffle(byClass[c]);
+        }
+        return byClass;
+    }
+
+    /// <summary>Each class's rows, in row order.</summary>
+    private static int[][] ByClass(ReadOnlySpan<int> labels, int classCount)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
         var counts = new int[classCount];
         for (int i = 0; i < labels.Length; i++)
@@ -130,11 +142,6 @@ public static class StratifiedSplits
         for (int c = 0; c < classCount; c++) byClass[c] = new int[counts[c]];
         Array.Clear(counts);
         for (int i = 0; i < labels.Length; i++) byClass[labels[i]][counts[labels[i]]++] = i;
-        for (int c = 0; c < classCount; c++)
-        {
-            var random = new Xoshiro256StarStar((ulong)(uint)seed, 0x5EED_0000UL + (ulong)c);
-            random.Shuffle(byClass[c]);
-        }
         return byClass;
     }
 
