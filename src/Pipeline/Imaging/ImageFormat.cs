@@ -17,4 +17,7 @@ public enum ImageFormat
 
     /// <summary>GIF87a or GIF89a.</summary>
     Gif,
+
+    /// <summary>WebP (lossy VP8 or lossless VP8L, in a RIFF container), starting "RIFF", a size, then "WEBP".</summary>
+    Webp,
 }

@@ -1,0 +1,17 @@
+namespace Pipeline.Imaging.Webp;
+
+/// <summary>
+/// Decodes the lossy part of a WebP file: one VP8 key frame (RFC 6386), the payload of a "VP8 " chunk.
+/// </summary>
+internal static class Vp8Decoder
+{
+    /// <summary>
+    /// Decodes the VP8 key frame in <paramref name="data"/>[<paramref name="start"/>..<paramref name="start"/> + <paramref name="length"/>]
+    /// (<paramref name="data"/> is the whole file, so error offsets count from its start) into an <see cref="PixelFormat.Rgb24"/> image.
+    /// </summary>
+    public static Image Decode(ReadOnlySpan<byte> data, int start, int length, DecoderOptions options)
+    {
+        WebpThrowHelper.ThrowInvalid(start, "lossy (VP8) WebP is not supported yet");
+        return null;
+    }
+}
