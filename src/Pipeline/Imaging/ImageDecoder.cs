@@ -49,8 +49,7 @@ public static class ImageDecoder
             ImageFormat.Png => PngDecoder.Decode(data, options),
             ImageFormat.Bmp => BmpDecoder.Decode(data, options),
             ImageFormat.Gif => GifDecoder.Decode(data, options),
-            _ => throw new InvalidImageException(null, ImageFormat.Unknown, 0,
-                data.Length == 0 ? "the file is empty" : $"not a JPEG, PNG, BMP or GIF image (starts with {Hex(data)})"),
+            _ => throw new InvalidImageException(null, ImageFormat.Unknown, 0, UnsupportedFormat.Reason(data)),
         };
     }
 
@@ -92,6 +91,4 @@ public static class ImageDecoder
         if (data.Length >= 14 && data[0] == (byte)'B' && data[1] == (byte)'M') return ImageFormat.Bmp;
         return ImageFormat.Unknown;
     }
-
-    private static string Hex(ReadOnlySpan<byte> data) => Convert.ToHexString(data[..Math.Min(8, data.Length)]);
 }
