@@ -63,7 +63,7 @@ public sealed class ImageClassificationTrainer
             var modelMetrics = new ModelMetrics { Validation = metrics, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
             TrainingRecord record = Record(data, excluded.Count, _options.HeadSettings(),
                 _options.Backbone is { } b ? (File.Exists(b) ? Path.GetFileName(b) : b) : null, retrained: null);
-            ModelPackage package = ModelLayout.Compose(data.Classes, featurizer, backbone, head, modelMetrics, record.ToJson());
+            ModelPackage package = ModelLayout.Compose(data.Classes, featurizer, backbone, head, modelMetrics, record.ToJson(), Exemplars(train));
             var classifier = new ImageClassifier(package, featurizer, head, ModelLayout.Describe(package, featurizer, head, modelMetrics),
                 new ImageClassifierOptions { Threads = _options.Threads });
             return new TrainingResult(classifier, metrics, train.Count, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
@@ -162,6 +162,16 @@ public sealed class ImageClassificationTrainer
         (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(model.Featurizer, mapped, excluded, cancellation);
         RequireImagesOfEveryClass(all, mapped, excluded);
         (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, mapped);
+        // A class with no training row trains on the vectors the model kept of it, so the other classes learn where it is.
+        ExemplarMemory? kept = ModelLayout.Exemplars(model.Package, model.Head, file: null);
+        int trainingImages = train.Count;
+        int[] rehearsed = Rehearsed(train, model.Labels.Count, kept);
+        ExemplarMemory? memory = Exemplars(train);
+        if (rehearsed.Length > 0)
+        {
+            memory = memory?.Keeping(kept!, rehearsed, _options.ExemplarsPerClass);
+            train = kept!.AppendTo(train, rehearsed);
+        }
 
         HeadSpec old = model.Head.Spec;
         HeadOptions options = _options.HeadSettings() with
@@ -181,6 +191,8 @@ public sealed class ImageClassificationTrainer
             model.Info.CreatedUtc?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             Convert.ToHexStringLower(SHA256.HashData(oldWeights))));
         var entries = new Dictionary<string, ReadOnlyMemory<byte>>(model.Package.Entries, StringComparer.Ordinal) { [ModelLayout.HeadWeightsEntry] = head.Serialize() };
+        entries.Remove(ModelLayout.ExemplarsEntry);
+        if (memory is not null) entries[ModelLayout.ExemplarsEntry] = memory.Serialize();
         ModelPackage package = model.Package with
         {
             Labels = mapped.Classes,
@@ -191,7 +203,8 @@ public sealed class ImageClassificationTrainer
         };
         ImageClassifier classifier = ImageClassifier.Open(package, new ImageClassifierOptions { Threads = _options.Threads, BackboneCacheFolder = _options.BackboneCacheFolder }, file: null);
         string[] added = [.. mapped.Classes.Skip(model.Labels.Count)];
-        return new RetrainingResult(classifier, previous, metrics, added, missing, train.Count, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
+        return new RetrainingResult(classifier, previous, metrics, added, missing, [.. rehearsed.Select(c => mapped.Classes[c])],
+            trainingImages, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
     }
 
     /// <summary>
@@ -369,6 +382,19 @@ public sealed class ImageClassificationTrainer
         if (trainRows.Length == 0) throw new InvalidDatasetException(data.Source, "no training image could be featurized");
         int[] validationRows = Rows(split.Validation);
         return (all.Subset(trainRows), validationRows.Length > 0 ? all.Subset(validationRows) : null);
+    }
+
+    private ExemplarMemory? Exemplars(FeatureSet train) => _options.ExemplarsPerClass > 0 ? ExemplarMemory.Select(train, _options.ExemplarsPerClass) : null;
+
+    /// <summary>The model's classes that have no training row but stored vectors to train on.</summary>
+    private static int[] Rehearsed(FeatureSet train, int modelClasses, ExemplarMemory? memory)
+    {
+        if (memory is null) return [];
+        int[] counts = train.ClassCounts();
+        var classes = new List<int>();
+        for (int c = 0; c < modelClasses; c++)
+            if (counts[c] == 0 && memory.CountOf(c) > 0) classes.Add(c);
+        return [.. classes];
     }
 
     private TrainingContext HeadContext(IReadOnlyList<string> classes, CancellationToken cancellation) => new()

@@ -9,13 +9,14 @@ namespace Pipeline.Classification;
 public sealed class RetrainingResult : IDisposable
 {
     internal RetrainingResult(ImageClassifier classifier, MulticlassMetrics? previous, MulticlassMetrics? metrics, IReadOnlyList<string> newClasses,
-        IReadOnlyList<string> missingClasses, int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, TrainingSummary? head, FeaturizationReport featurization)
+        IReadOnlyList<string> missingClasses, IReadOnlyList<string> rehearsedClasses, int trainingImages, int validationImages, IReadOnlyList<ExcludedFile> excluded, TrainingSummary? head, FeaturizationReport featurization)
     {
         Classifier = classifier;
         PreviousMetrics = previous;
         ValidationMetrics = metrics;
         NewClasses = newClasses;
         MissingClasses = missingClasses;
+        RehearsedClasses = rehearsedClasses;
         TrainingImages = trainingImages;
         ValidationImages = validationImages;
         Excluded = excluded;
@@ -41,7 +42,14 @@ public sealed class RetrainingResult : IDisposable
     /// </summary>
     public IReadOnlyList<string> MissingClasses { get; }
 
-    /// <summary>Images the head was trained on.</summary>
+    /// <summary>
+    /// The missing classes the head was trained on all the same, from the feature vectors the previous model kept of
+    /// them (<see cref="TrainerOptions.ExemplarsPerClass"/>), so the other classes did not take their place. A missing
+    /// class not listed here (the model kept no vectors) keeps only its old weights.
+    /// </summary>
+    public IReadOnlyList<string> RehearsedClasses { get; }
+
+    /// <summary>Images the head was trained on (not counting the stored vectors of <see cref="RehearsedClasses"/>).</summary>
     public int TrainingImages { get; }
 
     /// <summary>Images held out for validation.</summary>

@@ -8,6 +8,7 @@ using Pipeline.Graph;
 using Pipeline.Imaging.Processing;
 using Pipeline.Persistence;
 using Pipeline.Training;
+using Pipeline.Training.Data;
 
 namespace Pipeline.Prediction;
 
@@ -19,7 +20,8 @@ namespace Pipeline.Prediction;
 /// <item><c>featurizer</c>: the featurizer's spec (<see cref="FeaturizerSpec.ToJsonElement"/>), with its learned state in
 /// the entry <c>featurizer/state.bin</c> when it has any;</item>
 /// <item><c>backbone</c>: the pretrained backbone file, embedded or referenced by registry name and SHA-256;</item>
-/// <item><c>head</c>: the head's <see cref="HeadSpec"/>, with its weights in <c>head/weights.bin</c>;</item>
+/// <item><c>head</c>: the head's <see cref="HeadSpec"/>, with its weights in <c>head/weights.bin</c> and, optionally, a few
+/// training feature vectors per class for later retrains in <c>head/exemplars.bin</c> (<see cref="ExemplarMemory"/>);</item>
 /// <item><c>metrics</c>: <see cref="ModelMetrics"/>; <c>trainingOptions</c>: what the trainer was asked to do.</item>
 /// </list>
 /// </summary>
@@ -27,6 +29,7 @@ internal static class ModelLayout
 {
     public const string FeaturizerStateEntry = "featurizer/state.bin";
     public const string HeadWeightsEntry = "head/weights.bin";
+    public const string ExemplarsEntry = "head/exemplars.bin";
 
     /// <summary>camelCase, enums as their own converters say, named floating-point literals for NaN metrics; strict on read.</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -42,9 +45,10 @@ internal static class ModelLayout
 
     /// <summary>The package of a classifier made of these parts.</summary>
     public static ModelPackage Compose(IReadOnlyList<string> labels, IFeaturizer featurizer, ModelBackbone? backbone, ClassifierHead head,
-        ModelMetrics? metrics, JsonElement? trainingOptions)
+        ModelMetrics? metrics, JsonElement? trainingOptions, ExemplarMemory? exemplars)
     {
         var entries = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal) { [HeadWeightsEntry] = head.Serialize() };
+        if (exemplars is not null) entries[ExemplarsEntry] = exemplars.Serialize();
         if (!featurizer.State.IsEmpty) entries[FeaturizerStateEntry] = featurizer.State;
         return new ModelPackage
         {
@@ -57,6 +61,20 @@ internal static class ModelLayout
             Backbone = backbone,
             Entries = entries,
         };
+    }
+
+    /// <summary>The exemplar memory of <paramref name="package"/>, checked against <paramref name="head"/>; null when the package has none.</summary>
+    public static ExemplarMemory? Exemplars(ModelPackage package, ClassifierHead head, string? file)
+    {
+        if (!package.Entries.TryGetValue(ExemplarsEntry, out ReadOnlyMemory<byte> bytes)) return null;
+        try
+        {
+            return ExemplarMemory.Deserialize(bytes.Span, head.ClassCount, head.FeatureDimension);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Invalid(file, ExemplarsEntry, e.Message, e);
+        }
     }
 
     /// <summary>
@@ -108,6 +126,7 @@ internal static class ModelLayout
         }
         if (head.ClassCount != package.Labels.Count)
             throw Invalid(file, HeadWeightsEntry, $"the head scores {head.ClassCount} classes but the manifest lists {package.Labels.Count} labels");
+        _ = Exemplars(package, head, file); // validated at load, like every entry; read again only by a retrain
 
         byte[]? backbone = package.Backbone is { } b ? BackboneBytes(b, options, file, cancellation) : null;
         package.Entries.TryGetValue(FeaturizerStateEntry, out ReadOnlyMemory<byte> state);

@@ -57,7 +57,7 @@ internal static class RetrainCommand
         command.Options.Add(binder.Data);
         foreach (Option option in binder.HeadSettings.Except(binder.ArchitectureOptions))
             command.Options.Add(option);
-        foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, output, force })
+        foreach (Option option in new Option[] { binder.Seed, binder.Threads, binder.ValidationFraction, binder.Cache, binder.NoCache, binder.BackboneCache, binder.Exemplars, output, force })
             command.Options.Add(option);
         foreach (Option option in binder.ArchitectureOptions)
             command.Options.Add(Refused(option));
@@ -65,7 +65,7 @@ internal static class RetrainCommand
         {
             string source = InputFiles.RequireModelZip(parse.GetValue(model)!);
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)));
-            TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true);
+            TrainerOptions options = binder.Build(parse, writer, headKindFromModel: true) with { ExemplarsPerClass = parse.GetValue(binder.Exemplars) };
             using ImageClassifier old = ImageClassifier.Load(source, new ImageClassifierOptions { Threads = options.Threads, BackboneCacheFolder = options.BackboneCacheFolder });
             binder.RejectFlagsFor(parse, old.Head.Spec.Kind, fromModel: true);
             (options, string? splitNote) = SplitFromModel(parse, binder, old, options, writer);
@@ -76,8 +76,11 @@ internal static class RetrainCommand
             MetricsText.Exclusions(writer, result.Excluded);
             if (splitNote is not null) writer.Text(splitNote);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
-            if (result.MissingClasses.Count > 0)
-                writer.Warning($"the data has no images of {string.Join(", ", result.MissingClasses)}: the new model keeps these classes with their old weights, but the metrics below do not cover them, and the other classes were retrained without seeing them, so they may take some of their images. Retrain on all the images (old and new) for a reliable model.");
+            string[] unrehearsed = [.. result.MissingClasses.Except(result.RehearsedClasses, StringComparer.Ordinal)];
+            if (result.RehearsedClasses.Count > 0)
+                writer.Warning($"the data has no images of {string.Join(", ", result.RehearsedClasses)}: the head was trained on the feature vectors the old model kept of them (--exemplars), so the other classes were not retrained blind to them, but nothing new was learned about them and the metrics below do not cover them.");
+            if (unrehearsed.Length > 0)
+                writer.Warning($"the data has no images of {string.Join(", ", unrehearsed)}, and the old model kept no feature vectors of them: the new model keeps these classes with their old weights, but the metrics below do not cover them, and the other classes were retrained without seeing them, so they may take some of their images. Retrain on all the images (old and new) for a reliable model.");
             MetricsText.Calibration(writer, result.HeadSummary);
             if (result.PreviousMetrics is { } before) writer.Text(MetricsText.Summary("old model on the validation images", before));
             if (result.ValidationMetrics is { } after) writer.Text(MetricsText.Summary("new model on the validation images", after));
@@ -99,6 +102,7 @@ internal static class RetrainCommand
                 classes = result.Classifier.Labels,
                 newClasses = result.NewClasses,
                 missingClasses = result.MissingClasses,
+                rehearsedClasses = result.RehearsedClasses,
                 worseThanPrevious = worse,
                 trainingImages = result.TrainingImages,
                 validationImages = result.ValidationImages,

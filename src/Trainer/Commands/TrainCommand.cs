@@ -15,10 +15,11 @@ internal static class TrainCommand
         binder.AddTo(command);
         var output = new Option<string>("--out") { Description = "The model file to write (atomically: an existing file is replaced only once the new one is complete). An existing file that is not a model.zip, or is one of the inputs, is refused.", DefaultValueFactory = _ => "model.zip" }.NotBlank("the file to write, such as model.zip");
         command.Options.Add(output);
+        command.Options.Add(binder.Exemplars);
         CommandKit.SetAction(command, (writer, parse, cancellation) =>
         {
             string target = OutputFiles.RequireModel(parse.GetValue(output)!, ("--data", parse.GetValue(binder.Data)), ("--backbone", parse.GetValue(binder.Backbone)));
-            TrainerOptions options = binder.Build(parse, writer);
+            TrainerOptions options = binder.Build(parse, writer) with { ExemplarsPerClass = parse.GetValue(binder.Exemplars) };
             ImageDataset data = ImageDataset.Load(InputFiles.RequireData(parse.GetValue(binder.Data)!));
             var clock = Stopwatch.StartNew();
             using TrainingResult result = TrainingProgressDisplay.Run(writer, progress =>

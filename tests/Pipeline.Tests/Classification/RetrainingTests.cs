@@ -78,4 +78,79 @@ public sealed class RetrainingTests
         Assert.Equal(16, head.GetProperty("hiddenSizes")[0].GetInt32());
         Assert.False(head.GetProperty("standardize").GetBoolean());
     }
+
+    [Fact]
+    public void AClassMissingFromTheRetrainingDataIsTrainedOnTheVectorsTheModelKept()
+    {
+        // Retraining on circles, squares and stripes only. Without stored vectors, softmax training pushes triangles
+        // down everywhere and the other classes take its images; with them, triangles keeps most of its images.
+        using var folder = new ScratchFolder("retrain-missing");
+        CopyShapes(folder.Path, 32, "circles", "squares", "stripes");
+        CancellationToken token = TestContext.Current.CancellationToken;
+        ImageDataset all = ImageDataset.Load(Shapes), withoutTriangles = ImageDataset.Load(folder.Path);
+        int triangles = all.Classes.ToList().IndexOf("triangles");
+
+        double Recall(TrainerOptions options)
+        {
+            var trainer = new ImageClassificationTrainer(options);
+            using TrainingResult original = trainer.Fit(all, token);
+            using RetrainingResult retrained = trainer.Retrain(original.Classifier, withoutTriangles, token);
+            Assert.Equal(["triangles"], retrained.MissingClasses);
+            Assert.Equal(options.ExemplarsPerClass > 0 ? ["triangles"] : [], retrained.RehearsedClasses);
+            Assert.Equal(96 - retrained.ValidationImages, retrained.TrainingImages); // the stored vectors are not images
+            return trainer.Evaluate(retrained.Classifier, all, token).Metrics.ConfusionMatrix.PerClassRecall[triangles];
+        }
+
+        double blind = Recall(Options with { ExemplarsPerClass = 0 });
+        double rehearsed = Recall(Options);
+        Assert.True(blind < 0.2, $"without stored vectors triangles kept {blind:0.00} of its images; the test expects the failure it guards against");
+        Assert.True(rehearsed >= 0.5, $"with stored vectors triangles kept only {rehearsed:0.00} of its images (without: {blind:0.00})");
+    }
+
+    [Fact]
+    public void TheKeptVectorsOfAMissingClassCarryOverAndOtherClassesAreChosenAfresh()
+    {
+        using var folder = new ScratchFolder("retrain-memory");
+        string first = folder.File("first"), next = folder.File("next");
+        CopyShapes(first, 12, "circles", "squares", "triangles");
+        CopyShapes(next, 16, "circles", "squares");
+        CancellationToken token = TestContext.Current.CancellationToken;
+        var trainer = new ImageClassificationTrainer(Options with { ExemplarsPerClass = 5 });
+        using TrainingResult original = trainer.Fit(ImageDataset.Load(first), token);
+        ExemplarMemory before = Memory(original.Classifier);
+        Assert.Equal([5, 5, 5], Enumerable.Range(0, 3).Select(before.CountOf));
+
+        using RetrainingResult retrained = trainer.Retrain(original.Classifier, ImageDataset.Load(next), token);
+        ExemplarMemory after = Memory(retrained.Classifier);
+        Assert.Equal([5, 5, 5], Enumerable.Range(0, 3).Select(after.CountOf));
+        Assert.Equal(Rows(before, 2), Rows(after, 2));
+        Assert.NotEqual(Rows(before, 0), Rows(after, 0));
+
+        // Saved and loaded, the entry is checked against the head; with --exemplars 0 a retrain drops it.
+        string path = Path.Combine(folder.Path, "m.zip");
+        retrained.Save(path, token);
+        using (var loaded = Pipeline.Prediction.ImageClassifier.Load(path))
+            Assert.Equal(Rows(after, 2), Rows(Memory(loaded), 2));
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>(retrained.Classifier.Package.Entries, StringComparer.Ordinal)
+        {
+            [Pipeline.Prediction.ModelLayout.ExemplarsEntry] = after.Serialize()[..^4],
+        };
+        string tampered = Path.Combine(folder.Path, "tampered.zip");
+        (retrained.Classifier.Package with { Entries = entries }).Save(tampered, token);
+        var e = Assert.Throws<Pipeline.Persistence.InvalidModelPackageException>(() => Pipeline.Prediction.ImageClassifier.Load(tampered));
+        Assert.Equal("head/exemplars.bin", e.Entry);
+        Assert.Contains("more than the entry holds", e.Message);
+        using RetrainingResult dropped = new ImageClassificationTrainer(Options with { ExemplarsPerClass = 0 }).Retrain(original.Classifier, ImageDataset.Load(next), token);
+        Assert.False(dropped.Classifier.Package.Entries.ContainsKey(Pipeline.Prediction.ModelLayout.ExemplarsEntry));
+    }
+
+    private static ExemplarMemory Memory(Pipeline.Prediction.ImageClassifier model)
+        => Pipeline.Prediction.ModelLayout.Exemplars(model.Package, model.Head, file: null) ?? throw new InvalidOperationException("the model kept no vectors");
+
+    private static float[] Rows(ExemplarMemory memory, int label)
+    {
+        var set = new Pipeline.Training.FeatureSet(new float[memory.Dimension], memory.Dimension, new[] { 0 }, memory.ClassCount);
+        Pipeline.Training.FeatureSet appended = memory.AppendTo(set, [label]);
+        return appended.Features.Span[memory.Dimension..].ToArray();
+    }
 }
