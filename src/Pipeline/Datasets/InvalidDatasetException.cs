@@ -6,7 +6,7 @@ namespace Pipeline.Datasets;
 /// bad files are not errors: they are listed in <see cref="ImageDataset.Excluded"/>. The message names the file and,
 /// for a manifest, the line.
 /// </summary>
-public sealed class InvalidDatasetException : Exception
+public sealed class InvalidDatasetException : PipelineException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="source">The dataset folder or manifest file.</param>
@@ -14,18 +14,14 @@ public sealed class InvalidDatasetException : Exception
     /// <param name="line">The manifest line (1-based) at fault, or 0.</param>
     /// <param name="inner">The underlying error, if any.</param>
     public InvalidDatasetException(string source, string reason, long line = 0, Exception? inner = null)
-        : base($"{source}{(line > 0 ? $" (line {line})" : "")}: {reason}", inner)
+        : base($"{source}{(line > 0 ? $" (line {line})" : "")}: {reason}", reason, inner)
     {
         DatasetPath = source;
-        Reason = reason;
         Line = line;
     }
 
     /// <summary>The dataset folder or manifest file.</summary>
     public string DatasetPath { get; }
-
-    /// <summary>What is wrong, without the file name.</summary>
-    public string Reason { get; }
 
     /// <summary>The manifest line (1-based) at fault, or 0.</summary>
     public long Line { get; }

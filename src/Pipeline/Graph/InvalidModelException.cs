@@ -5,21 +5,17 @@ namespace Pipeline.Graph;
 /// malformed or truncated files, impossible shapes, cycles, missing inputs, unknown operators or opsets.
 /// The message names the node, its operator type and opset where they are known, and the reason.
 /// </summary>
-public sealed class InvalidModelException : Exception
+public sealed class InvalidModelException : PipelineException
 {
     /// <summary>Creates the exception. Any of <paramref name="node"/>, <paramref name="opType"/> may be null and <paramref name="opset"/> 0 when not known.</summary>
     public InvalidModelException(string reason, string? file = null, string? node = null, string? opType = null, long opset = 0, Exception? inner = null)
-        : base(Compose(reason, file, node, opType, opset), inner)
+        : base(Compose(reason, file, node, opType, opset), reason, inner)
     {
-        Reason = reason;
         File = file;
         Node = node;
         OpType = opType;
         Opset = opset;
     }
-
-    /// <summary>What was wrong.</summary>
-    public string Reason { get; }
 
     /// <summary>The model file, when known.</summary>
     public string? File { get; }

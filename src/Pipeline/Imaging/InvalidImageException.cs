@@ -4,16 +4,15 @@ namespace Pipeline.Imaging;
 /// The one exception every decoder throws for input it cannot or will not decode: corrupt, truncated,
 /// unsupported or over the configured limits. The message names the file, the format, the byte offset and the reason.
 /// </summary>
-public sealed class InvalidImageException : Exception
+public sealed class InvalidImageException : PipelineException
 {
     /// <summary>Creates the exception; <paramref name="offset"/> is -1 when no byte position applies.</summary>
     public InvalidImageException(string? file, ImageFormat format, long offset, string reason, Exception? inner = null)
-        : base(Compose(file, format, offset, reason), inner)
+        : base(Compose(file, format, offset, reason), reason, inner)
     {
         File = file;
         Format = format;
         Offset = offset;
-        Reason = reason;
     }
 
     /// <summary>The file's path, or null when decoding from memory or a stream without a name.</summary>
@@ -24,9 +23,6 @@ public sealed class InvalidImageException : Exception
 
     /// <summary>The byte offset at which the problem was found, or -1.</summary>
     public long Offset { get; }
-
-    /// <summary>What was wrong, without the file and offset.</summary>
-    public string Reason { get; }
 
     /// <summary>The message without the file: format, offset and reason, for a list that names each file itself.</summary>
     public string Detail => Describe(Format, Offset, Reason);

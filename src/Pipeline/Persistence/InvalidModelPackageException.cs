@@ -6,20 +6,16 @@ namespace Pipeline.Persistence;
 /// manifest, a format version this library does not know, or an entry whose SHA-256 does not match the manifest.
 /// The message names the file, the entry and the reason, and a hint where one helps.
 /// </summary>
-public sealed class InvalidModelPackageException : Exception
+public sealed class InvalidModelPackageException : PipelineException
 {
     /// <summary>Creates the exception. <paramref name="file"/>, <paramref name="entry"/> and <paramref name="hint"/> may be null.</summary>
     public InvalidModelPackageException(string reason, string? file = null, string? entry = null, string? hint = null, Exception? inner = null)
-        : base(Compose(reason, file, entry, hint), inner)
+        : base(Compose(reason, file, entry, hint), reason, inner)
     {
-        Reason = reason;
         File = file;
         Entry = entry;
         Hint = hint;
     }
-
-    /// <summary>What was wrong.</summary>
-    public string Reason { get; }
 
     /// <summary>The model file, or null when loading from a stream.</summary>
     public string? File { get; }

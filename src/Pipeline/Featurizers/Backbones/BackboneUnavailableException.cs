@@ -5,22 +5,20 @@ namespace Pipeline.Featurizers.Backbones;
 /// model, or a download that failed (offline, HTTP error, wrong size or SHA-256). For a registry backbone the message
 /// says exactly which URL to fetch by hand, where to put the file, and its expected size and SHA-256.
 /// </summary>
-public sealed class BackboneUnavailableException : Exception
+public sealed class BackboneUnavailableException : PipelineException
 {
     /// <summary>Creates the exception for something that is not a registry download (a missing or unrecognised file).</summary>
     public BackboneUnavailableException(string nameOrPath, string reason, Exception? inner = null)
-        : base(reason, inner)
+        : base(reason, reason, inner)
     {
         Backbone = nameOrPath;
-        Reason = reason;
     }
 
     /// <summary>Creates the exception for a registry backbone that could not be downloaded or verified.</summary>
     public BackboneUnavailableException(BackboneEntry entry, string expectedPath, string reason, Exception? inner = null)
-        : base(ComposeDownload(entry, expectedPath, reason), inner)
+        : base(ComposeDownload(entry, expectedPath, reason), reason, inner)
     {
         Backbone = entry.Name;
-        Reason = reason;
         Url = entry.Url;
         ExpectedPath = expectedPath;
         Sha256 = entry.Sha256;
@@ -29,9 +27,6 @@ public sealed class BackboneUnavailableException : Exception
 
     /// <summary>The name or path that was asked for.</summary>
     public string Backbone { get; }
-
-    /// <summary>What went wrong, without the manual-install instructions.</summary>
-    public string Reason { get; }
 
     /// <summary>The URL to download by hand, for a registry backbone.</summary>
     public Uri? Url { get; }
