@@ -4,8 +4,8 @@ namespace Pipeline;
 /// The base of the library's typed errors for input it cannot use: an image (<see cref="Imaging.InvalidImageException"/>),
 /// a dataset (<see cref="Datasets.InvalidDatasetException"/>), a network file (<see cref="Graph.InvalidModelException"/>),
 /// a model.zip (<see cref="Persistence.InvalidModelPackageException"/>) or a backbone that cannot be found or downloaded
-/// (<see cref="Featurizers.Backbones.BackboneUnavailableException"/>). Catch it to handle all of them in one place, e.g. to
-/// answer a web request with 400 and <see cref="Reason"/>; argument errors, I/O errors and cancellation are not among them.
+/// (<see cref="Featurizers.Backbones.BackboneUnavailableException"/>, network failures of a download included). Catch it
+/// to handle all of them in one place; argument errors, file I/O errors and cancellation are not among them.
 /// </summary>
 public abstract class PipelineException : Exception
 {

@@ -55,6 +55,7 @@ public sealed class ImageClassificationTrainer
         (IFeaturizer featurizer, ModelBackbone? backbone) = CreateFeaturizer(data, split.Train, excluded, cancellation);
         try
         {
+            RequireExemplarBudget(data, featurizer.Dimension);
             (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(featurizer, data, excluded, cancellation);
             RequireImagesOfEveryClass(all, data, excluded);
             (FeatureSet train, FeatureSet? validation) = Parts(all, sampleOfRow, split, data);
@@ -63,7 +64,7 @@ public sealed class ImageClassificationTrainer
             var modelMetrics = new ModelMetrics { Validation = metrics, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
             TrainingRecord record = Record(data, excluded.Count, _options.HeadSettings(),
                 _options.Backbone is { } b ? (File.Exists(b) ? Path.GetFileName(b) : b) : null, retrained: null);
-            ModelPackage package = ModelLayout.Compose(data.Classes, featurizer, backbone, head, modelMetrics, record.ToJson(), Exemplars(train));
+            ModelPackage package = ModelLayout.Compose(data.Classes, featurizer, backbone, head, modelMetrics, record.ToJson(), Exemplars(train, cancellation));
             var classifier = new ImageClassifier(package, featurizer, head, ModelLayout.Describe(package, featurizer, head, modelMetrics),
                 new ImageClassifierOptions { Threads = _options.Threads });
             return new TrainingResult(classifier, metrics, train.Count, validation?.Count ?? 0, excluded.ToList(), head.Summary, report);
@@ -157,6 +158,7 @@ public sealed class ImageClassificationTrainer
         RequireClasses(data);
         string[] missing = [.. model.Labels.Where(label => !data.Classes.Contains(label, StringComparer.Ordinal))];
         ImageDataset mapped = data.WithClasses(model.Labels);
+        RequireExemplarBudget(mapped, model.Featurizer.Dimension);
         var excluded = new ExclusionList(mapped.Excluded);
         DataSplit split = Split(mapped);
         (FeatureSet all, int[] sampleOfRow, FeaturizationReport report) = Featurize(model.Featurizer, mapped, excluded, cancellation);
@@ -166,7 +168,7 @@ public sealed class ImageClassificationTrainer
         ExemplarMemory? kept = ModelLayout.Exemplars(model.Package, model.Head, file: null);
         int trainingImages = train.Count;
         int[] rehearsed = Rehearsed(train, model.Labels.Count, kept);
-        ExemplarMemory? memory = Exemplars(train);
+        ExemplarMemory? memory = Exemplars(train, cancellation);
         if (rehearsed.Length > 0)
         {
             memory = memory?.Keeping(kept!, rehearsed, _options.ExemplarsPerClass);
@@ -184,7 +186,7 @@ public sealed class ImageClassificationTrainer
         MulticlassMetrics? previous = validation is null ? null : model.Head.Evaluate(validation);
         MulticlassMetrics? metrics = validation is null ? null : head.Evaluate(validation);
 
-        var modelMetrics = new ModelMetrics { Validation = metrics, PreviousModel = previous, TrainingImages = train.Count, ValidationImages = validation?.Count ?? 0 };
+        var modelMetrics = new ModelMetrics { Validation = metrics, PreviousModel = previous, TrainingImages = trainingImages, ValidationImages = validation?.Count ?? 0 };
         byte[] oldWeights = model.Package.Entries.TryGetValue(ModelLayout.HeadWeightsEntry, out ReadOnlyMemory<byte> w) ? w.ToArray() : [];
         // The record tells what this model was made with: the old model's backbone and the head options actually used.
         TrainingRecord record = Record(mapped, excluded.Count, options, model.Info.Backbone is { } mb ? mb.RegistryName ?? mb.FileName : null, new TrainingRecord.RetrainedFrom(model.Labels.Count,
@@ -192,7 +194,7 @@ public sealed class ImageClassificationTrainer
             Convert.ToHexStringLower(SHA256.HashData(oldWeights))));
         var entries = new Dictionary<string, ReadOnlyMemory<byte>>(model.Package.Entries, StringComparer.Ordinal) { [ModelLayout.HeadWeightsEntry] = head.Serialize() };
         entries.Remove(ModelLayout.ExemplarsEntry);
-        if (memory is not null) entries[ModelLayout.ExemplarsEntry] = memory.Serialize();
+        if (memory is not null) entries[ModelLayout.ExemplarsEntry] = memory.Serialize(SHA256.HashData(entries[ModelLayout.HeadWeightsEntry].Span));
         ModelPackage package = model.Package with
         {
             Labels = mapped.Classes,
@@ -384,7 +386,18 @@ public sealed class ImageClassificationTrainer
         return (all.Subset(trainRows), validationRows.Length > 0 ? all.Subset(validationRows) : null);
     }
 
-    private ExemplarMemory? Exemplars(FeatureSet train) => _options.ExemplarsPerClass > 0 ? ExemplarMemory.Select(train, _options.ExemplarsPerClass) : null;
+    private ExemplarMemory? Exemplars(FeatureSet train, CancellationToken cancellation)
+        => _options.ExemplarsPerClass > 0 ? ExemplarMemory.Select(train, _options.ExemplarsPerClass, _options.ThreadCount, cancellation) : null;
+
+    /// <summary>Refuses, before the head is trained, stored vectors that would make model.zip too large to save.</summary>
+    private void RequireExemplarBudget(ImageDataset data, int dimension)
+    {
+        int[] counts = data.ClassCounts();
+        long bytes = ExemplarMemory.EntryBytes(counts, dimension, _options.ExemplarsPerClass), limit = ModelPackageLimits.Default.MaxEntryBytes / 4;
+        if (_options.ExemplarsPerClass > 0 && bytes > limit)
+            throw new ArgumentException($"TrainerOptions.ExemplarsPerClass = {_options.ExemplarsPerClass} would store up to {bytes:N0} bytes of feature vectors "
+                + $"({counts.Length} classes of {dimension} features) in model.zip, over the {limit:N0} allowed: keep fewer per class.", nameof(TrainerOptions.ExemplarsPerClass));
+    }
 
     /// <summary>The model's classes that have no training row but stored vectors to train on.</summary>
     private static int[] Rehearsed(FeatureSet train, int modelClasses, ExemplarMemory? memory)
@@ -412,6 +425,7 @@ public sealed class ImageClassificationTrainer
         Seed = _options.Seed,
         Backbone = backbone,
         ValidationFraction = _options.ValidationFraction,
+        ExemplarsPerClass = _options.ExemplarsPerClass,
         Head = head,
         ClassImages = data.ClassCounts(),
         ExcludedFiles = excludedFiles,

@@ -43,8 +43,9 @@ public sealed class RetrainingResult : IDisposable
     public IReadOnlyList<string> MissingClasses { get; }
 
     /// <summary>
-    /// The missing classes the head was trained on all the same, from the feature vectors the previous model kept of
-    /// them (<see cref="TrainerOptions.ExemplarsPerClass"/>), so the other classes did not take their place. A missing
+    /// The model's classes without a training image (missing from the data, or none of their images in the training
+    /// part could be used) that the head was trained on all the same, from the feature vectors the previous model kept
+    /// of them (<see cref="TrainerOptions.ExemplarsPerClass"/>), so the other classes did not take their place. Such a
     /// class not listed here (the model kept no vectors) keeps only its old weights.
     /// </summary>
     public IReadOnlyList<string> RehearsedClasses { get; }

@@ -68,6 +68,9 @@ public sealed record TrainerOptions
     /// </summary>
     public int ExemplarsPerClass { get; init; } = 20;
 
+    /// <summary>The most <see cref="ExemplarsPerClass"/> may be.</summary>
+    public const int MaxExemplarsPerClass = 1000;
+
     // ---- how it runs (never changes the result) ----
 
     /// <summary>Threads to use, the caller's included; 0 (default) means one per processor, at most <see cref="Tensors.Parallelism.ThreadLimits.Max"/>.</summary>
@@ -105,8 +108,8 @@ public sealed record TrainerOptions
         BackboneSettings().Validate();
         if (!(ValidationFraction is >= 0 and < 1))
             throw new ArgumentException($"TrainerOptions.ValidationFraction = {ValidationFraction} is invalid: it must be in [0, 1).", nameof(ValidationFraction));
-        if (ExemplarsPerClass is < 0 or > 10_000)
-            throw new ArgumentException($"TrainerOptions.ExemplarsPerClass = {ExemplarsPerClass} is invalid: it must be in [0, 10000].", nameof(ExemplarsPerClass));
+        if (ExemplarsPerClass is < 0 or > MaxExemplarsPerClass)
+            throw new ArgumentException($"TrainerOptions.ExemplarsPerClass = {ExemplarsPerClass} is invalid: it must be in [0, {MaxExemplarsPerClass}].", nameof(ExemplarsPerClass));
         if (!Enum.IsDefined(BackboneStorage)) throw new ArgumentException($"TrainerOptions.BackboneStorage = {BackboneStorage} is unknown.", nameof(BackboneStorage));
         Tensors.Parallelism.ThreadLimits.Validate(Threads, "TrainerOptions.Threads");
     }

@@ -26,6 +26,9 @@ internal sealed record TrainingRecord
     /// <summary>The <see cref="Split"/> of models whose validation images a retrain can choose again.</summary>
     public const string KeyedSplit = "relative-path-hash";
 
+    /// <summary>How many training feature vectors per class the model keeps for retrains (missing in models made before them).</summary>
+    [JsonPropertyName("exemplarsPerClass")] public int ExemplarsPerClass { get; init; }
+
     [JsonPropertyName("head")] public required HeadOptions Head { get; init; }
 
     [JsonPropertyName("classImages")] public required int[] ClassImages { get; init; }

@@ -5,7 +5,7 @@ namespace Pipeline.Datasets;
 /// <summary>Reads a file's first bytes and names its image format, or says why it is not an image (never throws for a bad file).</summary>
 internal static class FormatSniffer
 {
-    private const int HeadBytes = 16;
+    private const int HeadBytes = UnsupportedFormat.HeadBytes; // enough to name what an unsupported file is
 
     /// <summary>The format of <paramref name="path"/>, or null with <paramref name="problem"/> saying why it cannot be used.</summary>
     public static ImageFormat? Sniff(string path, out string? problem)

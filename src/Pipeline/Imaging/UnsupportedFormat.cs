@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Pipeline.Imaging;
 
 /// <summary>
@@ -12,13 +10,17 @@ internal static class UnsupportedFormat
     /// <summary>The formats the decoders read, as the messages list them.</summary>
     public const string Supported = "JPEG, PNG, BMP or GIF";
 
+    /// <summary>The file bytes the checks look at (a web page may start with a byte-order mark and blank lines).</summary>
+    public const int HeadBytes = 64;
+
     /// <summary>
-    /// The reason <paramref name="head"/> (a file's first bytes; 16 are enough) cannot be decoded; call it only when
-    /// <see cref="ImageDecoder.DetectFormat"/> found no format.
+    /// The reason <paramref name="head"/> (a file's first bytes; <see cref="HeadBytes"/> are enough, more are ignored)
+    /// cannot be decoded; call it only when <see cref="ImageDecoder.DetectFormat"/> found no format.
     /// </summary>
     public static string Reason(ReadOnlySpan<byte> head)
     {
         if (head.IsEmpty) return "the file is empty";
+        head = head[..Math.Min(HeadBytes, head.Length)];
         string? known = Describe(head);
         return known ?? $"not a {Supported} image (starts with {Convert.ToHexString(head[..Math.Min(8, head.Length)])})";
     }
@@ -30,10 +32,18 @@ internal static class UnsupportedFormat
             ReadOnlySpan<byte> brand = head[8..12];
             if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8))
                 return Unsupported("an AVIF image", "convert it to JPEG or PNG");
+            if (brand.SequenceEqual("crx "u8)) return Unsupported("a Canon CR3 raw photo", "export it as JPEG");
             if (brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8)
-                || brand.SequenceEqual("hevx"u8) || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8)
-                || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8))
-                return Unsupported("a HEIC/HEIF image (as iPhones save photos)", "export or convert it to JPEG");
+                || brand.SequenceEqual("hevx"u8) || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8))
+                return Unsupported("a HEIC image (as iPhones save photos)", "export or convert it to JPEG");
+            if (brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8))
+            {
+                // A generic HEIF brand: the compatible brands after the minor version say which codec.
+                int size = (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head), (uint)head.Length);
+                for (int at = 16; at + 4 <= size; at += 4)
+                    if (head.Slice(at, 4).SequenceEqual("avif"u8)) return Unsupported("an AVIF image", "convert it to JPEG or PNG");
+                return Unsupported("a HEIF image (HEIC, as iPhones save photos, or AVIF)", "export or convert it to JPEG");
+            }
             return $"an ISO media file (brand '{Printable(brand)}'), such as a video, not an image";
         }
         if (head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8) || head.StartsWith("II+\0"u8) || head.StartsWith("MM\0+"u8))
@@ -55,12 +65,19 @@ internal static class UnsupportedFormat
         if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) head = head[3..];
         head = head.TrimStart(" \t\r\n"u8);
         if (head.IsEmpty || head[0] != (byte)'<') return null;
-        string text = Encoding.ASCII.GetString(head).ToLowerInvariant();
-        if (text.StartsWith("<svg", StringComparison.Ordinal)) return Unsupported("an SVG (vector) image", "render it to PNG");
-        if (text.StartsWith("<!doctype html", StringComparison.Ordinal) || text.StartsWith("<html", StringComparison.Ordinal))
+        if (StartsWithIgnoringCase(head, "<svg"u8)) return Unsupported("an SVG (vector) image", "render it to PNG");
+        if (StartsWithIgnoringCase(head, "<!doctype html"u8) || StartsWithIgnoringCase(head, "<html"u8))
             return "an HTML page, not an image (a failed download saved under an image's name?)";
-        if (text.StartsWith("<?xml", StringComparison.Ordinal)) return "an XML file (an SVG image?), not an image the decoders read";
+        if (StartsWithIgnoringCase(head, "<?xml"u8)) return "an XML file (an SVG image?), not an image the decoders read";
         return null;
+    }
+
+    private static bool StartsWithIgnoringCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerPrefix)
+    {
+        if (text.Length < lowerPrefix.Length) return false;
+        for (int i = 0; i < lowerPrefix.Length; i++)
+            if ((byte)(text[i] is >= (byte)'A' and <= (byte)'Z' ? text[i] | 0x20 : text[i]) != lowerPrefix[i]) return false;
+        return true;
     }
 
     private static string Unsupported(string what, string hint) => $"{what}, which is not supported: only {Supported} images are read ({hint})";

@@ -47,8 +47,9 @@ internal static class ModelLayout
     public static ModelPackage Compose(IReadOnlyList<string> labels, IFeaturizer featurizer, ModelBackbone? backbone, ClassifierHead head,
         ModelMetrics? metrics, JsonElement? trainingOptions, ExemplarMemory? exemplars)
     {
-        var entries = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal) { [HeadWeightsEntry] = head.Serialize() };
-        if (exemplars is not null) entries[ExemplarsEntry] = exemplars.Serialize();
+        byte[] weights = head.Serialize();
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal) { [HeadWeightsEntry] = weights };
+        if (exemplars is not null) entries[ExemplarsEntry] = exemplars.Serialize(SHA256.HashData(weights));
         if (!featurizer.State.IsEmpty) entries[FeaturizerStateEntry] = featurizer.State;
         return new ModelPackage
         {
@@ -63,13 +64,17 @@ internal static class ModelLayout
         };
     }
 
-    /// <summary>The exemplar memory of <paramref name="package"/>, checked against <paramref name="head"/>; null when the package has none.</summary>
+    /// <summary>
+    /// The exemplar memory of <paramref name="package"/>; null when the package has none, or one written for another
+    /// head (an older library's retrain carried it over unchanged).
+    /// </summary>
     public static ExemplarMemory? Exemplars(ModelPackage package, ClassifierHead head, string? file)
     {
         if (!package.Entries.TryGetValue(ExemplarsEntry, out ReadOnlyMemory<byte> bytes)) return null;
+        byte[] weightsHash = SHA256.HashData(package.Entries[HeadWeightsEntry].Span);
         try
         {
-            return ExemplarMemory.Deserialize(bytes.Span, head.ClassCount, head.FeatureDimension);
+            return ExemplarMemory.ReadFor(bytes.Span, weightsHash, head.ClassCount, head.FeatureDimension);
         }
         catch (InvalidDataException e)
         {
@@ -126,7 +131,17 @@ internal static class ModelLayout
         }
         if (head.ClassCount != package.Labels.Count)
             throw Invalid(file, HeadWeightsEntry, $"the head scores {head.ClassCount} classes but the manifest lists {package.Labels.Count} labels");
-        _ = Exemplars(package, head, file); // validated at load, like every entry; read again only by a retrain
+        if (package.Entries.TryGetValue(ExemplarsEntry, out ReadOnlyMemory<byte> exemplars))
+        {
+            try
+            {
+                ExemplarMemory.Validate(exemplars.Span); // the structure only: the vectors are read by a retrain
+            }
+            catch (InvalidDataException e)
+            {
+                throw Invalid(file, ExemplarsEntry, e.Message, e);
+            }
+        }
 
         byte[]? backbone = package.Backbone is { } b ? BackboneBytes(b, options, file, cancellation) : null;
         package.Entries.TryGetValue(FeaturizerStateEntry, out ReadOnlyMemory<byte> state);

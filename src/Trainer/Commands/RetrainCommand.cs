@@ -37,6 +37,12 @@ internal static class RetrainCommand
             options = options with { Seed = s };
             taken.Add($"--seed {s}");
         }
+        if (parse.GetResult(binder.Exemplars) is not { Implicit: false } && record.TryGetProperty("exemplarsPerClass", out var kept)
+            && kept.TryGetInt32(out int k) && k is >= 0 and <= TrainerOptions.MaxExemplarsPerClass && k != options.ExemplarsPerClass)
+        {
+            options = options with { ExemplarsPerClass = k };
+            taken.Add($"--exemplars {k}");
+        }
         if (parse.GetResult(binder.ValidationFraction) is not { Implicit: false } && record.TryGetProperty("validationFraction", out var fraction)
             && fraction.TryGetDouble(out double f) && f is >= 0 and < 1)
         {
@@ -77,8 +83,12 @@ internal static class RetrainCommand
             if (splitNote is not null) writer.Text(splitNote);
             if (result.NewClasses.Count > 0) writer.Text($"new classes: {string.Join(", ", result.NewClasses)}");
             string[] unrehearsed = [.. result.MissingClasses.Except(result.RehearsedClasses, StringComparer.Ordinal)];
-            if (result.RehearsedClasses.Count > 0)
-                writer.Warning($"the data has no images of {string.Join(", ", result.RehearsedClasses)}: the head was trained on the feature vectors the old model kept of them (--exemplars), so the other classes were not retrained blind to them, but nothing new was learned about them and the metrics below do not cover them.");
+            string[] missingRehearsed = [.. result.MissingClasses.Intersect(result.RehearsedClasses, StringComparer.Ordinal)];
+            string[] unusable = [.. result.RehearsedClasses.Except(result.MissingClasses, StringComparer.Ordinal)];
+            if (missingRehearsed.Length > 0)
+                writer.Warning($"the data has no images of {string.Join(", ", missingRehearsed)}: the head was trained on the feature vectors the old model kept of them (--exemplars), so the other classes were not retrained blind to them, but nothing new was learned about them and the metrics below do not cover them.");
+            if (unusable.Length > 0)
+                writer.Warning($"no training image of {string.Join(", ", unusable)} could be used (see the excluded files): the head was trained on the feature vectors the old model kept of them instead.");
             if (unrehearsed.Length > 0)
                 writer.Warning($"the data has no images of {string.Join(", ", unrehearsed)}, and the old model kept no feature vectors of them: the new model keeps these classes with their old weights, but the metrics below do not cover them, and the other classes were retrained without seeing them, so they may take some of their images. Retrain on all the images (old and new) for a reliable model.");
             MetricsText.Calibration(writer, result.HeadSummary);

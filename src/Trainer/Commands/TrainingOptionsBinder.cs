@@ -41,7 +41,7 @@ internal sealed class TrainingOptionsBinder
     public Option<double> ValidationFraction { get; } = new Option<double>("--validation-fraction") { Description = "Share of each class held out to measure the model: 0 (none, no metrics) up to but not including 1.", DefaultValueFactory = _ => 0.2 }.AtLeastAndBelow(0, 1);
     public Option<string?> Cache { get; } = new Option<string?>("--cache") { Description = "The feature cache folder (default: the user's cache folder)." }.NotBlank("a folder, or leave --cache out for the default one (--no-cache: none)");
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Do not read or write the feature cache." };
-    public Option<int> Exemplars { get; } = new Option<int>("--exemplars") { Description = "Training feature vectors of each class to keep in model.zip, so a later retrain on data that lacks a class still trains on it (0: none; a smaller model).", DefaultValueFactory = _ => TrainerDefaults.ExemplarsPerClass }.Within(0, 10_000);
+    public Option<int> Exemplars { get; } = new Option<int>("--exemplars") { Description = "Training feature vectors of each class to keep in model.zip, so a later retrain on data that lacks a class still trains on it (0: none; a smaller model). retrain: the model's own setting unless given.", DefaultValueFactory = _ => TrainerDefaults.ExemplarsPerClass }.Within(0, TrainerOptions.MaxExemplarsPerClass);
     public Option<string?> BackboneCache { get; } = new Option<string?>("--backbone-cache") { Description = "Where downloaded backbones are kept (default: the user's cache folder)." }.NotBlank("a folder, or leave --backbone-cache out for the default one");
 
     private static readonly HeadOptions Defaults = new();

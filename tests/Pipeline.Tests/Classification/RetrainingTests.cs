@@ -133,7 +133,7 @@ public sealed class RetrainingTests
             Assert.Equal(Rows(after, 2), Rows(Memory(loaded), 2));
         var entries = new Dictionary<string, ReadOnlyMemory<byte>>(retrained.Classifier.Package.Entries, StringComparer.Ordinal)
         {
-            [Pipeline.Prediction.ModelLayout.ExemplarsEntry] = after.Serialize()[..^4],
+            [Pipeline.Prediction.ModelLayout.ExemplarsEntry] = after.Serialize(new byte[32])[..^4],
         };
         string tampered = Path.Combine(folder.Path, "tampered.zip");
         (retrained.Classifier.Package with { Entries = entries }).Save(tampered, token);
@@ -142,6 +142,41 @@ public sealed class RetrainingTests
         Assert.Contains("more than the entry holds", e.Message);
         using RetrainingResult dropped = new ImageClassificationTrainer(Options with { ExemplarsPerClass = 0 }).Retrain(original.Classifier, ImageDataset.Load(next), token);
         Assert.False(dropped.Classifier.Package.Entries.ContainsKey(Pipeline.Prediction.ModelLayout.ExemplarsEntry));
+    }
+
+    [Fact]
+    public void AMemoryLeftFromAnotherHeadIsIgnored_AndTheManifestCountsImagesNotStoredVectors()
+    {
+        using var folder = new ScratchFolder("retrain-stale");
+        string first = folder.File("first"), next = folder.File("next"), later = folder.File("later");
+        CopyShapes(first, 12, "circles", "squares", "triangles");
+        CopyShapes(next, 12, "circles", "squares", "triangles", "stripes");
+        CopyShapes(later, 12, "circles", "squares", "stripes");
+        CancellationToken token = TestContext.Current.CancellationToken;
+        var trainer = new ImageClassificationTrainer(Options with { ExemplarsPerClass = 5 });
+        using TrainingResult original = trainer.Fit(ImageDataset.Load(first), token);
+
+        // What a library that does not know the entry leaves after a retrain that adds a class: a new head, and the
+        // old memory carried over unchanged.
+        using RetrainingResult unaware = new ImageClassificationTrainer(Options with { ExemplarsPerClass = 0 }).Retrain(original.Classifier, ImageDataset.Load(next), token);
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>(unaware.Classifier.Package.Entries, StringComparer.Ordinal)
+        {
+            [Pipeline.Prediction.ModelLayout.ExemplarsEntry] = original.Classifier.Package.Entries[Pipeline.Prediction.ModelLayout.ExemplarsEntry],
+        };
+        string stale = Path.Combine(folder.Path, "stale.zip");
+        (unaware.Classifier.Package with { Entries = entries }).Save(stale, token);
+
+        using var loaded = Pipeline.Prediction.ImageClassifier.Load(stale);
+        Assert.Null(Pipeline.Prediction.ModelLayout.Exemplars(loaded.Package, loaded.Head, file: null));
+        using RetrainingResult retrained = trainer.Retrain(loaded, ImageDataset.Load(later), token);
+        Assert.Equal(["triangles"], retrained.MissingClasses);
+        Assert.Empty(retrained.RehearsedClasses); // the stale vectors were not trusted: triangles keeps its weights instead
+
+        using RetrainingResult rehearsed = trainer.Retrain(original.Classifier, ImageDataset.Load(later), token);
+        Assert.Equal(["triangles"], rehearsed.RehearsedClasses);
+        int recorded = rehearsed.Classifier.Package.Metrics!.Value.GetProperty("trainingImages").GetInt32();
+        Assert.Equal(rehearsed.TrainingImages, recorded);
+        Assert.Equal(36 - rehearsed.ValidationImages, recorded);
     }
 
     private static ExemplarMemory Memory(Pipeline.Prediction.ImageClassifier model)

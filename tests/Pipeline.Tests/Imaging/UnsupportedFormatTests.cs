@@ -12,12 +12,14 @@ namespace Pipeline.Tests.Imaging;
 /// </summary>
 public sealed class UnsupportedFormatTests
 {
-    private static byte[] Ftyp(string brand) => [0, 0, 0, 0x18, .. "ftyp"u8, .. Encoding.ASCII.GetBytes(brand), 0, 0, 0, 0, .. "mif1"u8];
+    private static byte[] Ftyp(string brand, string compatible = "mif1") => [0, 0, 0, 0x18, .. "ftyp"u8, .. Encoding.ASCII.GetBytes(brand), 0, 0, 0, 0, .. Encoding.ASCII.GetBytes(compatible), .. "miaf"u8];
 
     public static TheoryData<string, byte[], string> Heads() => new()
     {
         { "heic", Ftyp("heic"), "HEIC" },
-        { "heif", Ftyp("mif1"), "HEIC/HEIF" },
+        { "heif", Ftyp("mif1"), "a HEIF image" },
+        { "heif-avif", Ftyp("mif1", "avif"), "an AVIF image" },
+        { "cr3", Ftyp("crx "), "Canon CR3 raw" },
         { "avif", Ftyp("avif"), "AVIF" },
         { "mp4", Ftyp("isom"), "not an image" },
         { "tiff-le", [.. "II*\0"u8, 8, 0, 0, 0], "TIFF" },
@@ -88,5 +90,35 @@ public sealed class UnsupportedFormatTests
             Assert.Contains("convert", excluded.Reason);
             Assert.Contains(expected, Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(file)).Message);
         }
+    }
+
+    [Fact]
+    public void TheDatasetScanGivesTheDecodersReason_EvenAfterAByteOrderMarkAndBlankLines()
+    {
+        using var scratch = new ScratchFolder("unsupported-scan");
+        string cats = Path.Combine(scratch.Path, "data", "cats");
+        Directory.CreateDirectory(cats);
+        File.WriteAllBytes(Path.Combine(cats, "ok.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
+        string page = Path.Combine(cats, "photo.jpg");
+        File.WriteAllBytes(page, [.. "\uFEFF\r\n\r\n\r\n        <!DOCTYPE html>\n<html><body>Not found</body></html>"u8]);
+
+        ExcludedFile excluded = Assert.Single(ImageDataset.FromFolder(Path.Combine(scratch.Path, "data")).Excluded);
+
+        Assert.Equal(page, excluded.Path);
+        Assert.Contains("an HTML page", excluded.Reason);
+        Assert.Equal(Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(page)).Reason, excluded.Reason);
+    }
+
+    [Fact]
+    public void OnlyTheFirstBytesOfALargeBufferAreLookedAt()
+    {
+        byte[] large = new byte[16 << 20];
+        large.AsSpan().Fill((byte)'A');
+        large[0] = (byte)'<';
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(large));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("starts with 3C41414141414141", e.Reason);
+        Assert.True(allocated < 64 << 10, $"naming a 16 MiB buffer allocated {allocated:N0} bytes");
     }
 }
