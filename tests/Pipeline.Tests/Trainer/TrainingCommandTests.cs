@@ -303,6 +303,31 @@ public sealed class TrainingCommandTests : IDisposable
     }
 
     [Fact]
+    public void Retrain_keeps_the_models_exemplars_setting_unless_given()
+    {
+        string model = Path.Combine(_dir, "lean.zip"), kept = Path.Combine(_dir, "lean2.zip"), grown = Path.Combine(_dir, "grown.zip");
+        (int exit, _, string error) = Run("train", "--data", Shapes, "--out", model, "--no-cache", "--exemplars", "0");
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("head/exemplars.bin", Pipeline.Persistence.ModelPackage.Load(model).Entries.Keys);
+
+        (exit, string output, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", kept, "--no-cache");
+        Assert.True(exit == 0, error);
+        Assert.Contains("--exemplars 0", output);
+        Assert.DoesNotContain("head/exemplars.bin", Pipeline.Persistence.ModelPackage.Load(kept).Entries.Keys);
+
+        (exit, output, error) = Run("retrain", "--model", model, "--data", Shapes, "--out", grown, "--no-cache", "--exemplars", "3");
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("--exemplars", output);
+        Pipeline.Persistence.ModelPackage package = Pipeline.Persistence.ModelPackage.Load(grown);
+        Assert.Contains("head/exemplars.bin", package.Entries.Keys);
+        Assert.Equal(3, package.TrainingOptions!.Value.GetProperty("exemplarsPerClass").GetInt32());
+
+        (exit, _, error) = Run("train", "--data", Shapes, "--out", model, "--no-cache", "--exemplars", "1001");
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("--exemplars 1001 is out of range: use 0 to 1000", error);
+    }
+
+    [Fact]
     public void CrossValidationReportsMeanAndStandardDeviation()
     {
         (int exit, string output, string error) = Run("cv", "--data", Shapes, "--folds", "2", "--no-cache", "--json");
