@@ -1,0 +1,103 @@
+using System.Runtime.CompilerServices;
+
+namespace Pipeline.Imaging.Webp;
+
+/// <summary>
+/// The inverse predictor transform: each pixel is its residual plus a prediction from already decoded neighbours
+/// (L left, T top, TR top-right, TL top-left), per ARGB channel modulo 256, with one of 14 modes per block. The first
+/// pixel is predicted as opaque black, the rest of the top row from L, the left column from T; on the right column TR
+/// is the first pixel of the current row (the pixel after T in memory).
+/// </summary>
+internal static class Vp8LPredictor
+{
+    /// <summary>Undoes the predictor transform in place over <paramref name="pixels"/> (<paramref name="width"/> per row).</summary>
+    public static void Inverse(Span<uint> pixels, int width, int height, ReadOnlySpan<uint> modes, int sizeBits)
+    {
+        if (pixels.IsEmpty) return;
+        pixels[0] = AddPixels(pixels[0], 0xFF000000);
+        for (int x = 1; x < width; x++) pixels[x] = AddPixels(pixels[x], pixels[x - 1]);
+        int blocksPerRow = (width + (1 << sizeBits) - 1) >> sizeBits;
+        for (int y = 1; y < height; y++)
+        {
+            Span<uint> row = pixels.Slice(y * width, width);
+            // The row above and this row are contiguous, so top[x + 1] at the right edge is this row's first pixel.
+            ReadOnlySpan<uint> top = pixels.Slice((y - 1) * width, width + 1);
+            ReadOnlySpan<uint> modeRow = modes.Slice((y >> sizeBits) * blocksPerRow, blocksPerRow);
+            row[0] = AddPixels(row[0], top[0]);
+            int x = 1;
+            while (x < width)
+            {
+                int mode = (int)(modeRow[x >> sizeBits] >> 8) & 0xF;
+                int blockEnd = Math.Min(width, ((x >> sizeBits) + 1) << sizeBits);
+                for (; x < blockEnd; x++) row[x] = AddPixels(row[x], Predict(mode, row[x - 1], top[x], top[x + 1], top[x - 1]));
+            }
+        }
+    }
+
+    /// <summary>The prediction of mode <paramref name="mode"/> (0–13; 14 and 15 act as 0, as libwebp does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Predict(int mode, uint left, uint top, uint topRight, uint topLeft) => mode switch
+    {
+        1 => left,
+        2 => top,
+        3 => topRight,
+        4 => topLeft,
+        5 => Average2(Average2(left, topRight), top),
+        6 => Average2(left, topLeft),
+        7 => Average2(left, top),
+        8 => Average2(topLeft, top),
+        9 => Average2(top, topRight),
+        10 => Average2(Average2(left, topLeft), Average2(top, topRight)),
+        11 => Select(left, top, topLeft),
+        12 => ClampAddSubtractFull(left, top, topLeft),
+        13 => ClampAddSubtractHalf(Average2(left, top), topLeft),
+        _ => 0xFF000000,
+    };
+
+    /// <summary>Adds two pixels channel by channel, modulo 256.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint AddPixels(uint a, uint b)
+    {
+        uint alphaGreen = (a & 0xFF00FF00) + (b & 0xFF00FF00);
+        uint redBlue = (a & 0x00FF00FF) + (b & 0x00FF00FF);
+        return (alphaGreen & 0xFF00FF00) | (redBlue & 0x00FF00FF);
+    }
+
+    // Per channel (a + b) / 2, rounded down.
+    private static uint Average2(uint a, uint b) => (((a ^ b) & 0xFEFEFEFE) >> 1) + (a & b);
+
+    // L or T, whichever is nearer (Manhattan distance over the four channels) to the gradient estimate L + T − TL.
+    private static uint Select(uint left, uint top, uint topLeft)
+    {
+        int distanceToLeft = 0, distanceToTop = 0; // |estimate − L| = |T − TL|, |estimate − T| = |L − TL|
+        for (int shift = 0; shift < 32; shift += 8)
+        {
+            int l = (int)(left >> shift) & 0xFF, t = (int)(top >> shift) & 0xFF, tl = (int)(topLeft >> shift) & 0xFF;
+            distanceToLeft += Math.Abs(t - tl);
+            distanceToTop += Math.Abs(l - tl);
+        }
+        return distanceToLeft < distanceToTop ? left : top;
+    }
+
+    private static uint ClampAddSubtractFull(uint a, uint b, uint c)
+    {
+        uint result = 0;
+        for (int shift = 0; shift < 32; shift += 8)
+        {
+            int value = (int)((a >> shift) & 0xFF) + (int)((b >> shift) & 0xFF) - (int)((c >> shift) & 0xFF);
+            result |= (uint)Math.Clamp(value, 0, 255) << shift;
+        }
+        return result;
+    }
+
+    private static uint ClampAddSubtractHalf(uint a, uint b)
+    {
+        uint result = 0;
+        for (int shift = 0; shift < 32; shift += 8)
+        {
+            int ca = (int)((a >> shift) & 0xFF), cb = (int)((b >> shift) & 0xFF);
+            result |= (uint)Math.Clamp(ca + (ca - cb) / 2, 0, 255) << shift; // C division: truncates toward zero
+        }
+        return result;
+    }
+}
