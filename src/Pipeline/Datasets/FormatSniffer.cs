@@ -35,7 +35,7 @@ internal static class FormatSniffer
         ImageFormat format = ImageDecoder.DetectFormat(head[..read]);
         if (format == ImageFormat.Unknown)
         {
-            problem = $"not a JPEG, PNG, BMP or GIF image (starts with {Convert.ToHexString(head[..Math.Min(read, 8)])})";
+            problem = $"not a JPEG, PNG, BMP, GIF or WebP image (starts with {Convert.ToHexString(head[..Math.Min(read, 8)])})";
             return null;
         }
         problem = null;

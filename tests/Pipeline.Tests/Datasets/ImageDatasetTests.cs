@@ -61,7 +61,7 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Equal(["cats", "dogs"], data.Classes);
         Assert.Equal(2, data.Count);
         string Reason(string suffix) => Assert.Single(data.Excluded, e => e.Path.Replace('\\', '/').EndsWith(suffix, StringComparison.Ordinal)).Reason;
-        Assert.Contains("not a JPEG, PNG, BMP or GIF", Reason("cats/notes.txt"));
+        Assert.Contains("not a JPEG, PNG, BMP, GIF or WebP", Reason("cats/notes.txt"));
         Assert.Contains("68656C6C6F", Reason("cats/notes.txt")); // the first bytes, in hex
         Assert.Contains("empty", Reason("cats/empty.jpg"));
         Assert.Contains("directly in the dataset folder", Reason("data/README.md"));
