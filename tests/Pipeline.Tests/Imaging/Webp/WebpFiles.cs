@@ -300,7 +300,7 @@ internal static class WebpFiles
                 // Three groups, in a checkerboard-ish pattern; the group number lives in red and green.
                 uint[] meta = Enumerable.Range(0, metaWidth * metaHeight).Select(i => (uint)(i % 3) << 8).ToArray();
                 WriteEntropyCodedImage(writer, meta, metaWidth, metaHeight, options with { MetaBits = 0, CacheBits = 0 }, isArgbImage: false);
-                groups = 3;
+                groups = Math.Min(3, meta.Length); // the largest group number + 1
             }
         }
 
