@@ -30,6 +30,17 @@ internal ref struct Vp8LBitReader
     /// <summary>The file offset of the byte holding the next unread bit (at most the stream's end), for error messages.</summary>
     public readonly int Offset => (int)Math.Min(end, next - count / 8);
 
+    /// <summary>
+    /// Throws for a problem found at <paramref name="offset"/>, or for truncation when the stream already ran out (its
+    /// zero padding, not the writer, then produced the bad value).
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public readonly void Fail(int offset, string reason)
+    {
+        if (IsPastEnd) WebpThrowHelper.ThrowInvalid(Offset, "the VP8L stream ends early (truncated file?)");
+        WebpThrowHelper.ThrowInvalid(offset, reason);
+    }
+
     /// <summary>Reads an <paramref name="n"/>-bit number (0 ≤ n ≤ 32), first bit lowest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadBits(int n)

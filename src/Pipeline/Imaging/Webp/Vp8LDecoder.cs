@@ -94,7 +94,7 @@ internal static class Vp8LDecoder
             {
                 int at = reader.Offset;
                 int type = (int)reader.ReadBits(2);
-                if ((seen & (1 << type)) != 0) WebpThrowHelper.ThrowInvalid(at, $"transform {TransformName(type)} appears twice (each may appear once)");
+                if ((seen & (1 << type)) != 0) reader.Fail(at, $"transform {TransformName(type)} appears twice (each may appear once)");
                 seen |= 1 << type;
                 transforms[transformCount++] = ReadTransform(ref reader, type, ref codedWidth, height);
                 if (reader.IsPastEnd) WebpThrowHelper.ThrowInvalid(reader.Offset, "the VP8L stream ends inside its transforms (truncated file?)");
@@ -178,7 +178,7 @@ internal static class Vp8LDecoder
             int at = reader.Offset;
             cacheBits = (int)reader.ReadBits(4);
             if (cacheBits is < 1 or > WebpConstants.MaxColorCacheBits)
-                WebpThrowHelper.ThrowInvalid(at, $"colour cache bits {cacheBits} is out of range (1 to 11)");
+                reader.Fail(at, $"colour cache bits {cacheBits} is out of range (1 to 11)");
         }
 
         int metaBits = 0, metaWidth = 0;
@@ -262,8 +262,8 @@ internal static class Vp8LDecoder
                 int distanceSymbol = Vp8LHuffman.ReadSymbol(tables, distance, ref reader);
                 int code = PrefixValue(ref reader, distanceSymbol);
                 int back = PlaneDistance(code, width);
-                if (back > pos) WebpThrowHelper.ThrowInvalid(at, $"a backward reference at pixel {pos} reaches {back} pixels back, before the first pixel");
-                if (length > total - pos) WebpThrowHelper.ThrowInvalid(at, $"a backward reference of {length} pixels at pixel {pos} runs past the {total}-pixel image");
+                if (back > pos) reader.Fail(at, $"a backward reference at pixel {pos} reaches {back} pixels back, before the first pixel");
+                if (length > total - pos) reader.Fail(at, $"a backward reference of {length} pixels at pixel {pos} runs past the {total}-pixel image");
                 if (back >= length)
                 {
                     output.Slice(pos - back, length).CopyTo(output.Slice(pos, length));

@@ -51,7 +51,7 @@ internal sealed class Vp8LPrefixCodes : IDisposable
                     if (reader.IsPastEnd) WebpThrowHelper.ThrowInvalid(reader.Offset, "the VP8L stream ends inside its prefix codes (truncated file?)");
                     int size = Vp8LHuffman.TableSize(codeLengths);
                     if (size == 0)
-                        WebpThrowHelper.ThrowInvalid(start, $"prefix code {c} of group {g} is not a valid prefix code (empty, over-subscribed or incomplete)");
+                        reader.Fail(start, $"prefix code {c} of group {g} is not a valid prefix code (empty, over-subscribed or incomplete)");
                     if (target < 0) continue;
                     codes.EnsureRoom(size);
                     Vp8LHuffman.Build(codeLengths, codes.tables.AsSpan(codes.used, size));
@@ -112,7 +112,7 @@ internal sealed class Vp8LPrefixCodes : IDisposable
         int count = (int)reader.ReadBits(4) + 4;
         for (int i = 0; i < count; i++) codeLengthLengths[WebpConstants.CodeLengthCodeOrder[i]] = (byte)reader.ReadBits(3);
         int tableSize = Vp8LHuffman.TableSize(codeLengthLengths);
-        if (tableSize == 0) WebpThrowHelper.ThrowInvalid(start, "the code-length code of a prefix code is not a valid prefix code");
+        if (tableSize == 0) reader.Fail(start, "the code-length code of a prefix code is not a valid prefix code");
         uint[] table = ArrayPool<uint>.Shared.Rent(tableSize);
         try
         {
@@ -123,7 +123,7 @@ internal sealed class Vp8LPrefixCodes : IDisposable
                 int lengthBits = 2 + 2 * (int)reader.ReadBits(3);
                 maxSymbol = 2 + (int)reader.ReadBits(lengthBits);
                 if (maxSymbol > lengths.Length)
-                    WebpThrowHelper.ThrowInvalid(start, $"a prefix code reads {maxSymbol} code lengths; its alphabet has {lengths.Length} symbols");
+                    reader.Fail(start, $"a prefix code reads {maxSymbol} code lengths; its alphabet has {lengths.Length} symbols");
             }
             int previous = WebpConstants.DefaultCodeLength;
             for (int symbol = 0; symbol < lengths.Length && maxSymbol-- > 0;)
@@ -142,7 +142,7 @@ internal sealed class Vp8LPrefixCodes : IDisposable
                     _ => 11 + (int)reader.ReadBits(7),
                 };
                 if (symbol + repeat > lengths.Length)
-                    WebpThrowHelper.ThrowInvalid(start, $"a run of {repeat} code lengths at symbol {symbol} passes the end of the {lengths.Length}-symbol alphabet");
+                    reader.Fail(start, $"a run of {repeat} code lengths at symbol {symbol} passes the end of the {lengths.Length}-symbol alphabet");
                 lengths.Slice(symbol, repeat).Fill(code == 16 ? (byte)previous : (byte)0);
                 symbol += repeat;
                 if (reader.IsPastEnd) return;

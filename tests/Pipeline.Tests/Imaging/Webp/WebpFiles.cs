@@ -443,7 +443,10 @@ internal static class WebpFiles
         writer.Write((uint)count - 4, 4);
         for (int i = 0; i < count; i++) writer.Write(clLengths[order[i]], 3);
         writer.Write(0, 1); // max_symbol: the whole alphabet
-        foreach (byte l in lengths) WriteSymbol(writer, clLengths, l);
+        if (clUsed.Length > 1) // a one-symbol code-length code takes no bits
+        {
+            foreach (byte l in lengths) WriteSymbol(writer, clLengths, l);
+        }
         if (used.Length == 1) lengths[used[0]] = 0; // a one-symbol code takes no bits
         return lengths;
     }

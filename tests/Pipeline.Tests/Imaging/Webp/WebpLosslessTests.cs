@@ -33,7 +33,7 @@ public sealed class WebpLosslessTests
     [MemberData(nameof(Layouts))]
     public void DecodesExactlyWhatWasWritten(string transforms, int cacheBits, bool backwardReferences, bool scanLineDistances, int metaBits)
     {
-        foreach ((int width, int height, int colours) in new[] { (1, 1, 1), (7, 5, 3), (23, 9, 16), (31, 17, 200), (64, 3, 2), (5, 40, 5) })
+        foreach ((int width, int height, int colours) in new[] { (1, 1, 1), (7, 5, 3), (23, 9, 16), (31, 17, 200), (64, 3, 2), (5, 40, 5), (40, 30, 256) })
         {
             bool palette = transforms.Contains("palette", StringComparison.Ordinal);
             uint[] argb = Picture(width, height, palette ? colours : 0, seed: width * 31 + height);
