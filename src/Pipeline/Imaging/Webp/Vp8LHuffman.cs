@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Pipeline.Imaging.Webp;
 
@@ -113,13 +114,16 @@ internal static class Vp8LHuffman
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ReadSymbol(uint[] table, int offset, ref Vp8LBitReader reader)
     {
+        // The tables are built here: a root index is below RootSize and a link stays inside its code's table, so the
+        // lookups skip bounds checks.
+        ref uint code = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), offset);
         uint bits = reader.Peek(WebpConstants.MaxCodeLength);
-        uint entry = table[offset + (int)(bits & (RootSize - 1))];
+        uint entry = Unsafe.Add(ref code, (int)(bits & (RootSize - 1)));
         if (entry >= LinkFlag)
         {
             reader.Skip(RootBits);
             int subBits = (int)(entry >> 16) & 0xFF;
-            entry = table[offset + (int)(entry & 0xFFFF) + (int)((bits >> RootBits) & ((1u << subBits) - 1))];
+            entry = Unsafe.Add(ref code, (int)(entry & 0xFFFF) + (int)((bits >> RootBits) & ((1u << subBits) - 1)));
         }
         reader.Skip((int)(entry >> 16) & 0xFF);
         return (int)(entry & 0xFFFF);

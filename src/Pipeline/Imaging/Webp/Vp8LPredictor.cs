@@ -29,12 +29,55 @@ internal static class Vp8LPredictor
             {
                 int mode = (int)(modeRow[x >> sizeBits] >> 8) & 0xF;
                 int blockEnd = Math.Min(width, ((x >> sizeBits) + 1) << sizeBits);
-                for (; x < blockEnd; x++) row[x] = AddPixels(row[x], Predict(mode, row[x - 1], top[x], top[x + 1], top[x - 1]));
+                // One loop per mode, the mode's arithmetic inlined into it (an operator struct per mode).
+                switch (mode)
+                {
+                    case 1: AddBlock<Left>(row, top, x, blockEnd); break;
+                    case 2: AddBlock<Top>(row, top, x, blockEnd); break;
+                    case 3: AddBlock<TopRight>(row, top, x, blockEnd); break;
+                    case 4: AddBlock<TopLeft>(row, top, x, blockEnd); break;
+                    case 5: AddBlock<Mode5>(row, top, x, blockEnd); break;
+                    case 6: AddBlock<Mode6>(row, top, x, blockEnd); break;
+                    case 7: AddBlock<Mode7>(row, top, x, blockEnd); break;
+                    case 8: AddBlock<Mode8>(row, top, x, blockEnd); break;
+                    case 9: AddBlock<Mode9>(row, top, x, blockEnd); break;
+                    case 10: AddBlock<Mode10>(row, top, x, blockEnd); break;
+                    case 11: AddBlock<Mode11>(row, top, x, blockEnd); break;
+                    case 12: AddBlock<Mode12>(row, top, x, blockEnd); break;
+                    case 13: AddBlock<Mode13>(row, top, x, blockEnd); break;
+                    default: AddBlock<Black>(row, top, x, blockEnd); break;
+                }
+                x = blockEnd;
             }
         }
     }
 
-    /// <summary>The prediction of mode <paramref name="mode"/> (0–13; 14 and 15 act as 0, as libwebp does).</summary>
+    private static void AddBlock<TMode>(Span<uint> row, ReadOnlySpan<uint> top, int start, int end) where TMode : struct, IMode
+    {
+        for (int x = start; x < end; x++) row[x] = AddPixels(row[x], TMode.Predict(row[x - 1], top[x], top[x + 1], top[x - 1]));
+    }
+
+    private interface IMode
+    {
+        static abstract uint Predict(uint left, uint top, uint topRight, uint topLeft);
+    }
+
+    private struct Black : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => 0xFF000000; }
+    private struct Left : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => l; }
+    private struct Top : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => t; }
+    private struct TopRight : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => tr; }
+    private struct TopLeft : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => tl; }
+    private struct Mode5 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Average2(Average2(l, tr), t); }
+    private struct Mode6 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Average2(l, tl); }
+    private struct Mode7 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Average2(l, t); }
+    private struct Mode8 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Average2(tl, t); }
+    private struct Mode9 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Average2(t, tr); }
+    private struct Mode10 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Average2(Average2(l, tl), Average2(t, tr)); }
+    private struct Mode11 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => Select(l, t, tl); }
+    private struct Mode12 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => ClampAddSubtractFull(l, t, tl); }
+    private struct Mode13 : IMode { public static uint Predict(uint l, uint t, uint tr, uint tl) => ClampAddSubtractHalf(Average2(l, t), tl); }
+
+    /// <summary>The prediction of mode <paramref name="mode"/> (0–13; 14 and 15 act as 0, as libwebp does), one pixel at a time (the test writer's forward transform).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Predict(int mode, uint left, uint top, uint topRight, uint topLeft) => mode switch
     {

@@ -64,9 +64,10 @@ internal readonly record struct Vp8LTransform(int Type, int Width, int PackedWid
         }
     }
 
-    // Replaces indices (in green, 2^(3 − bits)... bundled per packed pixel) by colour table entries. The packed image
-    // lies at the start of the buffer; rows are expanded from the last to the first, right to left, so no packed
-    // pixel is overwritten before it is read.
+    // Replaces colour table indices by their colours. With pixel bundling (bits > 0) each packed pixel's green holds
+    // 2^bits indices of 8 >> bits bits, the leftmost pixel in the lowest bits. The packed image lies at the start of the
+    // buffer; rows are expanded from the last to the first, right to left, so no packed pixel is overwritten before
+    // its last read.
     private static void InverseColorIndexing(Span<uint> pixels, int width, int packedWidth, int height, ReadOnlySpan<uint> table, int bits)
     {
         int perPixel = 1 << bits, indexBits = 8 >> bits, indexMask = (1 << indexBits) - 1;
