@@ -23,7 +23,7 @@ public sealed class WebpReferenceTests
             "m0", "m1", "m2", "m3", "m4", "m5", "m6", "q0-m0", "q0-m6", "q50-m3", "q100-m6", "exact",
             "rgba-m0", "rgba-m4", "rgba-m6", "rgba-q0", "rgba-q100-m6",
             "colours2", "colours3", "colours4", "colours11", "colours16", "colours17", "colours256", "colours16-rgba",
-            "grey", "extended", "trailing",
+            "grey", "extended", "trailing", "rgba-hint-cleared", "rgba-extended-flag-without-hint", "rgba-extended",
         })
         {
             data.Add("noise", variant);
@@ -62,7 +62,21 @@ public sealed class WebpReferenceTests
         RequireWebpFile(path);
 
         byte[] file = File.ReadAllBytes(path);
-        if (variant == "extended")
+        if (variant.Contains("hint", StringComparison.Ordinal))
+        {
+            // The VP8L alpha hint (bit 28 after the signature) cleared on an image with alpha: libwebp, and so
+            // ImageMagick, then report no alpha, even when the VP8X alpha flag says otherwise.
+            Assert.Equal("VP8L", WebpFiles.FirstChunk(file).FourCc);
+            file[20 + 4] &= 0xEF;
+            if (variant.Contains("extended", StringComparison.Ordinal))
+            {
+                (string fourCc, byte[] payload) = WebpFiles.FirstChunk(file);
+                Image plain = ImageDecoder.Decode(file);
+                file = WebpFiles.Riff(WebpFiles.Vp8X(0x10, plain.Width, plain.Height), WebpFiles.Chunk(fourCc, payload));
+            }
+            File.WriteAllBytes(path, file);
+        }
+        else if (variant.EndsWith("extended", StringComparison.Ordinal))
         {
             // The same stream in an extended file, after ICCP, EXIF, XMP and unknown chunks (all skipped).
             (string fourCc, byte[] payload) = WebpFiles.FirstChunk(file);
