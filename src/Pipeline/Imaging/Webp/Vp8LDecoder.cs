@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Pipeline.Imaging.Webp;
 
@@ -38,27 +39,28 @@ internal static class Vp8LDecoder
         {
             DecodeArgb(data, start + WebpConstants.Vp8LHeaderSize, start + length, width, height, argb);
             var image = new Image(width, height, hasAlpha ? PixelFormat.Rgba32 : PixelFormat.Rgb24);
-            Span<byte> pixels = image.Pixels;
             ReadOnlySpan<uint> source = argb.AsSpan(0, width * height);
             if (hasAlpha)
             {
-                for (int i = 0, o = 0; i < source.Length; i++, o += 4)
+                // 0xAARRGGBB → bytes R, G, B, A: a little-endian 0xAABBGGRR, red and blue swapped.
+                Span<uint> target = MemoryMarshal.Cast<byte, uint>(image.Pixels.AsSpan());
+                for (int i = 0; i < source.Length; i++)
                 {
                     uint p = source[i];
-                    pixels[o] = (byte)(p >> 16);
-                    pixels[o + 1] = (byte)(p >> 8);
-                    pixels[o + 2] = (byte)p;
-                    pixels[o + 3] = (byte)(p >> 24);
+                    target[i] = BitConverter.IsLittleEndian
+                        ? (p & 0xFF00FF00) | ((p >> 16) & 0xFF) | ((p & 0xFF) << 16)
+                        : (p << 8) | (p >> 24);
                 }
             }
             else
             {
+                Span<byte> pixels = image.Pixels;
                 for (int i = 0, o = 0; i < source.Length; i++, o += 3)
                 {
                     uint p = source[i];
-                    pixels[o] = (byte)(p >> 16);
-                    pixels[o + 1] = (byte)(p >> 8);
                     pixels[o + 2] = (byte)p;
+                    pixels[o + 1] = (byte)(p >> 8);
+                    pixels[o] = (byte)(p >> 16);
                 }
             }
             return image;
@@ -229,24 +231,25 @@ internal static class Vp8LDecoder
     }
 
     // The LZ77-coded pixels: literals, backward references and colour cache symbols, in scan-line order.
-    private static void DecodePixels(ref Vp8LBitReader reader, int width, int height, Span<uint> output, Vp8LPrefixCodes codes,
+    private static void DecodePixels(ref Vp8LBitReader outerReader, int width, int height, Span<uint> output, Vp8LPrefixCodes codes,
         uint[]? metaImage, int metaBits, int metaWidth, uint[]? cache, int cacheBits)
     {
         uint[] tables = codes.Tables;
         int total = output.Length;
         int pos = 0, x = 0, y = 0;
         int metaMask = metaImage is null ? -1 : (1 << metaBits) - 1;
-        int green = 0, red = 0, blue = 0, alpha = 0, distance = 0;
+        Vp8LPrefixCodes.Group group = default;
         int cached = 0; // pixels before this are in the colour cache
+        Vp8LBitReader reader = outerReader; // a local copy the JIT can keep in registers
         while (pos < total)
         {
-            if ((x & metaMask) == 0) SelectGroup(x, y);
-            int symbol = Vp8LHuffman.ReadSymbol(tables, green, ref reader);
+            if ((x & metaMask) == 0) group = codes.GroupAt(metaImage, metaBits, metaWidth, x, y);
+            int symbol = Vp8LHuffman.ReadSymbol(tables, group.Green, ref reader);
             if (symbol < WebpConstants.NumLiteralCodes)
             {
-                int r = Vp8LHuffman.ReadSymbol(tables, red, ref reader);
-                int b = Vp8LHuffman.ReadSymbol(tables, blue, ref reader);
-                int a = Vp8LHuffman.ReadSymbol(tables, alpha, ref reader);
+                int r = Vp8LHuffman.ReadSymbol(tables, group.Red, ref reader);
+                int b = Vp8LHuffman.ReadSymbol(tables, group.Blue, ref reader);
+                int a = Vp8LHuffman.ReadSymbol(tables, group.Alpha, ref reader);
                 output[pos++] = (uint)(a << 24 | r << 16 | symbol << 8 | b);
                 if (++x == width)
                 {
@@ -259,7 +262,7 @@ internal static class Vp8LDecoder
             {
                 int at = reader.Offset;
                 int length = PrefixValue(ref reader, symbol - WebpConstants.NumLiteralCodes);
-                int distanceSymbol = Vp8LHuffman.ReadSymbol(tables, distance, ref reader);
+                int distanceSymbol = Vp8LHuffman.ReadSymbol(tables, group.Distance, ref reader);
                 int code = PrefixValue(ref reader, distanceSymbol);
                 int back = PlaneDistance(code, width);
                 if (back > pos) reader.Fail(at, $"a backward reference at pixel {pos} reaches {back} pixels back, before the first pixel");
@@ -280,7 +283,7 @@ internal static class Vp8LDecoder
                     x %= width;
                     EndOfRow(ref reader);
                 }
-                if (pos < total) SelectGroup(x, y);
+                if (pos < total) group = codes.GroupAt(metaImage, metaBits, metaWidth, x, y);
             }
             else
             {
@@ -300,17 +303,8 @@ internal static class Vp8LDecoder
                 for (; cached < pos; cached++) cache[Vp8LColorCache.Slot(output[cached], cacheBits)] = output[cached];
             }
         }
+        outerReader = reader;
         if (reader.IsPastEnd) WebpThrowHelper.ThrowInvalid(reader.Offset, "the VP8L stream ends before its last pixel (truncated file?)");
-
-        void SelectGroup(int column, int row)
-        {
-            int group = metaImage is null ? 0 : (int)metaImage[(row >> metaBits) * metaWidth + (column >> metaBits)];
-            green = codes.Offset(group, Vp8LPrefixCodes.Green);
-            red = codes.Offset(group, Vp8LPrefixCodes.Red);
-            blue = codes.Offset(group, Vp8LPrefixCodes.Blue);
-            alpha = codes.Offset(group, Vp8LPrefixCodes.Alpha);
-            distance = codes.Offset(group, Vp8LPrefixCodes.Distance);
-        }
     }
 
     private static void EndOfRow(ref Vp8LBitReader reader)

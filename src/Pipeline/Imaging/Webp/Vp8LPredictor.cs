@@ -109,38 +109,37 @@ internal static class Vp8LPredictor
     // Per channel (a + b) / 2, rounded down.
     private static uint Average2(uint a, uint b) => (((a ^ b) & 0xFEFEFEFE) >> 1) + (a & b);
 
-    // L or T, whichever is nearer (Manhattan distance over the four channels) to the gradient estimate L + T − TL.
+    // L or T, whichever is nearer (Manhattan distance over the four channels) to the gradient estimate L + T − TL:
+    // |estimate − L| = |T − TL| and |estimate − T| = |L − TL|.
     private static uint Select(uint left, uint top, uint topLeft)
     {
-        int distanceToLeft = 0, distanceToTop = 0; // |estimate − L| = |T − TL|, |estimate − T| = |L − TL|
-        for (int shift = 0; shift < 32; shift += 8)
-        {
-            int l = (int)(left >> shift) & 0xFF, t = (int)(top >> shift) & 0xFF, tl = (int)(topLeft >> shift) & 0xFF;
-            distanceToLeft += Math.Abs(t - tl);
-            distanceToTop += Math.Abs(l - tl);
-        }
+        int distanceToLeft = AbsDifference(top, topLeft, 0) + AbsDifference(top, topLeft, 8) + AbsDifference(top, topLeft, 16) + AbsDifference(top, topLeft, 24);
+        int distanceToTop = AbsDifference(left, topLeft, 0) + AbsDifference(left, topLeft, 8) + AbsDifference(left, topLeft, 16) + AbsDifference(left, topLeft, 24);
         return distanceToLeft < distanceToTop ? left : top;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AbsDifference(uint a, uint b, int shift) => Math.Abs((int)((a >> shift) & 0xFF) - (int)((b >> shift) & 0xFF));
+
+    // Per channel Clamp(a + b − c).
     private static uint ClampAddSubtractFull(uint a, uint b, uint c)
+        => Full(a, b, c, 0) | Full(a, b, c, 8) | Full(a, b, c, 16) | Full(a, b, c, 24);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Full(uint a, uint b, uint c, int shift)
+        => (uint)Clamp255((int)((a >> shift) & 0xFF) + (int)((b >> shift) & 0xFF) - (int)((c >> shift) & 0xFF)) << shift;
+
+    // Per channel Clamp(a + (a − b) / 2), the division truncating toward zero as in C.
+    private static uint ClampAddSubtractHalf(uint a, uint b)
+        => Half(a, b, 0) | Half(a, b, 8) | Half(a, b, 16) | Half(a, b, 24);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Half(uint a, uint b, int shift)
     {
-        uint result = 0;
-        for (int shift = 0; shift < 32; shift += 8)
-        {
-            int value = (int)((a >> shift) & 0xFF) + (int)((b >> shift) & 0xFF) - (int)((c >> shift) & 0xFF);
-            result |= (uint)Math.Clamp(value, 0, 255) << shift;
-        }
-        return result;
+        int ca = (int)((a >> shift) & 0xFF), cb = (int)((b >> shift) & 0xFF);
+        return (uint)Clamp255(ca + (ca - cb) / 2) << shift;
     }
 
-    private static uint ClampAddSubtractHalf(uint a, uint b)
-    {
-        uint result = 0;
-        for (int shift = 0; shift < 32; shift += 8)
-        {
-            int ca = (int)((a >> shift) & 0xFF), cb = (int)((b >> shift) & 0xFF);
-            result |= (uint)Math.Clamp(ca + (ca - cb) / 2, 0, 255) << shift; // C division: truncates toward zero
-        }
-        return result;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Clamp255(int value) => value < 0 ? 0 : value > 255 ? 255 : value;
 }

@@ -22,11 +22,22 @@ internal sealed class Vp8LPrefixCodes : IDisposable
         offsets = ArrayPool<int>.Shared.Rent(Math.Max(1, builtGroups * CodesPerGroup));
     }
 
-    /// <summary>The lookup tables; a code's table starts at <see cref="Offset"/>.</summary>
+    /// <summary>The lookup tables; <see cref="GroupAt"/> says where a group's start.</summary>
     public uint[] Tables => tables;
 
-    /// <summary>Where code <paramref name="code"/> of built group <paramref name="group"/> starts in <see cref="Tables"/>.</summary>
-    public int Offset(int group, int code) => offsets[group * CodesPerGroup + code];
+    /// <summary>Where the five tables of a group start in <see cref="Tables"/>.</summary>
+    public readonly record struct Group(int Green, int Red, int Blue, int Alpha, int Distance);
+
+    /// <summary>
+    /// The group of pixel (<paramref name="x"/>, <paramref name="y"/>): the entropy image's (renumbered) entry for its
+    /// block, or group 0 without an entropy image.
+    /// </summary>
+    public Group GroupAt(uint[]? entropyImage, int bits, int entropyWidth, int x, int y)
+    {
+        int group = entropyImage is null ? 0 : (int)entropyImage[(y >> bits) * entropyWidth + (x >> bits)];
+        ReadOnlySpan<int> o = offsets.AsSpan(group * CodesPerGroup, CodesPerGroup);
+        return new Group(o[Green], o[Red], o[Blue], o[Alpha], o[Distance]);
+    }
 
     /// <summary>
     /// Reads <paramref name="groupCount"/> groups; group g is built as group <paramref name="mapping"/>[g] when that is
