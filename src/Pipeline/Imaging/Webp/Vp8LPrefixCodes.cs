@@ -22,7 +22,7 @@ internal sealed class Vp8LPrefixCodes : IDisposable
         offsets = ArrayPool<int>.Shared.Rent(Math.Max(1, builtGroups * CodesPerGroup));
     }
 
-    /// <summary>The lookup tables; <see cref="GroupAt"/> says where a group's start.</summary>
+    /// <summary>The lookup tables; <see cref="GroupAt"/> says where a group's tables start.</summary>
     public uint[] Tables => tables;
 
     /// <summary>Where the five tables of a group start in <see cref="Tables"/>.</summary>

@@ -15,7 +15,10 @@ namespace Pipeline.Imaging.Webp;
 /// else the VP8X alpha flag or an ALPH chunk. Without alpha the output is RGB and any stored alpha is dropped.</item>
 /// <item>An animation (VP8X animation flag, ANIM and ANMF chunks) yields its first frame placed at its offset on a
 /// transparent canvas of the VP8X canvas size, as the GIF decoder does with a first frame: RGBA when the frame has
-/// alpha, leaves part of the canvas uncovered or the VP8X alpha flag is set, else RGB. Later frames are not read.</item>
+/// alpha, leaves part of the canvas uncovered or the VP8X alpha flag is set, else RGB. The frame's pixels are copied
+/// as they are, whatever its blending bit says, as ImageMagick does (libwebp's WebPAnimDecoder instead blends onto the
+/// transparent canvas, which turns fully transparent pixels black and can round semi-transparent colours down by one).
+/// Later frames are not read.</item>
 /// <item>Sizes are checked against <see cref="DecoderOptions.MaxPixels"/> before any pixel buffer is allocated.</item>
 /// </list>
 /// </summary>
