@@ -8,7 +8,7 @@ namespace Pipeline.Datasets;
 /// (<see cref="FromManifest"/>), or a list built in code (<see cref="FromFiles"/>).
 /// <para>
 /// Every file's format is sniffed from its first bytes (never its extension). Files that cannot be used (unreadable,
-/// empty, not JPEG/PNG/BMP/GIF, outside a class folder, a manifest row without a label or whose file is missing) are
+/// empty, not JPEG/PNG/BMP/GIF/WebP, outside a class folder, a manifest row without a label or whose file is missing) are
 /// never skipped silently: they are listed in <see cref="Excluded"/> with the reason. Images that pass the sniff but
 /// fail to decode are reported the same way by the trainer.
 /// </para>

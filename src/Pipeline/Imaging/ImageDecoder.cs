@@ -2,11 +2,12 @@ using Pipeline.Imaging.Bmp;
 using Pipeline.Imaging.Gif;
 using Pipeline.Imaging.Jpeg;
 using Pipeline.Imaging.Png;
+using Pipeline.Imaging.Webp;
 
 namespace Pipeline.Imaging;
 
 /// <summary>
-/// Decodes JPEG, PNG, BMP and GIF images, recognised from their magic bytes (never the file extension).
+/// Decodes JPEG, PNG, BMP, GIF and WebP images, recognised from their magic bytes (never the file extension).
 /// Every failure is an <see cref="InvalidImageException"/> naming the file, the format, the byte offset and the reason.
 /// </summary>
 public static class ImageDecoder
@@ -49,6 +50,7 @@ public static class ImageDecoder
             ImageFormat.Png => PngDecoder.Decode(data, options),
             ImageFormat.Bmp => BmpDecoder.Decode(data, options),
             ImageFormat.Gif => GifDecoder.Decode(data, options),
+            ImageFormat.Webp => WebpDecoder.Decode(data, options),
             _ => throw new InvalidImageException(null, ImageFormat.Unknown, 0, UnsupportedFormat.Reason(data)),
         };
     }
@@ -89,6 +91,7 @@ public static class ImageDecoder
         if (data.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])) return ImageFormat.Png;
         if (data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8)) return ImageFormat.Gif;
         if (data.Length >= 14 && data[0] == (byte)'B' && data[1] == (byte)'M') return ImageFormat.Bmp;
+        if (data.Length >= 12 && data.StartsWith("RIFF"u8) && data[8..].StartsWith("WEBP"u8)) return ImageFormat.Webp;
         return ImageFormat.Unknown;
     }
 }

@@ -8,7 +8,7 @@ namespace Pipeline.Imaging;
 internal static class UnsupportedFormat
 {
     /// <summary>The formats the decoders read, as the messages list them.</summary>
-    public const string Supported = "JPEG, PNG, BMP or GIF";
+    public const string Supported = "JPEG, PNG, BMP, GIF or WebP";
 
     /// <summary>The file bytes the checks look at (a web page may start with a byte-order mark and blank lines).</summary>
     public const int HeadBytes = 64;

@@ -121,7 +121,7 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Writes the model to <paramref name="stream"/>.</summary>
     public void Save(Stream stream) => Package.Save(stream);
 
-    /// <summary>Classifies the image file at <paramref name="path"/> (JPEG, PNG, BMP or GIF, recognised from its bytes).</summary>
+    /// <summary>Classifies the image file at <paramref name="path"/> (JPEG, PNG, BMP, GIF or WebP, recognised from its bytes).</summary>
     /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt.</exception>
     /// <exception cref="IOException">The file cannot be read (missing, or a folder).</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>

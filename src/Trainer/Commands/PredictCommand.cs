@@ -16,7 +16,7 @@ internal static class PredictCommand
         var model = new Option<string>("--model") { Description = "The model.zip to use.", Required = true }.NotBlank("a model.zip file");
         var top = new Option<int>("--top") { Description = "How many labels to show per image, best first.", DefaultValueFactory = _ => 3 };
         var threads = ThreadsOption.Create("Threads to use.");
-        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore }.NotBlank("an image file or a folder");
+        var images = new Argument<string[]>("image") { Description = "Image files (JPEG, PNG, BMP, GIF, WebP) or folders (every image under them, recursively, in name order).", Arity = ArgumentArity.OneOrMore }.NotBlank("an image file or a folder");
         foreach (Option option in new Option[] { model, top, threads }) command.Options.Add(option);
         command.Arguments.Add(images);
         CommandKit.SetAction(command, (writer, parse, cancellation) =>

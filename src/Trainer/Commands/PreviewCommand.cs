@@ -12,7 +12,7 @@ internal static class PreviewCommand
     public static Command Create()
     {
         var command = new Command("preview", "Write what the model sees of an image (resize, crop/pad, orientation) as a PNG.");
-        var image = new Argument<string>("image") { Description = "The image file (JPEG, PNG, BMP, GIF)." }.NotBlank("an image file");
+        var image = new Argument<string>("image") { Description = "The image file (JPEG, PNG, BMP, GIF, WebP)." }.NotBlank("an image file");
         var output = new Option<string>("--out") { Description = "The PNG file to write (.png; an existing file is replaced only if it is a PNG and not the input image).", Required = true }.NotBlank("the .png file to write");
         var size = new Option<int>("--size") { Description = "Output width and height in pixels.", DefaultValueFactory = _ => 224 };
         var mode = new Option<ResizeMode>("--mode") { Description = "How the image is brought to size.", DefaultValueFactory = _ => ResizeMode.IsoCrop };
@@ -24,7 +24,7 @@ internal static class PreviewCommand
         CommandKit.SetAction(command, (writer, parse, _) =>
         {
             string source = parse.GetValue(image)!;
-            InputFiles.RequireNotFolder("image", source, "an image file (JPEG, PNG, BMP or GIF)");
+            InputFiles.RequireNotFolder("image", source, "an image file (JPEG, PNG, BMP, GIF or WebP)");
             if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such image file.", source);
             string target = OutputFiles.RequirePng(parse.GetValue(output)!, Path.GetFileNameWithoutExtension(source) + ".png", ("the image", source));
             ImagePreprocessing preprocessing;

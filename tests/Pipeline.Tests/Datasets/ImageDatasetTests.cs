@@ -45,6 +45,24 @@ public sealed class ImageDatasetTests : IDisposable
     }
 
     [Fact]
+    public void WebpFiles_AreReadAsImages()
+    {
+        uint[] pixels = Pipeline.Tests.Imaging.Webp.WebpLosslessTests.Picture(5, 3, 0, seed: 1);
+        byte[] webp = Pipeline.Tests.Imaging.Webp.WebpFiles.Lossless(pixels, 5, 3);
+        string path = Write("data/cats/a.webp", webp);
+        Write("data/cats/b.png", Png);
+        Write("data/dogs/renamed.jpg", webp); // the bytes say WebP
+
+        ImageDataset data = ImageDataset.FromFolder(Path.Combine(_scratch.Path, "data"));
+
+        Assert.Empty(data.Excluded);
+        Assert.Equal([ImageFormat.Webp, ImageFormat.Png, ImageFormat.Webp], data.Samples.Select(s => s.Format));
+        Image image = ImageDecoder.Decode(data.Samples[0].Path);
+        Assert.Equal((5, 3), (image.Width, image.Height));
+        Assert.Equal(path, data.Samples[0].Path);
+    }
+
+    [Fact]
     public void UnusableFiles_AreExcludedLoudly_WithTheReason()
     {
         Write("data/cats/ok.png", Png);
@@ -61,7 +79,7 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Equal(["cats", "dogs"], data.Classes);
         Assert.Equal(2, data.Count);
         string Reason(string suffix) => Assert.Single(data.Excluded, e => e.Path.Replace('\\', '/').EndsWith(suffix, StringComparison.Ordinal)).Reason;
-        Assert.Contains("not a JPEG, PNG, BMP or GIF", Reason("cats/notes.txt"));
+        Assert.Contains("not a JPEG, PNG, BMP, GIF or WebP", Reason("cats/notes.txt"));
         Assert.Contains("68656C6C6F", Reason("cats/notes.txt")); // the first bytes, in hex
         Assert.Contains("empty", Reason("cats/empty.jpg"));
         Assert.Contains("directly in the dataset folder", Reason("data/README.md"));

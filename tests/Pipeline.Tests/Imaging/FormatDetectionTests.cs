@@ -25,6 +25,16 @@ public sealed class FormatDetectionTests
         Assert.Equal(ImageFormat.Gif, ImageDecoder.DetectFormat(Gif()));
         Assert.Equal(ImageFormat.Gif, ImageDecoder.DetectFormat(Gif("GIF87a")));
         Assert.Equal(ImageFormat.Jpeg, ImageDecoder.DetectFormat([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]));
+        Assert.Equal(ImageFormat.Webp, ImageDecoder.DetectFormat("RIFF\0\0\0\0WEBP"u8));
+    }
+
+    [Fact]
+    public void ABareWebpHeaderIsAWebpError()
+    {
+        // "RIFF", size 0, "WEBP": recognised as WebP, then rejected by its decoder (no room for a chunk).
+        InvalidImageException e = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode("RIFF\0\0\0\0WEBP"u8));
+        Assert.Equal(ImageFormat.Webp, e.Format);
+        Assert.Equal(4, e.Offset);
     }
 
     [Theory]
@@ -34,7 +44,8 @@ public sealed class FormatDetectionTests
     [InlineData(new byte[] { 0xFF, 0xD8 })]                                     // JPEG SOI without a marker after it
     [InlineData(new byte[] { (byte)'B', (byte)'M', 0, 0 })]                     // "BM" but shorter than a file header
     [InlineData(new byte[] { (byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'8', (byte)'a' })]
-    [InlineData(new byte[] { (byte)'R', (byte)'I', (byte)'F', (byte)'F', 0, 0, 0, 0, (byte)'W', (byte)'E', (byte)'B', (byte)'P' })]
+    [InlineData(new byte[] { (byte)'R', (byte)'I', (byte)'F', (byte)'F', 0, 0, 0, 0, (byte)'W', (byte)'E', (byte)'B' })] // "WEBP" cut short
+    [InlineData(new byte[] { (byte)'R', (byte)'I', (byte)'F', (byte)'F', 0, 0, 0, 0, (byte)'W', (byte)'A', (byte)'V', (byte)'E' })] // RIFF, but audio
     public void AnythingElseIsUnknown(byte[] data)
     {
         Assert.Equal(ImageFormat.Unknown, ImageDecoder.DetectFormat(data));

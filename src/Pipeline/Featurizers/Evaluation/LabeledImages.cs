@@ -7,7 +7,7 @@ namespace Pipeline.Featurizers.Evaluation;
 /// </summary>
 internal sealed record LabeledImages(string[] Paths, int[] Labels, string[] Classes)
 {
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif"];
+    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
     public int Count => Paths.Length;
 

@@ -6,7 +6,7 @@ using Pipeline.Tests.Infrastructure;
 namespace Pipeline.Tests.Imaging.Fuzzing;
 
 /// <summary>
-/// Acceptance 4: mutated PNG, BMP and GIF files (fixed seeds) must each decode or throw <see cref="InvalidImageException"/>,
+/// Acceptance 4: mutated PNG, BMP, GIF and WebP files (fixed seeds) must each decode or throw <see cref="InvalidImageException"/>,
 /// within a time bound and with bounded memory (MaxPixels 1 MP). CI runs 10,000 cases per format;
 /// PIPELINE_FUZZ_CASES=100000 runs the long campaign.
 /// </summary>
@@ -44,6 +44,22 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
     public void Gif()
     {
         Report(FuzzHarness.Run<InvalidImageException>(CodecSeeds.Gif(), Decode, seed: 1003, DefaultCases, PerCase, "gif"));
+    }
+
+    [Fact]
+    public void Webp()
+    {
+        Report(FuzzHarness.Run<InvalidImageException>(CodecSeeds.Webp(), input =>
+        {
+            try
+            {
+                Decode(input);
+            }
+            catch (InvalidImageException e) when (e.Offset < 0 || e.Offset > input.Length)
+            {
+                Assert.Fail($"offset {e.Offset} outside the {input.Length}-byte file: {e.Reason}");
+            }
+        }, seed: 1004, DefaultCases, PerCase, "webp"));
     }
 
     private static void Decode(byte[] input)

@@ -5,13 +5,16 @@ using Pipeline.Imaging.Png;
 using Pipeline.Tests.Imaging.Bmp;
 using Pipeline.Tests.Imaging.Gif;
 using Pipeline.Tests.Imaging.Png;
+using Pipeline.Tests.Imaging.Webp;
 
 namespace Pipeline.Tests.Imaging.Fuzzing;
 
 /// <summary>
 /// Valid files covering each decoder's layouts, built here with a fixed seed (no tools, no shared data), for the
 /// fuzzers to mutate: every PNG colour type and depth with and without Adam7, tRNS, split IDATs and uncompressed
-/// deflate (so mutations reach the scanlines); every BMP header and pixel layout; GIFs of every code size and option.
+/// deflate (so mutations reach the scanlines); every BMP header and pixel layout; GIFs of every code size and option;
+/// WebP lossless streams with every transform, colour caches, backward references and meta prefix codes, in simple,
+/// extended and animated files, and ALPH chunks of every compression and filter.
 /// </summary>
 internal static class CodecSeeds
 {
@@ -114,6 +117,50 @@ internal static class CodecSeeds
         byte[] plain = GifFiles.Build(6, 5, RandomBytes(random, 30).Select(b => (byte)(b & 3)).ToArray(), [(0, 0, 0), (1, 2, 3), (4, 5, 6), (7, 8, 9)], 2);
         byte[] extensions = [0x21, 0xFE, 4, (byte)'s', (byte)'e', (byte)'e', (byte)'d', 0, 0x21, 0xFF, 11, .. "NETSCAPE2.0"u8, 3, 1, 0, 0, 0];
         seeds.Add([.. plain[..(13 + 12)], .. extensions, .. plain[(13 + 12)..]]);
+        return seeds;
+    }
+
+    public static IReadOnlyList<byte[]> Webp()
+    {
+        var random = new Random(4);
+        var seeds = new List<byte[]>();
+        string[][] transformSets = [[], ["green"], ["predictor"], ["colour"], ["palette"], ["green", "colour", "predictor"], ["palette", "predictor"], ["green", "palette"]];
+        for (int i = 0; i < 12; i++)
+        {
+            int width = 1 + random.Next(14), height = 1 + random.Next(9);
+            string[] transforms = transformSets[i % transformSets.Length];
+            uint[] argb = WebpLosslessTests.Picture(width, height, transforms.Contains("palette") ? 1 + random.Next(20) : 0, seed: i);
+            var options = new WebpFiles.Vp8LOptions
+            {
+                Transforms = transforms,
+                CacheBits = random.Next(3) == 0 ? 0 : 1 + random.Next(11),
+                BackwardReferences = random.Next(2) == 0,
+                ScanLineDistances = random.Next(2) == 0,
+                MetaBits = random.Next(3) == 0 ? 2 : 0,
+                BlockBits = 2 + random.Next(3),
+                AlphaHint = random.Next(3) != 0,
+            };
+            seeds.Add(WebpFiles.Lossless(argb, width, height, options));
+        }
+
+        // Extended: metadata chunks around the image; an animation whose first frame sits on a larger canvas.
+        uint[] small = WebpLosslessTests.Picture(6, 5, 0, seed: 20);
+        byte[] vp8l = WebpFiles.Chunk("VP8L", WebpFiles.Vp8L(small, 6, 5, new WebpFiles.Vp8LOptions { Transforms = ["green"], CacheBits = 2 }));
+        seeds.Add(WebpFiles.Riff(WebpFiles.Vp8X(0x2C, 6, 5), WebpFiles.Chunk("ICCP", [1, 2, 3]), vp8l, WebpFiles.Chunk("EXIF", [4]), WebpFiles.Chunk("XMP ", [5, 6])));
+        seeds.Add(WebpFiles.Riff(WebpFiles.Vp8X(0x12, 10, 9), WebpFiles.Anim(), WebpFiles.Anmf(2, 4, 6, 5, vp8l), WebpFiles.Anmf(0, 0, 6, 5, vp8l)));
+
+        // ALPH chunks (raw and lossless, every filter) before a VP8 key frame header: the alpha plane is decoded first.
+        byte[] vp8 = [0x50, 0x01, 0x00, 0x9D, 0x01, 0x2A, 7, 0, 4, 0, 0, 0, 0, 0];
+        var alpha = new byte[7 * 4];
+        random.NextBytes(alpha);
+        for (int filter = 0; filter < 4; filter++)
+        {
+            byte[] alph = filter % 2 == 0
+                ? WebpFiles.RawAlpha(alpha, 7, 4, filter)
+                : WebpFiles.LosslessAlpha(alpha, 7, 4, filter, new WebpFiles.Vp8LOptions { Transforms = ["palette"], BackwardReferences = true });
+            seeds.Add(WebpFiles.Riff(WebpFiles.Vp8X(0x10, 7, 4), WebpFiles.Chunk("ALPH", alph), WebpFiles.Chunk("VP8 ", vp8)));
+        }
+        seeds.Add(WebpFiles.Riff(WebpFiles.Chunk("VP8 ", vp8)));
         return seeds;
     }
 

@@ -6,7 +6,7 @@ using Pipeline.Tests.Infrastructure;
 namespace Pipeline.Tests.Imaging.Fuzzing;
 
 /// <summary>
-/// The regression corpus in tests/Pipeline.Tests/Imaging/Corpus/{png,bmp,gif}: broken files the fuzzers generated
+/// The regression corpus in tests/Pipeline.Tests/Imaging/Corpus/{png,bmp,gif,webp}: broken files the fuzzers generated
 /// (one per distinct rejection reason, plus inputs that once crashed a decoder). Each must decode or throw
 /// <see cref="InvalidImageException"/> quickly. PIPELINE_WRITE_CORPUS=1 regenerates the mutation-derived files.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed partial class CorpusTests
     [Fact]
     public void CorpusHasFilesForEveryFormat()
     {
-        foreach (string format in new[] { "png", "bmp", "gif" })
+        foreach (string format in new[] { "png", "bmp", "gif", "webp" })
             Assert.True(Directory.Exists(Path.Combine(CorpusRoot, format)) && Directory.GetFiles(Path.Combine(CorpusRoot, format)).Length >= 10, format);
     }
 
@@ -56,6 +56,7 @@ public sealed partial class CorpusTests
         Write("png", CodecSeeds.Png(), 2001, CodecFuzzTests.WithValidCrcs);
         Write("bmp", CodecSeeds.Bmp(), 2002, b => b);
         Write("gif", CodecSeeds.Gif(), 2003, b => b);
+        Write("webp", CodecSeeds.Webp(), 2004, b => b);
     }
 
     // Mutates the seeds and keeps the first input for each distinct rejection reason (numbers ignored).
