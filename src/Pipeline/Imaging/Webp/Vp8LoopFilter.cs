@@ -13,6 +13,14 @@ namespace Pipeline.Imaging.Webp;
 /// </summary>
 internal static unsafe class Vp8LoopFilter
 {
+    /// <summary>|v| without Math.Abs's overflow branch (v is a difference of two bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Abs(int v)
+    {
+        int sign = v >> 31;
+        return (v ^ sign) - sign;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Clamp127(int v) => v < -128 ? -128 : v > 127 ? 127 : v;
 
@@ -26,7 +34,7 @@ internal static unsafe class Vp8LoopFilter
         for (int i = 0; i < count; i++, p += pitch)
         {
             int p1 = p[-2 * step], p0 = p[-step], q0 = p[0], q1 = p[step];
-            if (4 * Math.Abs(p0 - q0) + Math.Abs(p1 - q1) <= limit2) CommonAdjust(p, step, p1, p0, q0, q1, outerTaps: true);
+            if (4 * Abs(p0 - q0) + Abs(p1 - q1) <= limit2) CommonAdjust(p, step, p1, p0, q0, q1, outerTaps: true);
         }
     }
 
@@ -39,7 +47,7 @@ internal static unsafe class Vp8LoopFilter
             int p3 = p[-4 * step], p2 = p[-3 * step], p1 = p[-2 * step], p0 = p[-step];
             int q0 = p[0], q1 = p[step], q2 = p[2 * step], q3 = p[3 * step];
             if (!FilterYes(interiorLimit, limit2, p3, p2, p1, p0, q0, q1, q2, q3)) continue;
-            if (Math.Abs(p1 - p0) > hevThreshold || Math.Abs(q1 - q0) > hevThreshold)
+            if (Abs(p1 - p0) > hevThreshold || Abs(q1 - q0) > hevThreshold)
             {
                 CommonAdjust(p, step, p1, p0, q0, q1, outerTaps: true);
                 continue;
@@ -66,7 +74,7 @@ internal static unsafe class Vp8LoopFilter
             int p3 = p[-4 * step], p2 = p[-3 * step], p1 = p[-2 * step], p0 = p[-step];
             int q0 = p[0], q1 = p[step], q2 = p[2 * step], q3 = p[3 * step];
             if (!FilterYes(interiorLimit, limit2, p3, p2, p1, p0, q0, q1, q2, q3)) continue;
-            bool hev = Math.Abs(p1 - p0) > hevThreshold || Math.Abs(q1 - q0) > hevThreshold;
+            bool hev = Abs(p1 - p0) > hevThreshold || Abs(q1 - q0) > hevThreshold;
             int a = CommonAdjust(p, step, p1, p0, q0, q1, outerTaps: hev);
             if (!hev)
             {
@@ -79,9 +87,9 @@ internal static unsafe class Vp8LoopFilter
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FilterYes(int interior, int limit2, int p3, int p2, int p1, int p0, int q0, int q1, int q2, int q3)
-        => 4 * Math.Abs(p0 - q0) + Math.Abs(p1 - q1) <= limit2
-            && Math.Abs(p3 - p2) <= interior && Math.Abs(p2 - p1) <= interior && Math.Abs(p1 - p0) <= interior
-            && Math.Abs(q3 - q2) <= interior && Math.Abs(q2 - q1) <= interior && Math.Abs(q1 - q0) <= interior;
+        => 4 * Abs(p0 - q0) + Abs(p1 - q1) <= limit2
+            && Abs(p3 - p2) <= interior && Abs(p2 - p1) <= interior && Abs(p1 - p0) <= interior
+            && Abs(q3 - q2) <= interior && Abs(q2 - q1) <= interior && Abs(q1 - q0) <= interior;
 
     /// <summary>
     /// The spec's common_adjust: moves p0 and q0 towards each other by about (q0 − p0) × 3/8 (plus (p1 − q1)/8 with the

@@ -21,41 +21,49 @@ internal static class Vp8YuvToRgb
     /// <paramref name="yStride"/> apart, chroma rows <paramref name="uvStride"/> apart (each chroma row has at least
     /// (width + 1) / 2 samples); <paramref name="rgb"/> receives tightly packed rows.
     /// </summary>
-    public static void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
+    public static unsafe void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
         int width, int height, Span<byte> rgb)
     {
+        int uvWidth = (width + 1) >> 1, uvHeight = (height + 1) >> 1;
+        // The pointer loops below stay inside these bounds.
+        if (width <= 0 || height <= 0 || yStride < width || uvStride < uvWidth
+            || y.Length < (long)(height - 1) * yStride + width
+            || u.Length < (long)(uvHeight - 1) * uvStride + uvWidth || v.Length < (long)(uvHeight - 1) * uvStride + uvWidth
+            || rgb.Length < 3L * width * height)
+            throw new ArgumentException("The planes or the output are too small for the picture.");
         int rgbStride = 3 * width;
-        // Row 0 uses chroma row 0 alone.
-        UpsampleLinePair(y[..width], default, u, v, u, v, rgb[..rgbStride], default, width);
-        // Then rows 2k−1 and 2k between chroma rows k−1 and k.
-        int k = 1;
-        for (; 2 * k < height; k++)
+        fixed (byte* y0 = y, u0 = u, v0 = v, out0 = rgb)
         {
-            int top = 2 * k - 1;
-            UpsampleLinePair(
-                y.Slice(top * yStride, width), y.Slice((top + 1) * yStride, width),
-                u[((k - 1) * uvStride)..], v[((k - 1) * uvStride)..], u[(k * uvStride)..], v[(k * uvStride)..],
-                rgb.Slice(top * rgbStride, rgbStride), rgb.Slice((top + 1) * rgbStride, rgbStride), width);
-        }
-        // An even height leaves the last row, below the last chroma row.
-        if ((height & 1) == 0 && height > 1)
-        {
-            int last = height - 1;
-            ReadOnlySpan<byte> lu = u[((k - 1) * uvStride)..], lv = v[((k - 1) * uvStride)..];
-            UpsampleLinePair(y.Slice(last * yStride, width), default, lu, lv, lu, lv, rgb.Slice(last * rgbStride, rgbStride), default, width);
+            // Row 0 uses chroma row 0 alone.
+            UpsampleLinePair(y0, null, u0, v0, u0, v0, out0, null, width);
+            // Then rows 2k−1 and 2k between chroma rows k−1 and k.
+            int k = 1;
+            for (; 2 * k < height; k++)
+            {
+                int top = 2 * k - 1;
+                UpsampleLinePair(y0 + top * yStride, y0 + (top + 1) * yStride,
+                    u0 + (k - 1) * uvStride, v0 + (k - 1) * uvStride, u0 + k * uvStride, v0 + k * uvStride,
+                    out0 + top * rgbStride, out0 + (top + 1) * rgbStride, width);
+            }
+            // An even height leaves the last row, below the last chroma row.
+            if ((height & 1) == 0 && height > 1)
+            {
+                int last = height - 1;
+                byte* lu = u0 + (k - 1) * uvStride, lv = v0 + (k - 1) * uvStride;
+                UpsampleLinePair(y0 + last * yStride, null, lu, lv, lu, lv, out0 + last * rgbStride, null, width);
+            }
         }
     }
 
     /// <summary>
     /// One or two output rows: <paramref name="topY"/> lies nearer chroma row <paramref name="topU"/>/<paramref name="topV"/>
-    /// (weights 3:1 against <paramref name="curU"/>/<paramref name="curV"/>), <paramref name="bottomY"/> (empty for none)
+    /// (weights 3:1 against <paramref name="curU"/>/<paramref name="curV"/>), <paramref name="bottomY"/> (null for none)
     /// nearer the current chroma row.
     /// </summary>
-    private static void UpsampleLinePair(ReadOnlySpan<byte> topY, ReadOnlySpan<byte> bottomY,
-        ReadOnlySpan<byte> topU, ReadOnlySpan<byte> topV, ReadOnlySpan<byte> curU, ReadOnlySpan<byte> curV,
-        Span<byte> topRgb, Span<byte> bottomRgb, int width)
+    private static unsafe void UpsampleLinePair(byte* topY, byte* bottomY, byte* topU, byte* topV, byte* curU, byte* curV,
+        byte* topRgb, byte* bottomRgb, int width)
     {
-        bool hasBottom = !bottomY.IsEmpty;
+        bool hasBottom = bottomY != null;
         int lastPair = (width - 1) >> 1;
         int tlU = topU[0], tlV = topV[0], lU = curU[0], lV = curV[0];
         StorePixel(topY[0], (3 * tlU + lU + 2) >> 2, (3 * tlV + lV + 2) >> 2, topRgb);
@@ -68,31 +76,31 @@ internal static class Vp8YuvToRgb
             int diag12U = (avgU + 2 * (tU + lU)) >> 3, diag12V = (avgV + 2 * (tV + lV)) >> 3;
             int diag03U = (avgU + 2 * (tlU + cU)) >> 3, diag03V = (avgV + 2 * (tlV + cV)) >> 3;
             int xo = 2 * x - 1;
-            StorePixel(topY[xo], (diag12U + tlU) >> 1, (diag12V + tlV) >> 1, topRgb[(3 * xo)..]);
-            StorePixel(topY[xo + 1], (diag03U + tU) >> 1, (diag03V + tV) >> 1, topRgb[(3 * xo + 3)..]);
+            StorePixel(topY[xo], (diag12U + tlU) >> 1, (diag12V + tlV) >> 1, topRgb + 3 * xo);
+            StorePixel(topY[xo + 1], (diag03U + tU) >> 1, (diag03V + tV) >> 1, topRgb + 3 * xo + 3);
             if (hasBottom)
             {
-                StorePixel(bottomY[xo], (diag03U + lU) >> 1, (diag03V + lV) >> 1, bottomRgb[(3 * xo)..]);
-                StorePixel(bottomY[xo + 1], (diag12U + cU) >> 1, (diag12V + cV) >> 1, bottomRgb[(3 * xo + 3)..]);
+                StorePixel(bottomY[xo], (diag03U + lU) >> 1, (diag03V + lV) >> 1, bottomRgb + 3 * xo);
+                StorePixel(bottomY[xo + 1], (diag12U + cU) >> 1, (diag12V + cV) >> 1, bottomRgb + 3 * xo + 3);
             }
             tlU = tU; tlV = tV; lU = cU; lV = cV;
         }
         if ((width & 1) == 0)
         {
             int xo = width - 1;
-            StorePixel(topY[xo], (3 * tlU + lU + 2) >> 2, (3 * tlV + lV + 2) >> 2, topRgb[(3 * xo)..]);
-            if (hasBottom) StorePixel(bottomY[xo], (3 * lU + tlU + 2) >> 2, (3 * lV + tlV + 2) >> 2, bottomRgb[(3 * xo)..]);
+            StorePixel(topY[xo], (3 * tlU + lU + 2) >> 2, (3 * tlV + lV + 2) >> 2, topRgb + 3 * xo);
+            if (hasBottom) StorePixel(bottomY[xo], (3 * lU + tlU + 2) >> 2, (3 * lV + tlV + 2) >> 2, bottomRgb + 3 * xo);
         }
     }
 
     /// <summary>Writes the RGB of one pixel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StorePixel(int y, int u, int v, Span<byte> rgb)
+    private static unsafe void StorePixel(int y, int u, int v, byte* rgb)
     {
         int luma = MulHi(y, 19077);
-        rgb[2] = Clip(luma + MulHi(u, 33050) - 17685);
-        rgb[1] = Clip(luma - MulHi(u, 6419) - MulHi(v, 13320) + 8708);
         rgb[0] = Clip(luma + MulHi(v, 26149) - 14234);
+        rgb[1] = Clip(luma - MulHi(u, 6419) - MulHi(v, 13320) + 8708);
+        rgb[2] = Clip(luma + MulHi(u, 33050) - 17685);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
