@@ -10,8 +10,13 @@ namespace Pipeline.Imaging.Webp;
 /// Thresholds are passed as the spec's edge limit E (compared with |p0 − q0| × 2 + |p1 − q1| / 2, here in the
 /// equivalent integer form 4|p0 − q0| + |p1 − q1| ≤ 2E + 1), interior limit I and high-edge-variance threshold.
 /// </para>
+/// <para>
+/// Each filter is written twice: the scalar version here, which is the spec, and a Vector128 version
+/// (Vp8LoopFilter.Vector128.cs) that the entry points choose when the CPU has 128-bit vectors; tests check that they
+/// agree on every pixel.
+/// </para>
 /// </summary>
-internal static unsafe class Vp8LoopFilter
+internal static unsafe partial class Vp8LoopFilter
 {
     /// <summary>|v| without Math.Abs's overflow branch (v is a difference of two bytes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -30,6 +35,27 @@ internal static unsafe class Vp8LoopFilter
     /// <summary>The simple filter across one edge of <paramref name="count"/> segments (luma only).</summary>
     public static void SimpleEdge(byte* p, int step, int pitch, int count, int edgeLimit)
     {
+        if (UseVectors) SimpleEdgeVector128(p, step, pitch, count, edgeLimit);
+        else SimpleEdgeScalar(p, step, pitch, count, edgeLimit);
+    }
+
+    /// <summary>The normal filter across a macroblock edge: up to three pixels each side change.</summary>
+    public static void MacroblockEdge(byte* p, int step, int pitch, int count, int edgeLimit, int interiorLimit, int hevThreshold)
+    {
+        if (UseVectors) NormalEdgeVector128(p, step, pitch, count, edgeLimit, interiorLimit, hevThreshold, macroblock: true);
+        else MacroblockEdgeScalar(p, step, pitch, count, edgeLimit, interiorLimit, hevThreshold);
+    }
+
+    /// <summary>The normal filter across an edge between subblocks: up to two pixels each side change.</summary>
+    public static void SubblockEdge(byte* p, int step, int pitch, int count, int edgeLimit, int interiorLimit, int hevThreshold)
+    {
+        if (UseVectors) NormalEdgeVector128(p, step, pitch, count, edgeLimit, interiorLimit, hevThreshold, macroblock: false);
+        else SubblockEdgeScalar(p, step, pitch, count, edgeLimit, interiorLimit, hevThreshold);
+    }
+
+    /// <inheritdoc cref="SimpleEdge"/>
+    public static void SimpleEdgeScalar(byte* p, int step, int pitch, int count, int edgeLimit)
+    {
         int limit2 = 2 * edgeLimit + 1;
         for (int i = 0; i < count; i++, p += pitch)
         {
@@ -38,8 +64,8 @@ internal static unsafe class Vp8LoopFilter
         }
     }
 
-    /// <summary>The normal filter across a macroblock edge: up to three pixels each side change.</summary>
-    public static void MacroblockEdge(byte* p, int step, int pitch, int count, int edgeLimit, int interiorLimit, int hevThreshold)
+    /// <inheritdoc cref="MacroblockEdge"/>
+    public static void MacroblockEdgeScalar(byte* p, int step, int pitch, int count, int edgeLimit, int interiorLimit, int hevThreshold)
     {
         int limit2 = 2 * edgeLimit + 1;
         for (int i = 0; i < count; i++, p += pitch)
@@ -65,8 +91,8 @@ internal static unsafe class Vp8LoopFilter
         }
     }
 
-    /// <summary>The normal filter across an edge between subblocks: up to two pixels each side change.</summary>
-    public static void SubblockEdge(byte* p, int step, int pitch, int count, int edgeLimit, int interiorLimit, int hevThreshold)
+    /// <inheritdoc cref="SubblockEdge"/>
+    public static void SubblockEdgeScalar(byte* p, int step, int pitch, int count, int edgeLimit, int interiorLimit, int hevThreshold)
     {
         int limit2 = 2 * edgeLimit + 1;
         for (int i = 0; i < count; i++, p += pitch)
