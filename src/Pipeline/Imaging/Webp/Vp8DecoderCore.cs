@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Pipeline.Imaging.Webp;
 
@@ -16,6 +17,7 @@ namespace Pipeline.Imaging.Webp;
 /// checked before it is used, so any input either decodes or throws <see cref="InvalidImageException"/>.
 /// </para>
 /// </summary>
+[SkipLocalsInit] // the stack buffers are written before they are read
 internal sealed unsafe class Vp8DecoderCore
 {
     // Bits of the non-zero context kept per macroblock column (above) and for the macroblock to the left.

@@ -8,6 +8,7 @@ namespace Pipeline.Imaging.Webp;
 /// scalar versions (so they agree exactly). Segments across a horizontal edge lie side by side in memory and load
 /// directly; those across a vertical edge are transposed through a small stack buffer first.
 /// </summary>
+[SkipLocalsInit] // the stack buffers are written before they are read
 internal static unsafe partial class Vp8LoopFilter
 {
     /// <summary>True when the vector versions run (128-bit vectors are hardware accelerated).</summary>

@@ -7,6 +7,7 @@ namespace Pipeline.Imaging.Webp;
 /// 16-bit fixed-point constants and rounding) and the inverse Walsh–Hadamard transform of the Y2 block.
 /// Coefficients are in raster order (already de-zigzagged and dequantized).
 /// </summary>
+[SkipLocalsInit] // the stack buffers are written before they are read
 internal static unsafe class Vp8Transforms
 {
     /// <summary>sqrt(2) × cos(π/8) − 1 in 16-bit fixed point.</summary>
