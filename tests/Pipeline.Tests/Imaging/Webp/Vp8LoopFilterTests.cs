@@ -4,7 +4,7 @@ namespace Pipeline.Tests.Imaging.Webp;
 
 /// <summary>
 /// The Vector128 loop filters agree with the scalar ones (the spec) on every pixel: simple, macroblock and subblock
-/// edges, horizontal and vertical, 8 and 16 segments, every level and sharpness, on pixels close enough for the
+/// edges, horizontal and vertical (transposed with SSE2 or through memory), 8 and 16 segments, every level and sharpness, on pixels close enough for the
 /// filters to act and on pixels with steps that make them hold back or take the high-edge-variance path.
 /// </summary>
 public sealed unsafe class Vp8LoopFilterTests
@@ -12,12 +12,16 @@ public sealed unsafe class Vp8LoopFilterTests
     private const int Stride = 40;
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void VectorMatchesScalar(int kind)
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    public void VectorMatchesScalar(int kind, bool transposeInRegisters)
     {
         if (!Vp8LoopFilter.UseVectors) Assert.Skip("128-bit vectors are not hardware accelerated here: only the scalar filter runs.");
+        if (transposeInRegisters && !System.Runtime.Intrinsics.X86.Sse2.IsSupported) Assert.Skip("no SSE2: vertical edges are transposed through memory.");
         var random = new Random(100 + kind);
         var scalar = new byte[Stride * Stride];
         var vector = new byte[Stride * Stride];
@@ -44,15 +48,15 @@ public sealed unsafe class Vp8LoopFilterTests
                 {
                     case 0:
                         Vp8LoopFilter.SimpleEdgeScalar(s + at, step, pitch, count, edgeLimit);
-                        Vp8LoopFilter.SimpleEdgeVector128(v + at, step, pitch, count, edgeLimit);
+                        Vp8LoopFilter.SimpleEdgeVector128(v + at, step, pitch, count, edgeLimit, transposeInRegisters);
                         break;
                     case 1:
                         Vp8LoopFilter.MacroblockEdgeScalar(s + at, step, pitch, count, edgeLimit, interior, hev);
-                        Vp8LoopFilter.NormalEdgeVector128(v + at, step, pitch, count, edgeLimit, interior, hev, macroblock: true);
+                        Vp8LoopFilter.NormalEdgeVector128(v + at, step, pitch, count, edgeLimit, interior, hev, macroblock: true, transposeInRegisters);
                         break;
                     default:
                         Vp8LoopFilter.SubblockEdgeScalar(s + at, step, pitch, count, edgeLimit, interior, hev);
-                        Vp8LoopFilter.NormalEdgeVector128(v + at, step, pitch, count, edgeLimit, interior, hev, macroblock: false);
+                        Vp8LoopFilter.NormalEdgeVector128(v + at, step, pitch, count, edgeLimit, interior, hev, macroblock: false, transposeInRegisters);
                         break;
                 }
             }
