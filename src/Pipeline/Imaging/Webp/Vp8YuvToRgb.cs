@@ -13,16 +13,24 @@ namespace Pipeline.Imaging.Webp;
 /// G = (19077·y/256 − 6419·u/256 − 13320·v/256 + 8708) / 64, B = (19077·y/256 + 33050·u/256 − 17685) / 64, each
 /// quotient truncated, then clamped to 0..255.</item>
 /// </list>
+/// The middle of each row also has a Vector128 version (Vp8YuvToRgb.Vector128.cs) with the same integer arithmetic;
+/// tests check that both give the same bytes.
 /// </summary>
-internal static class Vp8YuvToRgb
+internal static partial class Vp8YuvToRgb
 {
     /// <summary>
     /// Converts a <paramref name="width"/>×<paramref name="height"/> picture. <paramref name="y"/> rows are
     /// <paramref name="yStride"/> apart, chroma rows <paramref name="uvStride"/> apart (each chroma row has at least
     /// (width + 1) / 2 samples); <paramref name="rgb"/> receives tightly packed rows.
     /// </summary>
-    public static unsafe void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
+    public static void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
         int width, int height, Span<byte> rgb)
+        => Convert(y, yStride, u, v, uvStride, width, height, rgb, UseVectors);
+
+    /// <summary><see cref="Convert(ReadOnlySpan{byte}, int, ReadOnlySpan{byte}, ReadOnlySpan{byte}, int, int, int, Span{byte})"/> with the
+    /// Vector128 code for the middle of each row (<paramref name="vectors"/>) or scalar code only.</summary>
+    internal static unsafe void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
+        int width, int height, Span<byte> rgb, bool vectors)
     {
         int uvWidth = (width + 1) >> 1, uvHeight = (height + 1) >> 1;
         // The pointer loops below stay inside these bounds.
@@ -35,7 +43,7 @@ internal static class Vp8YuvToRgb
         fixed (byte* y0 = y, u0 = u, v0 = v, out0 = rgb)
         {
             // Row 0 uses chroma row 0 alone.
-            UpsampleLinePair(y0, null, u0, v0, u0, v0, out0, null, width);
+            UpsampleLinePair(y0, null, u0, v0, u0, v0, out0, null, width, vectors);
             // Then rows 2k−1 and 2k between chroma rows k−1 and k.
             int k = 1;
             for (; 2 * k < height; k++)
@@ -43,14 +51,14 @@ internal static class Vp8YuvToRgb
                 int top = 2 * k - 1;
                 UpsampleLinePair(y0 + top * yStride, y0 + (top + 1) * yStride,
                     u0 + (k - 1) * uvStride, v0 + (k - 1) * uvStride, u0 + k * uvStride, v0 + k * uvStride,
-                    out0 + top * rgbStride, out0 + (top + 1) * rgbStride, width);
+                    out0 + top * rgbStride, out0 + (top + 1) * rgbStride, width, vectors);
             }
             // An even height leaves the last row, below the last chroma row.
             if ((height & 1) == 0 && height > 1)
             {
                 int last = height - 1;
                 byte* lu = u0 + (k - 1) * uvStride, lv = v0 + (k - 1) * uvStride;
-                UpsampleLinePair(y0 + last * yStride, null, lu, lv, lu, lv, out0 + last * rgbStride, null, width);
+                UpsampleLinePair(y0 + last * yStride, null, lu, lv, lu, lv, out0 + last * rgbStride, null, width, vectors);
             }
         }
     }
@@ -61,14 +69,20 @@ internal static class Vp8YuvToRgb
     /// nearer the current chroma row.
     /// </summary>
     private static unsafe void UpsampleLinePair(byte* topY, byte* bottomY, byte* topU, byte* topV, byte* curU, byte* curV,
-        byte* topRgb, byte* bottomRgb, int width)
+        byte* topRgb, byte* bottomRgb, int width, bool vectors)
     {
         bool hasBottom = bottomY != null;
         int lastPair = (width - 1) >> 1;
         int tlU = topU[0], tlV = topV[0], lU = curU[0], lV = curV[0];
         StorePixel(topY[0], (3 * tlU + lU + 2) >> 2, (3 * tlV + lV + 2) >> 2, topRgb);
         if (hasBottom) StorePixel(bottomY[0], (3 * lU + tlU + 2) >> 2, (3 * lV + tlV + 2) >> 2, bottomRgb);
-        for (int x = 1; x <= lastPair; x++)
+        int x = 1;
+        if (vectors)
+        {
+            x = UpsampleRunVector128(topY, bottomY, topU, topV, curU, curV, topRgb, bottomRgb, lastPair);
+            tlU = topU[x - 1]; tlV = topV[x - 1]; lU = curU[x - 1]; lV = curV[x - 1];
+        }
+        for (; x <= lastPair; x++)
         {
             int tU = topU[x], tV = topV[x], cU = curU[x], cV = curV[x];
             // The 9-3-3-1 mixes, as two rounded halvings of (tl + 3t + 3l + c + 8)/8-style diagonals.
