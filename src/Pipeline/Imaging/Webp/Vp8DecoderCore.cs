@@ -20,8 +20,9 @@ namespace Pipeline.Imaging.Webp;
 [SkipLocalsInit] // the stack buffers are written before they are read
 internal sealed unsafe class Vp8DecoderCore
 {
-    // Bits of the non-zero context kept per macroblock column (above) and for the macroblock to the left.
-    private const int NzYShift = 0, NzUShift = 4, NzVShift = 6, NzY2Bit = 1 << 8;
+    // Bits of the non-zero context kept per macroblock column (above) and for the macroblock to the left:
+    // 4 luma blocks (bits 0–3), 2 U (4–5), 2 V (6–7) and the Y2 block (8).
+    private const int NzYShift = 0, NzUShift = 4, NzY2Bit = 1 << 8;
 
     // Block kinds after residual parsing: nothing to add, a DC-only block, a full inverse DCT.
     private const byte KindNone = 0, KindDc = 1, KindFull = 2;
@@ -45,8 +46,11 @@ internal sealed unsafe class Vp8DecoderCore
     private readonly byte[] _leftModes = new byte[4];
     private readonly byte[] _subblockModes = new byte[16];
 
-    /// <summary>Per macroblock: index into <see cref="Vp8FrameHeader.FilterLevels"/> (bits 0–2) and "filter inner edges" (bit 3).</summary>
-    private readonly byte[] _filterInfo;
+    /// <summary>
+    /// Per macroblock: index into <see cref="Vp8FrameHeader.FilterLevels"/> (bits 0–2) and "filter inner edges" (bit 3).
+    /// Rented for the decode (it grows with the picture), written for every macroblock before the filter reads it.
+    /// </summary>
+    private byte[] _filterInfo = [];
 
     private Vp8DecoderCore(Vp8FrameHeader header, byte[] buf, int length, long fileOffset)
     {
@@ -62,7 +66,6 @@ internal sealed unsafe class Vp8DecoderCore
         _partitionEnds = new int[8];
         _aboveNz = new int[_mbWidth];
         _aboveModes = new byte[4 * _mbWidth];
-        _filterInfo = new byte[_mbWidth * _mbHeight];
     }
 
     /// <summary>Decodes the key frame in <paramref name="data"/>[<paramref name="start"/>..+<paramref name="length"/>] into RGB.</summary>
@@ -95,6 +98,7 @@ internal sealed unsafe class Vp8DecoderCore
 
         int yRows = 16 * _mbHeight + 1, uvRows = 8 * _mbHeight + 1;
         int ySize = _yStride * yRows, uvSize = _uvStride * uvRows;
+        _filterInfo = ArrayPool<byte>.Shared.Rent(_mbWidth * _mbHeight);
         byte[] yPlane = ArrayPool<byte>.Shared.Rent(ySize);
         byte[] uPlane = ArrayPool<byte>.Shared.Rent(uvSize);
         byte[] vPlane = ArrayPool<byte>.Shared.Rent(uvSize);
@@ -139,6 +143,7 @@ internal sealed unsafe class Vp8DecoderCore
             ArrayPool<byte>.Shared.Return(yPlane);
             ArrayPool<byte>.Shared.Return(uPlane);
             ArrayPool<byte>.Shared.Return(vPlane);
+            ArrayPool<byte>.Shared.Return(_filterInfo);
         }
     }
 
