@@ -1,6 +1,7 @@
 using Pipeline.Imaging;
 using Pipeline.Imaging.Webp;
 using Pipeline.Tests.Imaging.CodecTools;
+using Pipeline.Tests.Infrastructure;
 
 namespace Pipeline.Tests.Imaging.Webp;
 
@@ -73,6 +74,53 @@ public sealed class Vp8ReferenceTests
             if (ours.Pixels[i] != reference[i])
                 Assert.Fail($"{picture} {variant}: pixel ({i / 3 % ours.Width}, {i / 3 / ours.Width}) channel {i % 3}: ours {ours.Pixels[i]}, ImageMagick {reference[i]}");
         }
+    }
+
+    /// <summary>
+    /// A picture with alpha makes an extended file (VP8X, ALPH, then "VP8 "): its VP8 chunk holds the colour and decodes
+    /// to the RGB ImageMagick gives.
+    /// </summary>
+    [Fact]
+    public void ColourOfAFileWithAlphaDecodesLikeImageMagick()
+    {
+        PnmImage rgb = TestPictures.Get("noise");
+        int n = rgb.Width * rgb.Height;
+        var samples = new ushort[4 * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < 3; c++) samples[4 * i + c] = rgb.Samples[3 * i + c];
+            samples[4 * i + 3] = (ushort)(65535 * (i % rgb.Width) / (rgb.Width - 1)); // alpha ramps left to right
+        }
+        string dir = TestPictures.Scratch("vp8-alpha");
+        string input = Path.Combine(dir, "alpha.pam"), path = Path.Combine(dir, "alpha.webp");
+        new PnmImage(rgb.Width, rgb.Height, 4, 65535, samples).WritePam(input, "RGB_ALPHA");
+        ExternalTool.Run(Vp8TestFiles.RequireWebpImageMagick(), [input, "-quality", "70", path]);
+        byte[] file = File.ReadAllBytes(path);
+        Assert.True(file.AsSpan(12, 4).SequenceEqual("VP8X"u8), "ImageMagick wrote a simple file for a picture with alpha");
+        (int start, int length) = Vp8TestFiles.FindVp8Chunk(file);
+
+        Image ours = Vp8Decoder.Decode(file, start, length, DecoderOptions.Default);
+
+        Assert.Equal(Vp8TestFiles.ReferenceRgb(path), ours.Pixels);
+    }
+
+    /// <summary>A photo large enough for many macroblock rows and columns (301×227: neither side a multiple of 16).</summary>
+    [Theory]
+    [InlineData("30")]
+    [InlineData("80")]
+    public void LargerPhotoDecodesLikeImageMagick(string quality)
+    {
+        string folder = SharedData.Require("datasets/flowers-small/daisy");
+        string photo = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Skip(1).First();
+        string path = Path.Combine(TestPictures.Scratch("vp8-photo"), $"photo-q{quality}.webp");
+        ExternalTool.Run(Vp8TestFiles.RequireWebpImageMagick(), [photo, "-resize", "301x227!", "-quality", quality, path]);
+        byte[] file = File.ReadAllBytes(path);
+        (int start, int length) = Vp8TestFiles.FindVp8Chunk(file);
+
+        Image ours = Vp8Decoder.Decode(file, start, length, DecoderOptions.Default);
+
+        Assert.Equal((301, 227), (ours.Width, ours.Height));
+        Assert.Equal(Vp8TestFiles.ReferenceRgb(path), ours.Pixels);
     }
 
     /// <summary>
