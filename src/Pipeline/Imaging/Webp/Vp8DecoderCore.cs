@@ -6,11 +6,11 @@ namespace Pipeline.Imaging.Webp;
 /// <summary>
 /// Decodes one VP8 key frame (RFC 6386): the frame header, then macroblock by macroblock the modes (first partition)
 /// and the coefficients (token partitions, one per macroblock row in turn), prediction plus inverse transforms into
-/// unfiltered Y, U and V planes, then the loop filter over the whole frame, then libwebp's conversion to RGB.
+/// Y, U and V planes, the loop filter one macroblock row behind, then libwebp's conversion to RGB.
 /// <para>
 /// The planes cover whole macroblocks plus a border row above (127) and a border column to the left (129), the
 /// spec's values for pixels outside the frame, so prediction needs no special cases but DC's. Prediction reads
-/// unfiltered neighbours, as the spec requires, because filtering waits until every macroblock is reconstructed.
+/// unfiltered neighbours, as the spec requires: a row is filtered only once the row below it is reconstructed.
 /// </para>
 /// <para>
 /// Failure modes follow libwebp: a partition that a decision needs to read past is truncated data; everything is
@@ -129,8 +129,12 @@ internal sealed unsafe class Vp8DecoderCore
                             WebpThrowHelper.ThrowInvalid(_fileOffset + _partitionEnds[partition],
                                 $"token partition {partition} ends inside the coefficients of macroblock ({mbX}, {mbY}) (truncated file?)");
                     }
+                    // The row above is filtered once this row, which predicts from its unfiltered bottom pixels, is
+                    // reconstructed; filtering it changes only it and the 3 rows of pixels above it, so nothing still
+                    // to be predicted from sees a filtered pixel, and rows are filtered in raster order as the spec says.
+                    if (mbY > 0 && _header.FilterLevel != 0) FilterRow(mbY - 1, y0, u0, v0);
                 }
-                if (_header.FilterLevel != 0) FilterFrame(y0, u0, v0);
+                if (_header.FilterLevel != 0) FilterRow(_mbHeight - 1, y0, u0, v0);
             }
 
             var image = new Image(_header.Width, _header.Height, PixelFormat.Rgb24);
@@ -471,12 +475,11 @@ internal sealed unsafe class Vp8DecoderCore
         }
     }
 
-    /// <summary>Runs the loop filter over every macroblock in raster order (section 15).</summary>
-    private void FilterFrame(byte* y0, byte* u0, byte* v0)
+    /// <summary>Runs the loop filter over one row of macroblocks, left to right (section 15).</summary>
+    private void FilterRow(int mbY, byte* y0, byte* u0, byte* v0)
     {
         int sharpness = _header.Sharpness;
         bool simple = _header.SimpleFilter;
-        for (int mbY = 0; mbY < _mbHeight; mbY++)
         {
             for (int mbX = 0; mbX < _mbWidth; mbX++)
             {

@@ -25,12 +25,12 @@ internal static partial class Vp8YuvToRgb
     /// </summary>
     public static void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
         int width, int height, Span<byte> rgb)
-        => Convert(y, yStride, u, v, uvStride, width, height, rgb, UseVectors);
+        => Convert(y, yStride, u, v, uvStride, width, height, rgb, BestKernel);
 
     /// <summary><see cref="Convert(ReadOnlySpan{byte}, int, ReadOnlySpan{byte}, ReadOnlySpan{byte}, int, int, int, Span{byte})"/> with the
-    /// Vector128 code for the middle of each row (<paramref name="vectors"/>) or scalar code only.</summary>
+    /// chosen <paramref name="kernel"/> for the middle of each row.</summary>
     internal static unsafe void Convert(ReadOnlySpan<byte> y, int yStride, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, int uvStride,
-        int width, int height, Span<byte> rgb, bool vectors)
+        int width, int height, Span<byte> rgb, Kernel kernel)
     {
         int uvWidth = (width + 1) >> 1, uvHeight = (height + 1) >> 1;
         // The pointer loops below stay inside these bounds.
@@ -43,7 +43,7 @@ internal static partial class Vp8YuvToRgb
         fixed (byte* y0 = y, u0 = u, v0 = v, out0 = rgb)
         {
             // Row 0 uses chroma row 0 alone.
-            UpsampleLinePair(y0, null, u0, v0, u0, v0, out0, null, width, vectors);
+            UpsampleLinePair(y0, null, u0, v0, u0, v0, out0, null, width, kernel);
             // Then rows 2k−1 and 2k between chroma rows k−1 and k.
             int k = 1;
             for (; 2 * k < height; k++)
@@ -51,14 +51,14 @@ internal static partial class Vp8YuvToRgb
                 int top = 2 * k - 1;
                 UpsampleLinePair(y0 + top * yStride, y0 + (top + 1) * yStride,
                     u0 + (k - 1) * uvStride, v0 + (k - 1) * uvStride, u0 + k * uvStride, v0 + k * uvStride,
-                    out0 + top * rgbStride, out0 + (top + 1) * rgbStride, width, vectors);
+                    out0 + top * rgbStride, out0 + (top + 1) * rgbStride, width, kernel);
             }
             // An even height leaves the last row, below the last chroma row.
             if ((height & 1) == 0 && height > 1)
             {
                 int last = height - 1;
                 byte* lu = u0 + (k - 1) * uvStride, lv = v0 + (k - 1) * uvStride;
-                UpsampleLinePair(y0 + last * yStride, null, lu, lv, lu, lv, out0 + last * rgbStride, null, width, vectors);
+                UpsampleLinePair(y0 + last * yStride, null, lu, lv, lu, lv, out0 + last * rgbStride, null, width, kernel);
             }
         }
     }
@@ -69,7 +69,7 @@ internal static partial class Vp8YuvToRgb
     /// nearer the current chroma row.
     /// </summary>
     private static unsafe void UpsampleLinePair(byte* topY, byte* bottomY, byte* topU, byte* topV, byte* curU, byte* curV,
-        byte* topRgb, byte* bottomRgb, int width, bool vectors)
+        byte* topRgb, byte* bottomRgb, int width, Kernel kernel)
     {
         bool hasBottom = bottomY != null;
         int lastPair = (width - 1) >> 1;
@@ -77,9 +77,9 @@ internal static partial class Vp8YuvToRgb
         StorePixel(topY[0], (3 * tlU + lU + 2) >> 2, (3 * tlV + lV + 2) >> 2, topRgb);
         if (hasBottom) StorePixel(bottomY[0], (3 * lU + tlU + 2) >> 2, (3 * lV + tlV + 2) >> 2, bottomRgb);
         int x = 1;
-        if (vectors)
+        if (kernel != Kernel.Scalar)
         {
-            x = UpsampleRunVector128(topY, bottomY, topU, topV, curU, curV, topRgb, bottomRgb, lastPair);
+            x = UpsampleRunVector128(topY, bottomY, topU, topV, curU, curV, topRgb, bottomRgb, lastPair, kernel == Kernel.Sse2);
             tlU = topU[x - 1]; tlV = topV[x - 1]; lU = curU[x - 1]; lV = curV[x - 1];
         }
         for (; x <= lastPair; x++)

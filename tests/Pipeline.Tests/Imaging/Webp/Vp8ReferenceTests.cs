@@ -10,6 +10,8 @@ namespace Pipeline.Tests.Imaging.Webp;
 /// strength and sharpness extreme, 1 and 4 segments and several encoder methods, decode exactly as
 /// ImageMagick decodes them (libwebp's default output: fancy chroma upsampling, its fixed-point BT.601 conversion).
 /// Pictures: the synthetic noise (67×45), the flower photo (83×59), 7×5, 1×1 and sizes that are not multiples of 16.
+/// ImageMagick 6.9.11 ignores webp:partitions (its files always have one token partition), so
+/// <see cref="Vp8SyntheticTests"/> covers several partitions with files the tests write themselves.
 /// </summary>
 public sealed class Vp8ReferenceTests
 {
