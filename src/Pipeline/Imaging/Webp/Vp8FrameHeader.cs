@@ -81,9 +81,7 @@ internal sealed class Vp8FrameHeader
         int width = (payload[6] | (payload[7] << 8)) & 0x3FFF;
         int height = (payload[8] | (payload[9] << 8)) & 0x3FFF;
         if (width == 0 || height == 0) WebpThrowHelper.ThrowInvalid(fileOffset + 6, $"the key frame is {width}x{height}");
-        long pixels = (long)width * height;
-        if (pixels > options.MaxPixels)
-            WebpThrowHelper.ThrowInvalid(fileOffset + 6, $"the image is {width}x{height} = {pixels} pixels, over the limit of {options.MaxPixels} (DecoderOptions.MaxPixels)");
+        WebpDecoderCore.CheckSize(width, height, fileOffset + 6, options);
         if (firstPartitionSize > payload.Length - UncompressedSize)
             WebpThrowHelper.ThrowInvalid(fileOffset, $"the first partition ({firstPartitionSize} bytes) runs past the end of the {payload.Length}-byte VP8 chunk");
         return new Vp8FrameHeader { Width = width, Height = height, FirstPartitionSize = firstPartitionSize };
@@ -97,7 +95,9 @@ internal sealed class Vp8FrameHeader
 
         // Segmentation (section 9.3).
         bool segmentation = br.ReadFlag();
-        bool absolute = false;
+        // A key frame starts from absolute segment values of zero, as libwebp decodes it: with segmentation on and no
+        // segment data sent, every segment gets quantizer index 0 and filter level 0 (libvpx would keep the frame's).
+        bool absolute = true;
         Span<int> segmentQuantizer = stackalloc int[4];
         Span<int> segmentFilter = stackalloc int[4];
         if (segmentation)

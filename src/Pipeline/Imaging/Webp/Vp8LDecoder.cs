@@ -33,7 +33,7 @@ internal static class Vp8LDecoder
     public static Image Decode(ReadOnlySpan<byte> data, int start, int length, bool hasAlpha, DecoderOptions options)
     {
         (int width, int height, _) = ReadHeader(data, start, length);
-        CheckSize(width, height, start + 1, options);
+        WebpDecoderCore.CheckSize(width, height, start + 1, options);
         uint[] argb = ArrayPool<uint>.Shared.Rent(width * height);
         try
         {
@@ -69,14 +69,6 @@ internal static class Vp8LDecoder
         {
             ArrayPool<uint>.Shared.Return(argb);
         }
-    }
-
-    /// <summary>Rejects an image over <see cref="DecoderOptions.MaxPixels"/>, before anything is allocated for it.</summary>
-    public static void CheckSize(int width, int height, long offset, DecoderOptions options)
-    {
-        long pixels = (long)width * height;
-        if (pixels > options.MaxPixels)
-            WebpThrowHelper.ThrowInvalid(offset, $"the image is {width}x{height} = {pixels} pixels, over the {options.MaxPixels}-pixel limit (DecoderOptions.MaxPixels)");
     }
 
     /// <summary>

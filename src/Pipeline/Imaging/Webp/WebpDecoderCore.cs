@@ -57,6 +57,19 @@ internal static class WebpDecoderCore
         }
     }
 
+    /// <summary>
+    /// Refuses, before anything is allocated, an image or canvas over <see cref="DecoderOptions.MaxPixels"/> or too
+    /// large for one array of RGBA pixels (a canvas may be 2^24 × 2^24 whatever MaxPixels allows).
+    /// </summary>
+    public static void CheckSize(int width, int height, long offset, DecoderOptions options)
+    {
+        long pixels = (long)width * height;
+        if (pixels > options.MaxPixels)
+            WebpThrowHelper.ThrowInvalid(offset, $"the image is {width}x{height} = {pixels} pixels, over the limit of {options.MaxPixels} (DecoderOptions.MaxPixels)");
+        if (pixels * 4 > Array.MaxLength)
+            WebpThrowHelper.ThrowInvalid(offset, $"the image is {width}x{height} = {pixels} pixels, too many to hold in memory");
+    }
+
     /// <summary>A chunk: its FourCC, where its payload starts, its payload size, and where the next chunk starts.</summary>
     private readonly record struct Chunk(uint FourCc, int Header, int Start, int Length, int Next);
 
@@ -80,7 +93,7 @@ internal static class WebpDecoderCore
             WebpThrowHelper.ThrowInvalid(vp8x.Header + 4, $"the VP8X chunk is {vp8x.Length} bytes, not {WebpConstants.Vp8XSize}");
         byte flags = data[vp8x.Start];
         int canvasWidth = ReadUInt24(data, vp8x.Start + 4) + 1, canvasHeight = ReadUInt24(data, vp8x.Start + 7) + 1;
-        Vp8LDecoder.CheckSize(canvasWidth, canvasHeight, vp8x.Start + 4, options);
+        CheckSize(canvasWidth, canvasHeight, vp8x.Start + 4, options);
         bool alphaFlag = (flags & WebpConstants.AlphaFlag) != 0;
         if ((flags & WebpConstants.AnimationFlag) != 0)
             return DecodeFirstFrame(data, vp8x.Next, end, canvasWidth, canvasHeight, alphaFlag, options);
@@ -118,29 +131,19 @@ internal static class WebpDecoderCore
         return null;
     }
 
-    // A lossy frame, with its ALPH plane merged when there is one.
+    // A lossy frame, with its ALPH plane merged when there is one. The VP8 frame is checked and decoded first (as libwebp
+    // does), so a broken frame costs nothing for its alpha plane.
     private static Image DecodeLossy(ReadOnlySpan<byte> data, Chunk vp8, Chunk alph, int width, int height, bool alphaFlag, string sizeName, DecoderOptions options)
     {
-        // The key frame header: 3-byte frame tag, start code 9D 01 2A, 14-bit width and height (2-bit scales above them).
-        if (vp8.Length >= 10 && data[vp8.Start + 3] == 0x9D && data[vp8.Start + 4] == 0x01 && data[vp8.Start + 5] == 0x2A)
-        {
-            int w = BinaryPrimitives.ReadUInt16LittleEndian(data[(vp8.Start + 6)..]) & 0x3FFF;
-            int h = BinaryPrimitives.ReadUInt16LittleEndian(data[(vp8.Start + 8)..]) & 0x3FFF;
-            if (w != width || h != height)
-                WebpThrowHelper.ThrowInvalid(vp8.Start + 6, $"the VP8 image is {w}x{h}; {sizeName} is {width}x{height}");
-        }
-        if (alph.FourCc == 0)
-        {
-            Image rgb = Vp8Decoder.Decode(data, vp8.Start, vp8.Length, options);
-            return alphaFlag ? WithAlpha(rgb, null) : rgb;
-        }
+        Vp8FrameHeader header = Vp8FrameHeader.ParseUncompressed(data.Slice(vp8.Start, vp8.Length), vp8.Start, options);
+        if (header.Width != width || header.Height != height)
+            WebpThrowHelper.ThrowInvalid(vp8.Start + 6, $"the VP8 image is {header.Width}x{header.Height}; {sizeName} is {width}x{height}");
+        Image rgb = Vp8Decoder.Decode(data, vp8.Start, vp8.Length, options);
+        if (alph.FourCc == 0) return alphaFlag ? WithAlpha(rgb, null) : rgb;
         byte[] alpha = ArrayPool<byte>.Shared.Rent(width * height);
         try
         {
             WebpAlphaDecoder.Decode(data, alph.Start, alph.Length, width, height, alpha);
-            Image rgb = Vp8Decoder.Decode(data, vp8.Start, vp8.Length, options);
-            if (rgb.Width != width || rgb.Height != height)
-                WebpThrowHelper.ThrowInvalid(vp8.Start, $"the VP8 image is {rgb.Width}x{rgb.Height}; {sizeName} is {width}x{height}");
             return WithAlpha(rgb, alpha);
         }
         finally

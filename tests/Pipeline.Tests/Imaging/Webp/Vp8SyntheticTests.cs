@@ -11,26 +11,28 @@ namespace Pipeline.Tests.Imaging.Webp;
 /// </summary>
 public sealed class Vp8SyntheticTests
 {
-    public static TheoryData<int, int, int, int, bool, int, bool> Cases() => new()
+    public static TheoryData<int, int, int, int, bool, int, bool, bool> Cases() => new()
     {
-        // width, height, log2 partitions, filter level, simple filter, sharpness, segments
-        { 40, 40, 0, 20, false, 0, false },
-        { 40, 72, 1, 20, false, 0, false },
-        { 70, 50, 2, 35, false, 3, true },
-        { 33, 150, 3, 45, false, 6, true },
-        { 100, 20, 3, 63, true, 0, true },
-        { 64, 64, 2, 10, true, 7, false },
-        { 50, 90, 3, 0, false, 0, true },
-        { 17, 130, 2, 30, false, 2, false },
+        // width, height, log2 partitions, filter level, simple filter, sharpness, segments, segment data omitted
+        { 48, 48, 0, 30, false, 0, true, true },
+        { 56, 40, 1, 45, true, 0, true, true },
+        { 40, 40, 0, 20, false, 0, false, false },
+        { 40, 72, 1, 20, false, 0, false, false },
+        { 70, 50, 2, 35, false, 3, true, false },
+        { 33, 150, 3, 45, false, 6, true, false },
+        { 100, 20, 3, 63, true, 0, true, false },
+        { 64, 64, 2, 10, true, 7, false, false },
+        { 50, 90, 3, 0, false, 0, true, false },
+        { 17, 130, 2, 30, false, 2, false, false },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void DecodesLikeImageMagick(int width, int height, int log2Partitions, int level, bool simple, int sharpness, bool segments)
+    public void DecodesLikeImageMagick(int width, int height, int log2Partitions, int level, bool simple, int sharpness, bool segments, bool omitSegmentData)
     {
         Vp8TestFiles.RequireWebpImageMagick();
         int seed = width * 1000 + height + 7 * log2Partitions;
-        byte[] file = Vp8Writer.BuildFile(new Vp8Writer.Settings(width, height, log2Partitions, level, simple, sharpness, segments, seed));
+        byte[] file = Vp8Writer.BuildFile(new Vp8Writer.Settings(width, height, log2Partitions, level, simple, sharpness, segments, seed, QuantizerIndex: omitSegmentData ? 60 : 40, OmitSegmentData: omitSegmentData));
         string path = Path.Combine(TestPictures.Scratch("vp8-synthetic"), $"{width}x{height}-p{log2Partitions}-l{level}-{seed}.webp");
         File.WriteAllBytes(path, file);
 

@@ -15,7 +15,7 @@ internal static class Vp8Writer
 {
     /// <summary>The settings of one synthetic frame.</summary>
     public sealed record Settings(int Width, int Height, int Log2Partitions, int FilterLevel, bool SimpleFilter, int Sharpness,
-        bool Segments, int Seed, int QuantizerIndex = 40);
+        bool Segments, int Seed, int QuantizerIndex = 40, bool OmitSegmentData = false);
 
     /// <summary>A complete RIFF WebP file holding one synthetic key frame.</summary>
     public static byte[] BuildFile(Settings s)
@@ -47,12 +47,15 @@ internal static class Vp8Writer
         if (s.Segments)
         {
             first.Flag(true); // update map
-            first.Flag(true); // update data
-            first.Flag(false); // deltas, not absolute values
-            int[] quantDeltas = [0, -12, 9, 25];
-            int[] filterDeltas = [0, 5, -8, 20];
-            foreach (int d in quantDeltas) { first.Flag(true); first.Literal(Math.Abs(d), 7); first.Flag(d < 0); }
-            foreach (int d in filterDeltas) { first.Flag(true); first.Literal(Math.Abs(d), 6); first.Flag(d < 0); }
+            first.Flag(!s.OmitSegmentData); // update data
+            if (!s.OmitSegmentData)
+            {
+                first.Flag(false); // deltas, not absolute values
+                int[] quantDeltas = [0, -12, 9, 25];
+                int[] filterDeltas = [0, 5, -8, 20];
+                foreach (int d in quantDeltas) { first.Flag(true); first.Literal(Math.Abs(d), 7); first.Flag(d < 0); }
+                foreach (int d in filterDeltas) { first.Flag(true); first.Literal(Math.Abs(d), 6); first.Flag(d < 0); }
+            }
             foreach (byte p in segmentProbs) { first.Flag(true); first.Literal(p, 8); }
         }
         first.Flag(s.SimpleFilter);

@@ -108,9 +108,27 @@ public sealed class WebpErrorTests
     public void SizesOverTheLimitAreRejectedBeforeDecoding()
     {
         var options = new DecoderOptions { MaxPixels = 19 };
-        Rejects(Valid(), "over the 19-pixel limit", options);
-        Rejects(WebpFiles.Riff(WebpFiles.Vp8X(0, 1 << 24, 1 << 24)), "over the 100000000-pixel limit");
-        Rejects(Stream(16384, 16384, _ => { }), "over the 100000000-pixel limit");
+        Rejects(Valid(), "over the limit of 19", options);
+        Rejects(WebpFiles.Riff(WebpFiles.Vp8X(0, 1 << 24, 1 << 24)), "over the limit of 100000000");
+        Rejects(Stream(16384, 16384, _ => { }), "over the limit of 100000000");
+
+        // With the pixel limit raised, a canvas too large for one array of RGBA pixels is still a typed error.
+        var unlimited = new DecoderOptions { MaxPixels = long.MaxValue };
+        byte[] frame = WebpFiles.Chunk("VP8L", WebpFiles.FirstChunk(Valid()).Payload);
+        Rejects(WebpFiles.Riff(WebpFiles.Vp8X(0x02, 30000, 30000), WebpFiles.Anim(), WebpFiles.Anmf(0, 0, 5, 4, frame)), "too many to hold in memory", unlimited);
+        Rejects(WebpFiles.Riff(WebpFiles.Vp8X(0x10, 46341, 46341), WebpFiles.Chunk("ALPH", [0]), WebpFiles.Chunk("VP8 ", [0, 0, 0, 0])), "too many to hold in memory", unlimited);
+    }
+
+    [Fact]
+    public void ABrokenLossyFrameIsRefusedBeforeItsAlphaPlaneIsDecoded()
+    {
+        // A 10000x10000 canvas with a lossless ALPH chunk over a VP8 frame that is not shown: refused from the frame's
+        // header, before a 100 MB alpha plane is allocated or its stream read.
+        byte[] alph = WebpFiles.FindChunk(Valid(), "VP8L") is { } stream ? [1, .. stream[5..]] : throw new InvalidOperationException();
+        byte[] file = WebpFiles.Riff(WebpFiles.Vp8X(0x10, 10000, 10000), WebpFiles.Chunk("ALPH", alph), WebpFiles.Chunk("VP8 ", [0, 0, 0, 0]));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Rejects(file, "not shown");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "the alpha plane was decoded before the frame was checked");
     }
 
     [Fact]
@@ -276,15 +294,16 @@ public sealed class WebpErrorTests
     [Fact]
     public void AlphChunkHeader()
     {
-        byte[] fakeVp8 = [0x50, 0x01, 0x00, 0x9D, 0x01, 0x2A, 5, 0, 4, 0, 0, 0];
+        // A real 5x4 key frame, so the VP8 frame decodes and the ALPH chunk is what fails.
+        byte[] fakeVp8 = Vp8Writer.BuildFile(new Vp8Writer.Settings(5, 4, 0, 0, false, 0, false, 1))[20..];
         Rejects(Extended(WebpFiles.Chunk("ALPH", [2]), fakeVp8), "ALPH compression method 2");
         Rejects(Extended(WebpFiles.Chunk("ALPH", [0xC0]), fakeVp8), "reserved bits");
         Rejects(Extended(WebpFiles.Chunk("ALPH", [0x30]), fakeVp8), "pre-processing 3");
         Rejects(Extended(WebpFiles.Chunk("ALPH", [0, 1, 2, 3]), fakeVp8), "the raw ALPH data is 3 bytes");
         Rejects(Extended(WebpFiles.Chunk("ALPH", []), fakeVp8), "ALPH chunk is empty");
         Rejects(Extended(WebpFiles.Chunk("ALPH", [1, 0x2F]), fakeVp8), "truncated file?");
-        // A good ALPH chunk reaches the VP8 decoder; a VP8 image of another size is refused first.
-        Rejects(Extended(WebpFiles.Chunk("ALPH", WebpFiles.RawAlpha(new byte[20], 5, 4, 1)), [0x50, 0x01, 0x00, 0x9D, 0x01, 0x2A, 6, 0, 4, 0, 0, 0]), "the VP8 image is 6x4");
+        // A VP8 image of another size than the canvas is refused, whatever the ALPH chunk holds.
+        Rejects(Extended(WebpFiles.Chunk("ALPH", WebpFiles.RawAlpha(new byte[20], 5, 4, 1)), Vp8Writer.BuildFile(new Vp8Writer.Settings(6, 4, 0, 0, false, 0, false, 1))[20..]), "the VP8 image is 6x4");
 
         static byte[] Extended(byte[] alph, byte[] vp8) => WebpFiles.Riff(WebpFiles.Vp8X(0x10, 5, 4), alph, WebpFiles.Chunk("VP8 ", vp8));
     }
