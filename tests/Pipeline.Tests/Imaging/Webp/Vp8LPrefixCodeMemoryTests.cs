@@ -7,7 +7,8 @@ namespace Pipeline.Tests.Imaging.Webp;
 /// Prefix code groups cannot buy memory out of proportion to the image: a 1024×1024 file whose 256×256 entropy image
 /// names 65,536 groups, each used by one 4×4 block, decodes (or is refused) within 64 MiB of allocation, whether its
 /// codes have one symbol (zero bits a pixel; they share one table a symbol) or two (their tables exceed the budget an
-/// image of that size has, and the file is refused). Groups the entropy image never uses cost neither.
+/// image of that size has, and the file is refused). Groups the entropy image never uses cost neither. Simple codes,
+/// now built without their code lengths, keep their meaning (symbols past the alphabet, a symbol sent twice).
 /// <para>
 /// The allocation is counted on this thread; a table the shared array pool already held would not count, so the
 /// decoder takes no large table from the pool.
@@ -81,6 +82,28 @@ public sealed class Vp8LPrefixCodeMemoryTests
         var bits = new Vp8LBitReader([0xFF], 0, 1);
         Assert.Equal(7, Vp8LHuffman.ReadSymbol(codes.Tables, first.Distance, ref bits));
         Assert.Equal(0xFFu, bits.ReadBits(8)); // zero bits consumed
+    }
+
+    [Theory]
+    [InlineData(5, 200, 5, -1)]  // the second symbol is past the 40-symbol distance alphabet: a one-symbol code
+    [InlineData(200, 5, 5, -1)]  // the first
+    [InlineData(9, 9, 9, -1)]    // the same symbol twice: one symbol
+    [InlineData(30, 2, 2, 30)]   // two symbols: the smaller is bit 0
+    public void SimpleDistanceCodesKeepTheirMeaning(int first, int second, int zero, int one)
+    {
+        var writer = new WebpFiles.BitWriter();
+        for (int c = 0; c < 4; c++) writer.Write(0b0_0_1, 4); // simple, one symbol, one bit: 0
+        writer.Write(0b1_1_1, 3); // simple, two symbols, the first in eight bits
+        writer.Write((uint)first, 8);
+        writer.Write((uint)second, 8);
+        byte[] stream = writer.ToArray();
+        var reader = new Vp8LBitReader(stream, 0, stream.Length);
+        using var codes = Vp8LPrefixCodes.Read(ref reader, 1, default, 1, 0);
+        Vp8LPrefixCodes.Group group = codes.GroupAt(null, 0, 0, 0, 0);
+        var bits = new Vp8LBitReader([0b10], 0, 1);
+        Assert.Equal(zero, Vp8LHuffman.ReadSymbol(codes.Tables, group.Distance, ref bits));
+        if (one >= 0) Assert.Equal(one, Vp8LHuffman.ReadSymbol(codes.Tables, group.Distance, ref bits));
+        else Assert.Equal(0u, bits.ReadBits(1)); // no bit was read
     }
 
     [Fact]
