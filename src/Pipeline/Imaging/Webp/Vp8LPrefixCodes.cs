@@ -15,7 +15,7 @@ internal sealed class Vp8LPrefixCodes : IDisposable
     /// <summary>The five codes of a group, in stream order.</summary>
     public const int Green = 0, Red = 1, Blue = 2, Alpha = 3, Distance = 4, CodesPerGroup = 5;
 
-    /// <summary>Table entries an image may use a pixel; real files use far less (libwebp's encoder: at most a few thousand groups).</summary>
+    /// <summary>Table entries an image may use a pixel; libwebp-written photos use about 0.04 (1200x900: 35 groups, 40k entries).</summary>
     public const int BudgetPerPixel = 4;
 
     /// <summary>Table entries any image may use: room for some 200 groups of the largest codes.</summary>
