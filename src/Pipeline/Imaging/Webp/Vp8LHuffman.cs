@@ -18,23 +18,37 @@ internal static class Vp8LHuffman
     /// <summary>Bits resolved by the root table.</summary>
     public const int RootBits = 8;
 
+    /// <summary>Entries in the root table, and so in the table of any code.</summary>
+    public const int RootSize = 1 << RootBits;
+
     /// <summary>Marks a root entry that links to a second-level table.</summary>
     public const uint LinkFlag = 1u << 24;
-
-    private const int RootSize = 1 << RootBits;
 
     /// <summary>
     /// The table size the code with <paramref name="lengths"/> needs, or 0 when the lengths do not form a valid code.
     /// </summary>
-    public static int TableSize(ReadOnlySpan<byte> lengths)
+    public static int TableSize(ReadOnlySpan<byte> lengths) => TableSize(lengths, out _);
+
+    /// <summary>
+    /// The table size the code with <paramref name="lengths"/> needs, or 0 when the lengths do not form a valid code;
+    /// <paramref name="onlySymbol"/> is the symbol of a one-symbol (zero-bit) code, else −1.
+    /// </summary>
+    public static int TableSize(ReadOnlySpan<byte> lengths, out int onlySymbol)
     {
         Span<int> count = stackalloc int[WebpConstants.MaxCodeLength + 1];
         int used = 0;
-        foreach (byte length in lengths)
+        onlySymbol = -1;
+        for (int symbol = 0; symbol < lengths.Length; symbol++)
         {
+            byte length = lengths[symbol];
             count[length]++;
-            if (length != 0) used++;
+            if (length != 0)
+            {
+                used++;
+                onlySymbol = symbol;
+            }
         }
+        if (used != 1) onlySymbol = -1;
         if (used == 0) return 0;
         if (used == 1) return RootSize;
         // Kraft sum in units of 2^-15: exactly 2^15 for a complete code.
@@ -57,7 +71,7 @@ internal static class Vp8LHuffman
     }
 
     /// <summary>
-    /// Fills <paramref name="table"/> (of at least <see cref="TableSize"/> entries) for the valid code with <paramref name="lengths"/>.
+    /// Fills <paramref name="table"/> (of at least <see cref="TableSize(ReadOnlySpan{byte})"/> entries) for the valid code with <paramref name="lengths"/>.
     /// </summary>
     public static void Build(ReadOnlySpan<byte> lengths, Span<uint> table)
     {
@@ -107,6 +121,24 @@ internal static class Vp8LHuffman
                 uint entry = (uint)symbol | (uint)subLength << 16;
                 for (int i = reversed >> RootBits; i < size; i += 1 << subLength) table[start + i] = entry;
             }
+        }
+    }
+
+    /// <summary>Fills <paramref name="table"/> (<see cref="RootSize"/> entries) for a one-symbol code: <paramref name="symbol"/>, zero bits.</summary>
+    public static void BuildOneSymbol(int symbol, Span<uint> table) => table[..RootSize].Fill((uint)symbol);
+
+    /// <summary>
+    /// Fills <paramref name="table"/> (<see cref="RootSize"/> entries) for a two-symbol code: the smaller symbol is
+    /// the 1-bit code 0, the larger the 1-bit code 1 (canonical order), without the general construction.
+    /// </summary>
+    public static void BuildTwoSymbols(int first, int second, Span<uint> table)
+    {
+        uint zero = (uint)Math.Min(first, second) | 1u << 16, one = (uint)Math.Max(first, second) | 1u << 16;
+        table = table[..RootSize];
+        for (int i = 0; i < table.Length; i += 2)
+        {
+            table[i] = zero;
+            table[i + 1] = one;
         }
     }
 

@@ -4,23 +4,47 @@ namespace Pipeline.Imaging.Webp;
 
 /// <summary>
 /// The prefix code groups of one entropy-coded image: five codes per group (green + length + cache, red, blue, alpha,
-/// distance), their lookup tables packed into one pooled buffer. Groups the entropy image never uses are read and
-/// validated but not built, so a hostile group count costs reading time, not memory.
+/// distance), their lookup tables packed into one buffer. Groups the entropy image never uses are read and validated
+/// but not built, so they cost reading time only. The groups it uses cost <see cref="Vp8LHuffman.RootSize"/> or more
+/// table entries a code, and a hostile file can give every 4×4 block its own group: so one-symbol codes (zero bits,
+/// common in real files too) share one table per symbol, and with the image's size known, the tables may not exceed
+/// <see cref="BudgetPerPixel"/> entries a pixel (at least <see cref="MinimumBudget"/>): a file that needs more is refused.
 /// </summary>
 internal sealed class Vp8LPrefixCodes : IDisposable
 {
     /// <summary>The five codes of a group, in stream order.</summary>
     public const int Green = 0, Red = 1, Blue = 2, Alpha = 3, Distance = 4, CodesPerGroup = 5;
 
-    private uint[] tables;
-    private int used;
-    private readonly int[] offsets; // CodesPerGroup per built group: where its tables start
+    /// <summary>Table entries an image may use a pixel; libwebp-written photos use about 0.04 (1200x900: 35 groups, 40k entries).</summary>
+    public const int BudgetPerPixel = 4;
 
-    private Vp8LPrefixCodes(int builtGroups)
+    /// <summary>Table entries any image may use: room for some 200 groups of the largest codes.</summary>
+    public const int MinimumBudget = 1 << 20;
+
+    // Tables up to this many entries come from the shared pool; larger ones are allocated, so the pool does not keep them.
+    private const int PooledLimit = 1 << 18;
+
+    private uint[] tables;
+    private bool pooled;
+    private int used;
+    private readonly int[] offsets;        // CodesPerGroup per built group: where its tables start
+    private readonly int[] oneSymbolTable; // per symbol: 1 + where the table of the one-symbol code of it starts, or 0
+    private readonly long budget;
+    private readonly int width, height;
+
+    private Vp8LPrefixCodes(int builtGroups, int width, int height)
     {
         tables = ArrayPool<uint>.Shared.Rent(4096);
+        pooled = true;
         offsets = ArrayPool<int>.Shared.Rent(Math.Max(1, builtGroups * CodesPerGroup));
+        oneSymbolTable = ArrayPool<int>.Shared.Rent(MaxAlphabet);
+        oneSymbolTable.AsSpan(0, MaxAlphabet).Clear();
+        this.width = width;
+        this.height = height;
+        budget = width > 0 && height > 0 ? Math.Max(MinimumBudget, (long)BudgetPerPixel * width * height) : long.MaxValue;
     }
+
+    private const int MaxAlphabet = WebpConstants.NumLiteralCodes + WebpConstants.NumLengthCodes + (1 << WebpConstants.MaxColorCacheBits);
 
     /// <summary>The lookup tables; <see cref="GroupAt"/> says where a group's tables start.</summary>
     public uint[] Tables => tables;
@@ -40,13 +64,22 @@ internal sealed class Vp8LPrefixCodes : IDisposable
     }
 
     /// <summary>
-    /// Reads <paramref name="groupCount"/> groups; group g is built as group <paramref name="mapping"/>[g] when that is
-    /// not negative (no mapping: every group, in order).
+    /// Reads <paramref name="groupCount"/> groups without a table budget (the image's size unknown); see the overload.
     /// </summary>
     public static Vp8LPrefixCodes Read(ref Vp8LBitReader reader, int groupCount, ReadOnlySpan<int> mapping, int builtGroups, int colorCacheBits)
+        => Read(ref reader, groupCount, mapping, builtGroups, colorCacheBits, width: 0, height: 0);
+
+    /// <summary>
+    /// Reads <paramref name="groupCount"/> groups; group g is built as group <paramref name="mapping"/>[g] when that is
+    /// not negative (no mapping: every group, in order). The tables of an image of <paramref name="width"/> ×
+    /// <paramref name="height"/> pixels may take <see cref="BudgetPerPixel"/> entries a pixel (at least
+    /// <see cref="MinimumBudget"/>); 0 × 0 sets no limit.
+    /// </summary>
+    public static Vp8LPrefixCodes Read(ref Vp8LBitReader reader, int groupCount, ReadOnlySpan<int> mapping, int builtGroups, int colorCacheBits,
+        int width, int height)
     {
-        var codes = new Vp8LPrefixCodes(builtGroups);
-        byte[] lengths = ArrayPool<byte>.Shared.Rent(WebpConstants.NumLiteralCodes + WebpConstants.NumLengthCodes + (1 << WebpConstants.MaxColorCacheBits));
+        var codes = new Vp8LPrefixCodes(builtGroups, width, height);
+        byte[] lengths = ArrayPool<byte>.Shared.Rent(MaxAlphabet);
         try
         {
             int greenSize = WebpConstants.NumLiteralCodes + WebpConstants.NumLengthCodes + (colorCacheBits > 0 ? 1 << colorCacheBits : 0);
@@ -58,16 +91,30 @@ internal sealed class Vp8LPrefixCodes : IDisposable
                     int alphabet = c switch { Green => greenSize, Distance => WebpConstants.NumDistanceCodes, _ => WebpConstants.NumLiteralCodes };
                     int start = reader.Offset;
                     Span<byte> codeLengths = lengths.AsSpan(0, alphabet);
-                    ReadCodeLengths(ref reader, codeLengths, start);
+                    int simple = ReadCodeLengths(ref reader, codeLengths, start, out int first, out int second);
                     if (reader.IsPastEnd) WebpThrowHelper.ThrowInvalid(reader.Offset, "the VP8L stream ends inside its prefix codes (truncated file?)");
-                    int size = Vp8LHuffman.TableSize(codeLengths);
+                    // A simple code is one or two symbols of 1 bit, or (one symbol) zero bits: no lengths to measure.
+                    int size, only;
+                    if (simple >= 0) (size, only) = (simple == 0 ? 0 : Vp8LHuffman.RootSize, simple == 1 ? first : -1);
+                    else size = Vp8LHuffman.TableSize(codeLengths, out only);
                     if (size == 0)
                         reader.Fail(start, $"prefix code {c} of group {g} is not a valid prefix code (empty, over-subscribed or incomplete)");
                     if (target < 0) continue;
-                    codes.EnsureRoom(size);
-                    Vp8LHuffman.Build(codeLengths, codes.tables.AsSpan(codes.used, size));
-                    codes.offsets[target * CodesPerGroup + c] = codes.used;
-                    codes.used += size;
+                    int offset;
+                    if (only >= 0)
+                    {
+                        offset = codes.OneSymbolTable(only, start);
+                    }
+                    else
+                    {
+                        codes.EnsureRoom(size, start);
+                        offset = codes.used;
+                        Span<uint> table = codes.tables.AsSpan(offset, size);
+                        if (simple == 2) Vp8LHuffman.BuildTwoSymbols(first, second, table);
+                        else Vp8LHuffman.Build(codeLengths, table);
+                        codes.used += size;
+                    }
+                    codes.offsets[target * CodesPerGroup + c] = offset;
                 }
             }
             return codes;
@@ -85,39 +132,66 @@ internal sealed class Vp8LPrefixCodes : IDisposable
 
     public void Dispose()
     {
-        ArrayPool<uint>.Shared.Return(tables);
+        if (pooled) ArrayPool<uint>.Shared.Return(tables);
         ArrayPool<int>.Shared.Return(offsets);
+        ArrayPool<int>.Shared.Return(oneSymbolTable);
         tables = [];
+        pooled = false;
     }
 
-    private void EnsureRoom(int size)
+    // The table of the one-symbol code of symbol, shared by every such code: at most one table a symbol.
+    private int OneSymbolTable(int symbol, int offset)
     {
-        if (used + size <= tables.Length) return;
-        uint[] larger = ArrayPool<uint>.Shared.Rent(Math.Max(used + size, tables.Length * 2));
+        if (oneSymbolTable[symbol] != 0) return oneSymbolTable[symbol] - 1;
+        EnsureRoom(Vp8LHuffman.RootSize, offset);
+        int start = used;
+        Vp8LHuffman.BuildOneSymbol(symbol, tables.AsSpan(start, Vp8LHuffman.RootSize));
+        used += Vp8LHuffman.RootSize;
+        oneSymbolTable[symbol] = start + 1;
+        return start;
+    }
+
+    // Makes room for size more entries within the budget: doubling (at most to the budget), from the pool while small.
+    private void EnsureRoom(int size, int offset)
+    {
+        long needed = (long)used + size;
+        if (needed > budget)
+            WebpThrowHelper.ThrowInvalid(offset, $"the prefix codes need {needed} table entries (so far), more than an image of {width}x{height} can use ({budget})");
+        if (needed <= tables.Length) return;
+        int length = (int)Math.Min(Math.Min(Math.Max(needed, 2L * tables.Length), budget), Array.MaxLength);
+        if (length < needed) WebpThrowHelper.ThrowInvalid(offset, $"the prefix codes need {needed} table entries");
+        bool pool = length <= PooledLimit;
+        uint[] larger = pool ? ArrayPool<uint>.Shared.Rent(length) : GC.AllocateUninitializedArray<uint>(length);
         tables.AsSpan(0, used).CopyTo(larger);
-        ArrayPool<uint>.Shared.Return(tables);
+        if (pooled) ArrayPool<uint>.Shared.Return(tables);
         tables = larger;
+        pooled = pool;
     }
 
-    // Reads one code's lengths: a simple code (one or two 1-bit symbols below 256) or a normal code, whose lengths are
-    // themselves prefix coded with a code-length code.
-    private static void ReadCodeLengths(ref Vp8LBitReader reader, Span<byte> lengths, int start)
+    // Reads one code. A simple code (one or two 1-bit symbols below 256) returns how many of its symbols are in the
+    // alphabet and different (0 to 2; a symbol outside the alphabet, possible for the 40-symbol distance code, names
+    // nothing, as in libwebp), in first and second, and leaves lengths alone. A normal code, whose lengths are themselves
+    // prefix coded with a code-length code, fills lengths and returns −1.
+    private static int ReadCodeLengths(ref Vp8LBitReader reader, Span<byte> lengths, int start, out int first, out int second)
     {
-        lengths.Clear();
+        first = second = -1;
         if (reader.ReadBits(1) == 1)
         {
             int symbols = (int)reader.ReadBits(1) + 1;
-            int first = (int)reader.ReadBits(reader.ReadBits(1) == 1 ? 8 : 1);
-            // A symbol outside the alphabet (possible for the 40-symbol distance code) names nothing, as in libwebp.
-            if (first < lengths.Length) lengths[first] = 1;
-            if (symbols == 2)
+            int a = (int)reader.ReadBits(reader.ReadBits(1) == 1 ? 8 : 1);
+            int b = symbols == 2 ? (int)reader.ReadBits(8) : -1;
+            int found = 0;
+            if (a < lengths.Length) (first, found) = (a, 1);
+            if (b >= 0 && b < lengths.Length && b != a)
             {
-                int second = (int)reader.ReadBits(8);
-                if (second < lengths.Length) lengths[second] = 1;
+                if (found == 0) first = b;
+                else second = b;
+                found++;
             }
-            return;
+            return found;
         }
 
+        lengths.Clear();
         Span<byte> codeLengthLengths = stackalloc byte[WebpConstants.NumCodeLengthCodes];
         codeLengthLengths.Clear();
         int count = (int)reader.ReadBits(4) + 4;
@@ -156,12 +230,13 @@ internal sealed class Vp8LPrefixCodes : IDisposable
                     reader.Fail(start, $"a run of {repeat} code lengths at symbol {symbol} passes the end of the {lengths.Length}-symbol alphabet");
                 lengths.Slice(symbol, repeat).Fill(code == 16 ? (byte)previous : (byte)0);
                 symbol += repeat;
-                if (reader.IsPastEnd) return;
+                if (reader.IsPastEnd) return -1;
             }
         }
         finally
         {
             ArrayPool<uint>.Shared.Return(table);
         }
+        return -1;
     }
 }

@@ -55,6 +55,34 @@ public sealed class Vp8LHuffmanTests
         Assert.Equal(0xFFu, reader.ReadBits(8));
     }
 
+    [Fact]
+    public void OneAndTwoSymbolTablesMatchTheGeneralConstruction()
+    {
+        var random = new Random(7);
+        for (int round = 0; round < 200; round++)
+        {
+            int alphabet = round % 2 == 0 ? 256 : 2328;
+            int a = random.Next(alphabet), b = random.Next(alphabet - 1);
+            if (b >= a) b++;
+            var lengths = new byte[alphabet];
+            lengths[a] = (byte)(1 + random.Next(15)); // one symbol: any length, zero bits
+            var expected = new uint[Vp8LHuffman.TableSize(lengths)];
+            Vp8LHuffman.Build(lengths, expected);
+            var actual = new uint[Vp8LHuffman.RootSize];
+            Vp8LHuffman.BuildOneSymbol(a, actual);
+            Assert.Equal(expected, actual);
+            Assert.Equal(Vp8LHuffman.RootSize, Vp8LHuffman.TableSize(lengths, out int only));
+            Assert.Equal(a, only);
+
+            lengths[a] = lengths[b] = 1;
+            expected = new uint[Vp8LHuffman.TableSize(lengths, out only)];
+            Assert.Equal(-1, only);
+            Vp8LHuffman.Build(lengths, expected);
+            Vp8LHuffman.BuildTwoSymbols(a, b, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Theory]
     [InlineData(new byte[] { 0, 0, 0 })]             // empty
     [InlineData(new byte[] { 1, 1, 1 })]             // over-subscribed

@@ -54,6 +54,54 @@ internal static class WebpFiles
         return writer.ToArray();
     }
 
+    /// <summary>
+    /// A lossless file built to make prefix-code tables expensive: a <paramref name="width"/> × <paramref name="height"/>
+    /// image (alpha hint set) whose entropy image (blocks of 2^<paramref name="metaBits"/> pixels) names
+    /// <paramref name="groupCount"/> groups. With <paramref name="everyBlockItsOwnGroup"/> block i uses group i (so every
+    /// group is used); otherwise every block uses the last group and the others are only read. Each group's five codes
+    /// are simple codes of <paramref name="symbolsPerCode"/> (1 or 2) symbols, 0 (and 1); every pixel is symbol 0 of
+    /// each code, so the image decodes to transparent black, with zero bits a pixel for one-symbol codes.
+    /// </summary>
+    public static byte[] ManyPrefixCodeGroups(int width, int height, int metaBits, int groupCount, bool everyBlockItsOwnGroup,
+        int symbolsPerCode = 1, int cacheBits = 0)
+    {
+        var writer = new BitWriter();
+        writer.Write(WebpConstants.Vp8LSignature, 8);
+        writer.Write((uint)width - 1, 14);
+        writer.Write((uint)height - 1, 14);
+        writer.Write(1, 1);
+        writer.Write(0, 3);
+        writer.Write(0, 1); // no transforms
+        writer.Write(cacheBits > 0 ? 1u : 0, 1);
+        if (cacheBits > 0) writer.Write((uint)cacheBits, 4);
+        writer.Write(1, 1); // meta prefix codes
+        writer.Write((uint)metaBits - 2, 3);
+        int metaWidth = DivRoundUp(width, metaBits), metaHeight = DivRoundUp(height, metaBits);
+        if (everyBlockItsOwnGroup && groupCount != metaWidth * metaHeight)
+            throw new ArgumentException($"{metaWidth * metaHeight} blocks cannot use {groupCount} groups one each");
+        // The group number lives in red (high byte) and green (low byte).
+        uint[] meta = Enumerable.Range(0, metaWidth * metaHeight)
+            .Select(i => (uint)(everyBlockItsOwnGroup ? i : groupCount - 1) << 8 | 0xFF000000).ToArray();
+        WriteEntropyCodedImage(writer, meta, metaWidth, metaHeight, new Vp8LOptions(), isArgbImage: false);
+        for (int g = 0; g < groupCount; g++)
+        {
+            for (int c = 0; c < 5; c++)
+            {
+                writer.Write(1, 1); // simple code
+                writer.Write((uint)symbolsPerCode - 1, 1);
+                writer.Write(0, 1); // the first symbol in one bit
+                writer.Write(0, 1); // symbol 0
+                if (symbolsPerCode == 2) writer.Write(1, 8); // symbol 1
+            }
+        }
+        if (symbolsPerCode == 2)
+        {
+            // Green, red, blue and alpha each send symbol 0, one 0 bit.
+            for (long bits = 4L * width * height; bits > 0; bits -= 32) writer.Write(0, (int)Math.Min(32, bits));
+        }
+        return Riff(Chunk("VP8L", writer.ToArray()));
+    }
+
     /// <summary>An ALPH payload with lossless compression (a headerless VP8L stream of the alpha in green) and a filter.</summary>
     public static byte[] LosslessAlpha(byte[] alpha, int width, int height, int filter, Vp8LOptions? options = null)
     {
