@@ -205,7 +205,7 @@ internal static class Vp8LDecoder
                     meta[i] = (uint)mapping[group];
                 }
             }
-            codes = Vp8LPrefixCodes.Read(ref reader, groupCount, mapping is null ? default : mapping.AsSpan(0, groupCount), builtGroups, cacheBits);
+            codes = Vp8LPrefixCodes.Read(ref reader, groupCount, mapping is null ? default : mapping.AsSpan(0, groupCount), builtGroups, cacheBits, width, height);
             if (cacheBits > 0)
             {
                 cache = ArrayPool<uint>.Shared.Rent(1 << cacheBits);

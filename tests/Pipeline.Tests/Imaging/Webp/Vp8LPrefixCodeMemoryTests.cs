@@ -20,7 +20,7 @@ public sealed class Vp8LPrefixCodeMemoryTests
 
     [Theory]
     [InlineData(1)]
-    [InlineData(2, Skip = "Vp8LDecoder does not pass the image size to Vp8LPrefixCodes.Read yet; see TwoSymbolCodesPastTheBudgetAreRefused")]
+    [InlineData(2)]
     public void EveryBlockWithItsOwnGroupStaysWithinABoundForTheImage(int symbolsPerCode)
     {
         byte[] file = WebpFiles.ManyPrefixCodeGroups(1024, 1024, metaBits: 2, groupCount: 256 * 256, everyBlockItsOwnGroup: true, symbolsPerCode);
