@@ -170,8 +170,9 @@ internal sealed class ExemplarMemory
     }
 
     /// <summary>
-    /// Checks the structure of an entry (signature, version, and that the vector counts tile it exactly) without
-    /// reading the vectors: what loading a model checks.
+    /// Checks the structure of an entry (signature, and that the vector counts tile it exactly) without reading the
+    /// vectors: what loading a model checks. An entry of a later version passes unread: a newer library wrote it, and
+    /// the model works without it.
     /// </summary>
     /// <exception cref="InvalidDataException">The bytes are not such an entry.</exception>
     public static void Validate(ReadOnlySpan<byte> bytes) => Walk(bytes, out _, out _, out _);
@@ -179,12 +180,13 @@ internal sealed class ExemplarMemory
     /// <summary>
     /// Reads an entry written by <see cref="Serialize"/>, or returns null when it belongs to another head than the one
     /// whose weights entry hashes to <paramref name="headWeightsSha256"/>, with <paramref name="classCount"/> classes and
-    /// <paramref name="dimension"/> features (a memory an older library carried through a retrain).
+    /// <paramref name="dimension"/> features (a memory an older library carried through a retrain), or has a later
+    /// version than this library reads.
     /// </summary>
     /// <exception cref="InvalidDataException">The bytes are not such an entry, or hold a non-finite value.</exception>
     public static ExemplarMemory? ReadFor(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> headWeightsSha256, int classCount, int dimension)
     {
-        Walk(bytes, out int classes, out int d, out ReadOnlySpan<byte> hash);
+        if (!Walk(bytes, out int classes, out int d, out ReadOnlySpan<byte> hash)) return null;
         if (classes != classCount || d != dimension || !hash.SequenceEqual(headWeightsSha256)) return null;
         var rows = new float[classes][];
         int at = HeaderSize;
@@ -201,11 +203,16 @@ internal sealed class ExemplarMemory
         return new ExemplarMemory(d, rows);
     }
 
-    private static void Walk(ReadOnlySpan<byte> bytes, out int classes, out int dimension, out ReadOnlySpan<byte> hash)
+    // False for a later version, whose layout past the signature and version this library cannot know.
+    private static bool Walk(ReadOnlySpan<byte> bytes, out int classes, out int dimension, out ReadOnlySpan<byte> hash)
     {
-        if (bytes.Length < HeaderSize || !bytes.StartsWith(Magic)) throw new InvalidDataException("the exemplar memory does not start with its signature 'PEXM' and a 48-byte header");
+        classes = dimension = 0;
+        hash = default;
+        if (bytes.Length < 8 || !bytes.StartsWith(Magic)) throw new InvalidDataException("the exemplar memory does not start with its signature 'PEXM'");
         int version = BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
-        if (version != Version) throw new InvalidDataException($"the exemplar memory has version {version}; this library reads version {Version}");
+        if (version > Version) return false;
+        if (version != Version) throw new InvalidDataException($"the exemplar memory has version {version}, which never existed (this library reads version {Version})");
+        if (bytes.Length < HeaderSize) throw new InvalidDataException("the exemplar memory ends inside its 48-byte header");
         classes = BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
         dimension = BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
         if (classes < 0 || dimension < 1) throw new InvalidDataException($"the exemplar memory claims {classes} classes of {dimension}-float vectors");
@@ -221,5 +228,6 @@ internal sealed class ExemplarMemory
             at += (long)count * dimension * 4;
         }
         if (at != bytes.Length) throw new InvalidDataException($"the exemplar memory has {bytes.Length - at} bytes after its last vector");
+        return true;
     }
 }

@@ -69,6 +69,15 @@ public sealed class ExemplarMemoryTests
     }
 
     [Fact]
+    public void ALaterVersionIsIgnored_NotAnError()
+    {
+        // A newer library may change the entry; a model it wrote still loads here, and retrains without the vectors.
+        byte[] later = [.. "PEXM"u8, 2, 0, 0, 0, .. "a layout this library cannot know"u8];
+        ExemplarMemory.Validate(later);
+        Assert.Null(ExemplarMemory.ReadFor(later, HeadHash, 3, 1));
+    }
+
+    [Fact]
     public void BrokenBytesAreInvalidDataNamingTheProblem()
     {
         byte[] good = Select(Rows, 2).Serialize(HeadHash);
@@ -81,7 +90,7 @@ public sealed class ExemplarMemoryTests
 
         Refused([], "signature");
         Refused([.. "PEXN"u8, .. good[4..]], "signature");
-        Refused([.. good[..4], 2, 0, 0, 0, .. good[8..]], "version 2");
+        Refused([.. good[..4], 0, 0, 0, 0, .. good[8..]], "version 0, which never existed");
         Refused([.. good[..8], 0, 0, 0, 0x80, .. good[12..]], "claims -2147483648 classes");
         Refused(good[..^1], "ends before class 2");
         Refused(good[..^5], "class 1 of the exemplar memory claims 2 vectors, more than the entry holds");
