@@ -152,22 +152,26 @@ internal static class WebpDecoderCore
         }
     }
 
-    // An RGBA copy of an RGB image, with alpha from the plane (or opaque without one).
-    private static Image WithAlpha(Image rgb, byte[]? alpha)
+    // An RGBA copy of an image, with alpha from the plane (or its own, or opaque, without one).
+    private static Image WithAlpha(Image image, byte[]? alpha)
     {
-        var rgba = new Image(rgb.Width, rgb.Height, PixelFormat.Rgba32);
-        ReadOnlySpan<byte> source = rgb.Pixels;
-        Span<byte> target = rgba.Pixels;
-        int pixels = rgb.Width * rgb.Height;
-        int step = rgb.BytesPerPixel;
-        for (int i = 0; i < pixels; i++)
-        {
-            target[4 * i] = source[step * i];
-            target[4 * i + 1] = source[step * i + 1];
-            target[4 * i + 2] = source[step * i + 2];
-            target[4 * i + 3] = alpha is null ? (step == 4 ? source[step * i + 3] : (byte)255) : alpha[i];
-        }
+        var rgba = new Image(image.Width, image.Height, PixelFormat.Rgba32);
+        for (int y = 0; y < image.Height; y++)
+            CopyRowToRgba(image.Row(y), image.BytesPerPixel, alpha is null ? default : alpha.AsSpan(y * image.Width, image.Width), rgba.Row(y));
         return rgba;
+    }
+
+    // Copies a row of RGB or RGBA pixels into RGBA pixels: alpha from the plane when given, else the source's own, else opaque.
+    private static void CopyRowToRgba(ReadOnlySpan<byte> source, int step, ReadOnlySpan<byte> alpha, Span<byte> target)
+    {
+        int width = target.Length / 4;
+        for (int x = 0; x < width; x++)
+        {
+            target[4 * x] = source[step * x];
+            target[4 * x + 1] = source[step * x + 1];
+            target[4 * x + 2] = source[step * x + 2];
+            target[4 * x + 3] = !alpha.IsEmpty ? alpha[x] : step == 4 ? source[step * x + 3] : (byte)255;
+        }
     }
 
     // The first ANMF frame of an animation, at its offset on a transparent canvas.
@@ -201,19 +205,8 @@ internal static class WebpDecoderCore
         if (covers && (frame.Format == PixelFormat.Rgba32 || !alphaFlag)) return frame;
         if (covers) return WithAlpha(frame, null);
         var canvas = new Image(canvasWidth, canvasHeight, PixelFormat.Rgba32); // zeroed: transparent black
-        int step = frame.BytesPerPixel;
         for (int y = 0; y < frame.Height; y++)
-        {
-            ReadOnlySpan<byte> source = frame.Row(y);
-            Span<byte> target = canvas.Row(top + y).Slice(4 * left, 4 * frame.Width);
-            for (int x = 0; x < frame.Width; x++)
-            {
-                target[4 * x] = source[step * x];
-                target[4 * x + 1] = source[step * x + 1];
-                target[4 * x + 2] = source[step * x + 2];
-                target[4 * x + 3] = step == 4 ? source[step * x + 3] : (byte)255;
-            }
-        }
+            CopyRowToRgba(frame.Row(y), frame.BytesPerPixel, default, canvas.Row(top + y).Slice(4 * left, 4 * frame.Width));
         return canvas;
     }
 

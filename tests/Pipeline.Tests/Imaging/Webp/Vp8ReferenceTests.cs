@@ -67,15 +67,8 @@ public sealed class Vp8ReferenceTests
 
         Image ours = Vp8Decoder.Decode(file, start, length, DecoderOptions.Default);
 
-        byte[] reference = Vp8TestFiles.ReferenceRgb(path);
-        Assert.Equal(PixelFormat.Rgb24, ours.Format);
         Assert.Equal((source.Width, source.Height), (ours.Width, ours.Height));
-        Assert.Equal(reference.Length, ours.Pixels.Length);
-        for (int i = 0; i < reference.Length; i++)
-        {
-            if (ours.Pixels[i] != reference[i])
-                Assert.Fail($"{picture} {variant}: pixel ({i / 3 % ours.Width}, {i / 3 / ours.Width}) channel {i % 3}: ours {ours.Pixels[i]}, ImageMagick {reference[i]}");
-        }
+        Vp8TestFiles.AssertSameRgb($"{picture} {variant}", ours, Vp8TestFiles.ReferenceRgb(path));
     }
 
     /// <summary>

@@ -38,14 +38,8 @@ public sealed class Vp8SyntheticTests
 
         Image ours = Vp8Decoder.Decode(file, 20, BitConverter.ToInt32(file, 16), DecoderOptions.Default);
 
-        byte[] reference = Vp8TestFiles.ReferenceRgb(path);
         Assert.Equal((width, height), (ours.Width, ours.Height));
-        Assert.Equal(reference.Length, ours.Pixels.Length);
-        for (int i = 0; i < reference.Length; i++)
-        {
-            if (ours.Pixels[i] != reference[i])
-                Assert.Fail($"pixel ({i / 3 % width}, {i / 3 / width}) channel {i % 3}: ours {ours.Pixels[i]}, ImageMagick {reference[i]}");
-        }
+        Vp8TestFiles.AssertSameRgb(Path.GetFileName(path), ours, Vp8TestFiles.ReferenceRgb(path));
     }
 
     /// <summary>A token partition whose size in the table runs past the chunk, or a table cut short, is refused.</summary>

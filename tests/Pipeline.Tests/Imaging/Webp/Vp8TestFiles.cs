@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Pipeline.Imaging;
 using Pipeline.Tests.Imaging.CodecTools;
 
 namespace Pipeline.Tests.Imaging.Webp;
@@ -33,6 +34,18 @@ internal static class Vp8TestFiles
         string path = Path.Combine(dir, name + ".webp");
         ExternalTool.Run(convert, [input, .. arguments, path]);
         return path;
+    }
+
+    /// <summary>Fails at the first sample of <paramref name="ours"/> (RGB) that differs from <paramref name="reference"/>, naming its pixel.</summary>
+    public static void AssertSameRgb(string name, Image ours, byte[] reference)
+    {
+        Assert.Equal(PixelFormat.Rgb24, ours.Format);
+        Assert.Equal(reference.Length, ours.Pixels.Length);
+        for (int i = 0; i < reference.Length; i++)
+        {
+            if (ours.Pixels[i] != reference[i])
+                Assert.Fail($"{name}: pixel ({i / 3 % ours.Width}, {i / 3 / ours.Width}) channel {i % 3}: ours {ours.Pixels[i]}, ImageMagick {reference[i]}");
+        }
     }
 
     /// <summary>The 8-bit RGB ImageMagick (libwebp's default decoding) makes of <paramref name="path"/>.</summary>

@@ -24,12 +24,7 @@ public sealed class WebpErrorTests
     // A simple lossless file whose image stream (after the 5-byte header) is written by the caller.
     private static byte[] Stream(int width, int height, Action<BitWriter> body)
     {
-        var writer = new BitWriter();
-        writer.Write(WebpConstants.Vp8LSignature, 8);
-        writer.Write((uint)width - 1, 14);
-        writer.Write((uint)height - 1, 14);
-        writer.Write(1, 1);
-        writer.Write(0, 3);
+        BitWriter writer = WebpFiles.Vp8LHeader(width, height, alphaHint: true);
         body(writer);
         writer.Write(0, 32); // padding: the errors must come from the structure, not the end of the data
         return WebpFiles.Riff(WebpFiles.Chunk("VP8L", writer.ToArray()));

@@ -41,15 +41,22 @@ internal static class WebpFiles
     public static byte[] Lossless(uint[] argb, int width, int height, Vp8LOptions? options = null)
         => Riff(Chunk("VP8L", Vp8L(argb, width, height, options ?? new Vp8LOptions())));
 
-    /// <summary>A VP8L chunk payload: header and image stream.</summary>
-    public static byte[] Vp8L(uint[] argb, int width, int height, Vp8LOptions options)
+    /// <summary>A writer holding the 5-byte VP8L header: signature, 14-bit width − 1 and height − 1, alpha hint, version 0.</summary>
+    public static BitWriter Vp8LHeader(int width, int height, bool alphaHint)
     {
         var writer = new BitWriter();
         writer.Write(WebpConstants.Vp8LSignature, 8);
         writer.Write((uint)width - 1, 14);
         writer.Write((uint)height - 1, 14);
-        writer.Write(options.AlphaHint ? 1u : 0, 1);
+        writer.Write(alphaHint ? 1u : 0, 1);
         writer.Write(0, 3);
+        return writer;
+    }
+
+    /// <summary>A VP8L chunk payload: header and image stream.</summary>
+    public static byte[] Vp8L(uint[] argb, int width, int height, Vp8LOptions options)
+    {
+        BitWriter writer = Vp8LHeader(width, height, options.AlphaHint);
         WriteImageStream(writer, argb, width, height, options);
         return writer.ToArray();
     }
@@ -65,12 +72,7 @@ internal static class WebpFiles
     public static byte[] ManyPrefixCodeGroups(int width, int height, int metaBits, int groupCount, bool everyBlockItsOwnGroup,
         int symbolsPerCode = 1, int cacheBits = 0)
     {
-        var writer = new BitWriter();
-        writer.Write(WebpConstants.Vp8LSignature, 8);
-        writer.Write((uint)width - 1, 14);
-        writer.Write((uint)height - 1, 14);
-        writer.Write(1, 1);
-        writer.Write(0, 3);
+        BitWriter writer = Vp8LHeader(width, height, alphaHint: true);
         writer.Write(0, 1); // no transforms
         writer.Write(cacheBits > 0 ? 1u : 0, 1);
         if (cacheBits > 0) writer.Write((uint)cacheBits, 4);
