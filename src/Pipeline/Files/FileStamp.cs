@@ -15,9 +15,7 @@ internal sealed partial record FileStamp(long Length, DateTime LastWriteUtc, ulo
     {
         try
         {
-            var file = new FileInfo(path);
-            // A link's own length and time are the link's: the final target's are the ones that change with the model.
-            if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) file = target;
+            FileInfo file = FileLinks.Resolve(path);
             return file.Exists ? new FileStamp(file.Length, file.LastWriteTimeUtc, InodeOf(file.FullName)) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

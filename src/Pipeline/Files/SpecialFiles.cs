@@ -16,19 +16,14 @@ internal static class SpecialFiles
     /// </summary>
     public static bool IsEmptyOrSpecial(string path)
     {
-        var file = new FileInfo(path);
-        // A link's own length is its target's text on Unix and 0 on Windows: the final target's is the one that counts.
-        if (file.LinkTarget is not null)
+        FileInfo file;
+        try
         {
-            try
-            {
-                if (file.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo target) return false;
-                file = target;
-            }
-            catch (IOException)
-            {
-                return false; // a link cycle: opening it says so
-            }
+            file = FileLinks.Resolve(path);
+        }
+        catch (IOException)
+        {
+            return false; // a link cycle: opening it says so
         }
         return file is { Exists: true, Length: 0 };
     }

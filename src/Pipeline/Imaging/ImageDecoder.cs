@@ -22,8 +22,10 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(path);
         options ??= DecoderOptions.Default;
         options.Validate();
+        if (Directory.Exists(path)) throw new UnauthorizedAccessException($"{path} is a folder, not an image file.");
         if (Files.SpecialFiles.IsEmptyOrSpecial(path)) throw new InvalidImageException(path, ImageFormat.Unknown, 0, Files.SpecialFiles.Reason);
-        long length = new FileInfo(path).Length;
+        // The target's length: a link's own would let a linked file past the limit.
+        long length = Files.FileLinks.Resolve(path).Length;
         if (length > options.MaxBytes)
             throw new InvalidImageException(path, ImageFormat.Unknown, 0, $"the file is {length} bytes, over the limit of {options.MaxBytes} (DecoderOptions.MaxBytes)");
         byte[] data = File.ReadAllBytes(path);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Pipeline.Files;
 using Pipeline.Persistence;
 
 namespace Pipeline.Featurizers.Backbones;
@@ -95,7 +96,10 @@ public sealed class BackboneStore
     {
         ArgumentNullException.ThrowIfNull(entry);
         string path = GetCachePath(entry);
-        if (await IsIntactAsync(path, entry, cancellationToken).ConfigureAwait(false)) return path;
+        // A file already there that fails the check was put there by hand or cut short: if the download fails too, the
+        // error must say so, or it tells the user to save the file exactly where the bad one already sits.
+        string? cachedProblem = await ProblemOfCachedAsync(path, entry, cancellationToken).ConfigureAwait(false);
+        if (cachedProblem is null && File.Exists(path)) return path;
 
         FileStream held;
         try
@@ -112,7 +116,14 @@ public sealed class BackboneStore
         {
             // Another process may have finished the download while this one waited.
             if (await IsIntactAsync(path, entry, cancellationToken).ConfigureAwait(false)) return path;
-            await new BackboneDownloader(_http, _options).DownloadAsync(entry, path, progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await new BackboneDownloader(_http, _options).DownloadAsync(entry, path, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackboneUnavailableException e) when (cachedProblem is not null)
+            {
+                throw new BackboneUnavailableException(entry, path, $"the file already at {path} is not it ({cachedProblem}), and {e.Reason}", e);
+            }
             return path;
         }
     }
@@ -122,16 +133,30 @@ public sealed class BackboneStore
         IsIntactAsync(GetCachePath(entry), entry, cancellationToken);
 
     private static async Task<bool> IsIntactAsync(string path, BackboneEntry entry, CancellationToken cancellationToken)
+        => await ProblemOfCachedAsync(path, entry, cancellationToken).ConfigureAwait(false) is null && File.Exists(path);
+
+    /// <summary>Why the file at <paramref name="path"/> is not <paramref name="entry"/>'s (wrong size or SHA-256, a link cycle), or null when it is, or is not there at all.</summary>
+    private static async Task<string?> ProblemOfCachedAsync(string path, BackboneEntry entry, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists || info.Length != entry.Size) return false;
+        FileInfo info;
         try
         {
-            return await BackboneDownloader.Sha256OfFileAsync(path, cancellationToken).ConfigureAwait(false) == entry.Sha256;
+            info = FileLinks.Resolve(path); // a link placed in the cache counts by its target's size
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+        if (!info.Exists) return null;
+        if (info.Length != entry.Size) return $"{info.Length} bytes, expected {entry.Size}";
+        try
+        {
+            string sha = await BackboneDownloader.Sha256OfFileAsync(path, cancellationToken).ConfigureAwait(false);
+            return sha == entry.Sha256 ? null : $"SHA-256 {sha}, expected {entry.Sha256}";
         }
         catch (FileNotFoundException)
         {
-            return false; // replaced or removed by another process between the check and the read
+            return null; // replaced or removed by another process between the check and the read
         }
     }
 

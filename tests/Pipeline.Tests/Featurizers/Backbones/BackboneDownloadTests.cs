@@ -249,6 +249,41 @@ public sealed class BackboneDownloadTests
     }
 
     [Fact]
+    public async Task Offline_a_bad_file_already_in_the_cache_is_named_in_the_error_with_what_is_wrong()
+    {
+        using var folder = new ScratchFolder("download");
+        var url = new Uri($"http://127.0.0.1:{LoopbackHttpServer.UnusedPort()}/models/test-net.onnx");
+        BackboneEntry entry = EntryAt(url);
+        BackboneStore store = Store(folder, entry, Fast with { MaxAttempts = 1 });
+        string cached = store.GetCachePath(entry);
+        File.WriteAllBytes(cached, Model.AsSpan(0, 1000).ToArray());
+        var e = await Assert.ThrowsAsync<BackboneUnavailableException>(() => store.GetOrDownloadAsync(entry, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains($"the file already at {cached} is not it (1000 bytes, expected {Model.Length})", e.Reason);
+        Assert.Contains("could not reach 127.0.0.1", e.Reason);
+
+        byte[] corrupt = (byte[])Model.Clone();
+        corrupt[12345] ^= 1;
+        File.WriteAllBytes(cached, corrupt);
+        e = await Assert.ThrowsAsync<BackboneUnavailableException>(() => store.GetOrDownloadAsync(entry, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains($"SHA-256 {Convert.ToHexStringLower(SHA256.HashData(corrupt))}, expected {entry.Sha256}", e.Reason);
+    }
+
+    [Fact]
+    public async Task A_symbolic_link_in_the_cache_counts_by_its_target()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "creating a symbolic link needs a privilege on Windows");
+        using var folder = new ScratchFolder("download");
+        using var elsewhere = new ScratchFolder("download-target");
+        BackboneEntry entry = EntryAt(new Uri($"http://127.0.0.1:{LoopbackHttpServer.UnusedPort()}/m.onnx"));
+        BackboneStore store = Store(folder, entry, Fast with { MaxAttempts = 1 });
+        string target = elsewhere.File("m.onnx");
+        File.WriteAllBytes(target, Model);
+        File.CreateSymbolicLink(store.GetCachePath(entry), target);
+        Assert.True(await store.IsCachedAsync(entry, TestContext.Current.CancellationToken));
+        Assert.Equal(store.GetCachePath(entry), await store.GetOrDownloadAsync(entry, cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task TwoConcurrentDownloadsOfTheSameFileFetchItOnce()
     {
         using var folder = new ScratchFolder("download");
