@@ -34,9 +34,22 @@ public sealed class Image
     }
 
     /// <summary>Allocates a zeroed (black, transparent) image.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side is not positive, the format is unknown, or the pixels would not fit in one array.</exception>
     public Image(int width, int height, PixelFormat format)
-        : this(width, height, format, new byte[checked(width * height * (int)format)])
+        : this(width, height, format, new byte[PixelBytes(width, height, format)])
     {
+    }
+
+    /// <summary>Checks the arguments before the array is sized from them (a negative side would otherwise surface as an overflow).</summary>
+    private static int PixelBytes(int width, int height, PixelFormat format)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (format is not (PixelFormat.Rgb24 or PixelFormat.Rgba32))
+            throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown pixel format.");
+        long bytes = (long)width * height * (int)format;
+        return bytes <= Array.MaxLength ? (int)bytes
+            : throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height} {format} needs {bytes} bytes, more than one array holds ({Array.MaxLength}).");
     }
 
     /// <summary>Width in pixels.</summary>
