@@ -53,6 +53,19 @@ public sealed class StreamInputTests(ShapesModel model) : IClassFixture<ShapesMo
     }
 
     [Fact]
+    public void An_endless_stream_costs_about_the_limit_in_allocations_not_the_pools_next_power_of_two()
+    {
+        // 64 MiB + 1 byte is the last buffer: rented from the shared pool it was a 128 MiB array (after a 64 MiB one),
+        // about 4 times the limit in all; allocated for the read, the doublings add up to about twice the limit.
+        const int limit = 64 << 20;
+        ImageDecoder.Decode(new MemoryStream(File.ReadAllBytes(model.Data.Samples[0].Path)), new DecoderOptions { MaxBytes = limit });
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(new EndlessStream(), new DecoderOptions { MaxBytes = limit }));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.InRange(allocated, limit, 2.2 * limit);
+    }
+
+    [Fact]
     public void DecoderOptionsOutOfRangeAreRefused()
     {
         byte[] png = File.ReadAllBytes(model.Data.Samples[0].Path);
