@@ -123,6 +123,7 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>Classifies the image file at <paramref name="path"/> (JPEG, PNG, BMP, GIF or WebP, recognised from its bytes).</summary>
     /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt.</exception>
+    /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
     /// <exception cref="IOException">The file cannot be read (missing, or a folder).</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public Prediction Predict(string path)
@@ -134,6 +135,7 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>Classifies an image file held in memory.</summary>
     /// <exception cref="InvalidImageException">The bytes are not a supported image, or are corrupt.</exception>
+    /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
     public Prediction Predict(byte[] imageFile)
     {
         ArgumentNullException.ThrowIfNull(imageFile);
@@ -147,6 +149,7 @@ public sealed class ImageClassifier : IDisposable
     /// use <see cref="PredictAsync"/>.
     /// </summary>
     /// <exception cref="InvalidImageException">The bytes are not a supported image, are corrupt, or are too many.</exception>
+    /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
     /// <exception cref="IOException">The stream fails.</exception>
     public Prediction Predict(Stream imageFile)
     {
@@ -161,6 +164,7 @@ public sealed class ImageClassifier : IDisposable
     /// and classifying then run on the calling thread.
     /// </summary>
     /// <exception cref="InvalidImageException">The bytes are not a supported image, are corrupt, or are too many.</exception>
+    /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
     /// <exception cref="IOException">The stream fails.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was triggered while reading.</exception>
     public async Task<Prediction> PredictAsync(Stream imageFile, CancellationToken cancellationToken = default)
@@ -183,6 +187,7 @@ public sealed class ImageClassifier : IDisposable
             _featurizer.Featurize(image, features.AsSpan(0, d));
             var scores = new float[_head.ClassCount];
             _head.PredictProbabilities(features.AsSpan(0, d), scores);
+            CheckFinite(features.AsSpan(0, d), scores);
             return new Prediction(Info.Labels, scores);
         }
         finally
@@ -210,6 +215,7 @@ public sealed class ImageClassifier : IDisposable
             for (int i = 0; i < n; i++) chunk[i] = images[start + i] ?? throw new ArgumentException($"Image {start + i} is null.", nameof(images));
             _featurizer.Featurize(chunk, features.AsSpan(0, n * d));
             _head.PredictProbabilities(features.AsSpan(0, n * d), n, scores.AsSpan(0, n * k));
+            CheckFinite(features.AsSpan(0, n * d), scores.AsSpan(0, n * k));
             for (int i = 0; i < n; i++) results[start + i] = new Prediction(Info.Labels, scores.AsSpan(i * k, k).ToArray());
         }
         return results;
@@ -221,6 +227,7 @@ public sealed class ImageClassifier : IDisposable
     /// </summary>
     /// <remarks>A file that fails stops the call with its own exception, the first such file in order, as one call each would throw it.</remarks>
     /// <exception cref="InvalidImageException">A file is not a supported image, or is corrupt.</exception>
+    /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
     /// <exception cref="IOException">A file cannot be read (missing, or a folder).</exception>
     /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
     /// <exception cref="ArgumentException">A path is null or empty.</exception>
@@ -253,6 +260,24 @@ public sealed class ImageClassifier : IDisposable
             results.AddRange(Predict(n == images.Length ? images : images[..n]));
         }
         return results;
+    }
+
+    /// <summary>
+    /// Finite weights can still overflow float arithmetic (a corrupt or hand-made model that passed every load check):
+    /// the scores are then NaN, and a label picked from them would look like an answer.
+    /// </summary>
+    private static void CheckFinite(ReadOnlySpan<float> features, ReadOnlySpan<float> scores)
+    {
+        foreach (float score in scores)
+        {
+            if (float.IsFinite(score)) continue;
+            foreach (float feature in features)
+                if (!float.IsFinite(feature))
+                    throw new InvalidModelPackageException("the backbone gives non-finite features for this image: its weights overflow float arithmetic",
+                        entry: null, hint: "the model is corrupt or was not written by this library; train it again");
+            throw new InvalidModelPackageException("the head gives non-finite class scores for this image: its weights overflow float arithmetic",
+                entry: ModelLayout.HeadWeightsEntry, hint: "the model is corrupt or was not written by this library; train it again");
+        }
     }
 
     /// <summary>Releases the featurizer's worker threads and backbone. Predictions running at the time must have finished.</summary>

@@ -4,6 +4,7 @@ using Pipeline.Persistence;
 using Pipeline.Prediction;
 using Pipeline.Tests.Classification;
 using Pipeline.Tests.Persistence;
+using Pipeline.Training;
 
 namespace Pipeline.Tests.Prediction;
 
@@ -83,6 +84,26 @@ public sealed class ModelFileSafetyTests(ShapesModel model) : IClassFixture<Shap
         using var buffer = new MemoryStream();
         model.Result.Classifier.Save(buffer);
         return buffer.ToArray();
+    }
+
+    [Fact]
+    public void Head_weights_that_overflow_give_a_typed_error_not_NaN_scores_and_a_made_up_label()
+    {
+        // Finite weights pass every load check, but ±3e37 times the features overflows: the scores would be NaN.
+        ModelPackage package = PackageSamples.Load(Model());
+        ClassifierHead head = ClassifierHead.Deserialize(package.Entries[ModelLayout.HeadWeightsEntry].Span);
+        float[] parameters = head.Model.Parameters;
+        for (int i = 0; i < parameters.Length; i++) parameters[i] = i % 2 == 0 ? 3e37f : -3e37f;
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>(package.Entries) { [ModelLayout.HeadWeightsEntry] = head.Serialize() };
+        var saved = new MemoryStream();
+        (package with { Entries = entries }).Save(saved);
+
+        using ImageClassifier classifier = ImageClassifier.Load(new MemoryStream(saved.ToArray()));
+        string image = model.Data.Samples[0].Path;
+        InvalidModelPackageException e = Assert.Throws<InvalidModelPackageException>(() => classifier.Predict(image));
+        Assert.Equal(ModelLayout.HeadWeightsEntry, e.Entry);
+        Assert.Contains("non-finite", e.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidModelPackageException>(() => classifier.Predict([image, image]));
     }
 
     private byte[] Entry(string name)
