@@ -84,6 +84,25 @@ public sealed class TfliteReaderFuzzTests(ITestOutputHelper output)
             $"with InvalidModelException; slowest {result.Slowest.TotalMilliseconds:0} ms, largest allocation by one case {result.PeakAllocatedBytes >> 20} MiB");
 
     [Fact]
+    public void A_tflite_file_without_its_identifier_is_reported_as_damaged_TFLite_not_as_bad_ONNX()
+    {
+        byte[] model = SeedModels().First();
+        model.AsSpan(4, 4).Clear(); // "TFL3"
+        string path = Path.Combine(Path.GetTempPath(), $"pipeline-damaged-{Guid.NewGuid():N}.tflite");
+        File.WriteAllBytes(path, model);
+        try
+        {
+            InvalidModelException e = Assert.Throws<InvalidModelException>(() => Network.Load(path));
+            Assert.Contains("not a TFLite model: the flatbuffer identifier 'TFL3' is not at byte 4", e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("ONNX", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void SmallModelsLoadOrFailTyped()
     {
         List<byte[]> seeds = [.. SeedModels()];
