@@ -17,7 +17,14 @@ internal static class TrainingProgressDisplay
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context => result = work(new Sink(context)));
+            .Start(context =>
+            {
+                var sink = new Sink(context);
+                result = work(sink);
+                // A stage may finish before its bound (L-BFGS converges long before its iteration limit, the mlp stops
+                // early): a finished run shows every bar full, not stuck at the last step reported.
+                sink.Complete();
+            });
         return result;
     }
 
@@ -37,6 +44,12 @@ internal static class TrainingProgressDisplay
                 task.MaxValue = Math.Max(1, value.Total);
                 task.Value = Math.Min(value.Done, task.MaxValue);
             }
+        }
+
+        public void Complete()
+        {
+            lock (_tasks)
+                foreach (ProgressTask task in _tasks.Values) task.Value = task.MaxValue;
         }
 
         private static string Describe(TrainerStage stage) => stage switch
