@@ -16,6 +16,8 @@ internal static class CacheFolderCheck
     /// </summary>
     public static TrainerOptions Apply(TrainerOptions options, string? folder, bool noCache, CommandOutput output)
     {
+        if (noCache && folder is not null)
+            throw new ArgumentException($"--cache {folder} and --no-cache contradict each other; give one of them.");
         if (noCache) return options with { UseFeatureCache = false };
         if (folder is null) return options with { UseFeatureCache = true, FeatureCacheFolder = null };
         return Access(folder, output) switch

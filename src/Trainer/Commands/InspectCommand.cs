@@ -30,13 +30,13 @@ internal static class InspectCommand
             FileInfo file = parse.GetValue(model)!;
             InputFiles.RequireNotFolder("--model", file.ToString(), "an .onnx or .tflite network, or a model.zip");
             InputFiles.RequireNotImage("--model", file.ToString(), "an .onnx or .tflite network, or a model.zip");
+            int b = parse.GetValue(batch);
+            if (b < 1) throw new ArgumentException("--batch must be at least 1.");
             if (IsZip(file))
             {
                 if (parse.GetValue(values)) throw new ArgumentException("--values lists a network's values; a model.zip is described by its manifest.");
                 return CheckLoads(output, InspectPackage(output, file), file);
             }
-            int b = parse.GetValue(batch);
-            if (b < 1) throw new ArgumentException("--batch must be at least 1.");
             using Network network = Network.Load(file.FullName, new NetworkOptions { Threads = 1 });
             NetworkSummary summary = NetworkSummary.Create(network, b);
 

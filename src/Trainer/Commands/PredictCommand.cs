@@ -70,6 +70,7 @@ internal static class PredictCommand
                 {
                     summary = true,
                     images = paths.Count,
+                    predicted,
                     failed,
                     excludedCount = excluded.Count,
                     excluded = MetricsText.ExclusionRecords(excluded),

@@ -32,6 +32,17 @@ public sealed class CacheOptionTests : IDisposable
     }
 
     [Fact]
+    public void A_cache_folder_with_no_cache_is_refused_as_a_contradiction_before_any_work()
+    {
+        string folder = Path.Combine(_dir, "c");
+        (int exit, _, string error) = TrainerCli.Run("train", "--data", Shapes, "--out", Path.Combine(_dir, "m.zip"), "--cache", folder, "--no-cache");
+        Assert.Equal(2, exit);
+        Assert.Contains($"--cache {folder} and --no-cache contradict each other", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+        Assert.False(File.Exists(Path.Combine(_dir, "m.zip")));
+    }
+
+    [Fact]
     public void A_cache_folder_that_cannot_be_written_is_named()
     {
         string folder, reason;

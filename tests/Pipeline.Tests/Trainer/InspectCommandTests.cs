@@ -21,6 +21,9 @@ public sealed class InspectCommandTests : IDisposable
         (exit, _, error) = TrainerCli.Run("inspect", "--model", model);
         Assert.True(exit == 0, error);
         Assert.Equal("", error);
+        (exit, _, error) = TrainerCli.Run("inspect", "--model", model, "--batch", "-3"); // refused for a model.zip too
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("--batch must be at least 1", error, StringComparison.Ordinal);
 
         // Every entry intact and listed, but the 4-class head now sits under 2 labels.
         string bad = Path.Combine(_dir, "bad.zip");

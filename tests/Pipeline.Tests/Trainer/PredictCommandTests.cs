@@ -77,6 +77,8 @@ public sealed class PredictCommandTests : IDisposable
         Assert.Equal(good, lines[0].GetProperty("image").GetString());
         JsonElement summary = lines[^1];
         Assert.Equal(0, summary.GetProperty("failed").GetInt32());
+        Assert.Equal(2, summary.GetProperty("images").GetInt32());
+        Assert.Equal(1, summary.GetProperty("predicted").GetInt32());
         JsonElement excluded = Assert.Single(summary.GetProperty("excluded").EnumerateArray());
         Assert.Equal(truncated, excluded.GetProperty("path").GetString());
         Assert.StartsWith("invalid Png image at byte", excluded.GetProperty("reason").GetString(), StringComparison.Ordinal);
