@@ -45,6 +45,17 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_link_to_a_missing_image_exits_2_naming_the_link_and_its_target()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "creating a symbolic link needs a privilege on Windows");
+        string link = Path.Combine(_dir, "link.png"), target = Path.Combine(_dir, "gone.png");
+        File.CreateSymbolicLink(link, target);
+        (int exit, _, string error) = TrainerCli.Run("predict", "--model", Path.Combine(_dir, "absent.zip"), link);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains($"{link}: a symbolic link to {target}, which does not exist.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_named_file_that_is_not_an_image_fails_and_the_others_are_still_classified()
     {
         string model = Path.Combine(_dir, "model.zip");
