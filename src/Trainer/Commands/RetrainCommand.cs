@@ -16,11 +16,35 @@ namespace Trainer.Commands;
 internal static class RetrainCommand
 {
     /// <summary>
-    /// How far (absolute) the new model's microAccuracy on the shared validation images may fall below the old model's
-    /// before retrain warns, and refuses to replace --model without --force. Smaller drops are within the noise of a
-    /// few dozen validation images (one image of 40 is 0.025).
+    /// How far (absolute) the new model's microAccuracy on the shared validation images must fall below the old model's,
+    /// by at least <see cref="MinImagesLost"/> images, before retrain warns, and refuses to replace --model without --force.
     /// </summary>
     internal const double AccuracyDropLimit = 0.05;
+
+    /// <summary>
+    /// How many fewer validation images the new model must get right before it is called worse. Why: on a small split
+    /// one image is more than <see cref="AccuracyDropLimit"/> (1 of 16 is 0.0625), and one image changing sides is what a
+    /// warm start, another seed or a new class does by chance to any image near the boundary: refusing a replace over it
+    /// (11/16 -> 10/16) made retrain cry wolf. Two images is the smallest drop that is not a single coin flip. From 20
+    /// validation images up, more than 0.05 already means at least 2 images, so larger splits are unaffected.
+    /// </summary>
+    internal const int MinImagesLost = 2;
+
+    /// <summary>
+    /// The new model is clearly worse: on the same validation images its microAccuracy is more than
+    /// <see cref="AccuracyDropLimit"/> lower and it gets at least <see cref="MinImagesLost"/> fewer images right.
+    /// <paramref name="lost"/>: how many fewer images it gets right (negative: more).
+    /// </summary>
+    internal static bool ClearlyWorse(Pipeline.Training.Metrics.MulticlassMetrics? before, Pipeline.Training.Metrics.MulticlassMetrics? after, out int lost)
+    {
+        lost = 0;
+        if (before is null || after is null) return false;
+        // Both were measured on the same images, so microAccuracy × count is each model's number of right answers. The
+        // limit is compared in images too: 0.75 - 0.7 is 0.05000000000000004 in doubles, "more than 0.05" by rounding.
+        int images = before.InstanceCount;
+        lost = (int)Math.Round(before.MicroAccuracy * images) - (int)Math.Round(after.MicroAccuracy * images);
+        return lost >= MinImagesLost && lost > AccuracyDropLimit * images + 1e-9;
+    }
 
     /// <summary>
     /// The training settings the model was trained with (its manifest's <c>trainingOptions</c>) wherever the command line
@@ -166,7 +190,7 @@ internal static class RetrainCommand
             + "Every training setting not given (seed, validation fraction, exemplars, the head's settings) is the one the model was trained with.");
         var model = new Option<string>("--model") { Description = "The model.zip to start from (never modified unless --out names it).", Required = true }.NotBlank("a model.zip file");
         var output = new Option<string>("--out") { Description = "The new model file (written atomically). It may be --model itself, unless the new model is clearly worse (see --force).", Required = true }.NotBlank("the file to write, such as model.zip");
-        var force = new Option<bool>("--force") { Description = $"Replace --model with the new model even when its microAccuracy is more than {AccuracyDropLimit} below the old one's on the same validation images." };
+        var force = new Option<bool>("--force") { Description = string.Create(CultureInfo.InvariantCulture, $"Replace --model with the new model even when it is clearly worse: its microAccuracy on the same validation images more than {AccuracyDropLimit} below the old one's, and at least {MinImagesLost} images fewer right (one image either way is noise).") };
         var binder = new TrainingOptionsBinder();
         binder.DefaultToTheModel();
         command.Options.Add(model);
@@ -204,15 +228,20 @@ internal static class RetrainCommand
             MetricsText.Calibration(writer, result.HeadSummary);
             if (result.PreviousMetrics is { } before) writer.Text(MetricsText.Summary("old model on the validation images", before));
             if (result.ValidationMetrics is { } after) writer.Text(MetricsText.Summary("new model on the validation images", after));
-            bool worse = result.PreviousMetrics?.MicroAccuracy - result.ValidationMetrics?.MicroAccuracy > AccuracyDropLimit;
+            bool worse = ClearlyWorse(result.PreviousMetrics, result.ValidationMetrics, out int lost);
             if (worse)
             {
                 writer.Warning(string.Create(CultureInfo.InvariantCulture,
-                    $"THE NEW MODEL IS WORSE: microAccuracy {result.PreviousMetrics!.MicroAccuracy:0.0000} -> {result.ValidationMetrics!.MicroAccuracy:0.0000} on the same validation images (more than {AccuracyDropLimit} lower)."));
+                    $"THE NEW MODEL IS WORSE: microAccuracy {result.PreviousMetrics!.MicroAccuracy:0.0000} -> {result.ValidationMetrics!.MicroAccuracy:0.0000} on the same {result.ValidationMetrics.InstanceCount} validation images ({lost} fewer right: more than {AccuracyDropLimit} lower, and at least {MinImagesLost} images)."));
                 if (OutputFiles.SameFile(target, source) && !parse.GetValue(force))
                     return writer.Error(ExitCodes.CheckFailed,
                         $"--out {parse.GetValue(output)}: is --model, and the new model is worse; the old model was left untouched. Write to another --out to keep both, or add --force to replace it anyway.",
                         target, "the retrained model is worse than the model it would replace");
+            }
+            else if (lost > 0)
+            {
+                writer.Text(string.Create(CultureInfo.InvariantCulture,
+                    $"the new model gets {lost} of the {result.ValidationMetrics!.InstanceCount} validation images fewer right than the old one: not called worse, which takes more than {AccuracyDropLimit} lower and at least {MinImagesLost} images fewer right (one image either way is noise)."));
             }
             OutputFiles.Save(target, path => result.Save(path, cancellation));
             writer.Write($"saved {target} in {clock.Elapsed.TotalSeconds:0.0} s", new
@@ -224,6 +253,7 @@ internal static class RetrainCommand
                 missingClasses = result.MissingClasses,
                 rehearsedClasses = result.RehearsedClasses,
                 worseThanPrevious = worse,
+                validationImagesLost = result.PreviousMetrics is null ? (int?)null : lost,
                 inherited,
                 trainingImages = result.TrainingImages,
                 validationImages = result.ValidationImages,
