@@ -335,6 +335,9 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(exit == 0, error);
         JsonElement summary = Last(output);
         Assert.Equal(2, summary.GetProperty("folds").GetInt32());
+        // The order of each fold's perClassLogLoss and confusion matrix.
+        Assert.Equal(["circles", "squares", "stripes", "triangles"], summary.GetProperty("classes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(4, summary.GetProperty("summary").GetProperty("folds")[0].GetProperty("perClassLogLoss").GetArrayLength());
         Assert.True(summary.GetProperty("microAccuracy").GetProperty("mean").GetDouble() > 0.4);
         Assert.True(summary.GetProperty("microAccuracy").TryGetProperty("standardDeviation", out _));
     }
