@@ -33,6 +33,7 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(exit == 0, error);
         JsonElement evaluated = Last(output);
         Assert.Equal(128, evaluated.GetProperty("images").GetInt32());
+        Assert.Equal(trained.GetProperty("classes").EnumerateArray().Select(e => e.GetString()), evaluated.GetProperty("classes").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(4, evaluated.GetProperty("perClassLogLoss").GetArrayLength());
 
         (exit, output, error) = Run("inspect", "--model", model, "--json");
