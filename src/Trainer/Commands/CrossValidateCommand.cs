@@ -13,6 +13,17 @@ internal static class CrossValidateCommand
         var command = new Command("cv", "Cross-validate the training options on a folder per class: k stratified folds from the seed, metrics as mean ± std.");
         var binder = new TrainingOptionsBinder();
         binder.AddTo(command);
+        // train's --validation-fraction holds a part of each class out of training to measure the one model; cv has no
+        // such part (each fold holds out 1/k of every class, and every image is measured once), so the option changed
+        // nothing here while --help offered it. Refused by name rather than left unknown: a script written for train
+        // gets the reason. (Nor is it the mlp's early-stopping holdout, which the head takes out of each training part, in cv as in train.)
+        binder.ValidationFraction.Hidden = true;
+        binder.ValidationFraction.Validators.Clear();
+        binder.ValidationFraction.Validators.Add(result =>
+        {
+            if (!result.Implicit)
+                result.AddError("--validation-fraction does not apply to cv: there is no separate validation part, each of the --folds k folds holds out 1/k of every class in turn, so every image is measured once; use --folds to choose how much is held out at a time, or train --validation-fraction to measure one model on a held-out part.");
+        });
         var folds = new Option<int>("--folds") { Description = "Number of folds (at least 2, at most the number of images).", DefaultValueFactory = _ => 5 }.Within(2, int.MaxValue);
         command.Options.Add(folds);
         CommandKit.SetAction(command, (writer, parse, cancellation) =>
@@ -32,6 +43,8 @@ internal static class CrossValidateCommand
                 {
                     command = "cv",
                     folds = k,
+                    // The order of perClassLogLoss and the confusion matrix rows and columns in each fold's metrics.
+                    classes = data.Classes,
                     images = result.Images,
                     microAccuracy = s.MicroAccuracy,
                     macroAccuracy = s.MacroAccuracy,

@@ -15,6 +15,13 @@ internal static class MetricsText
     public static string Summary(string title, MulticlassMetrics m) => string.Create(CultureInfo.InvariantCulture,
         $"{title}: microAccuracy {m.MicroAccuracy:0.0000}, macroAccuracy {m.MacroAccuracy:0.0000}, logLoss {m.LogLoss:0.0000}, logLossReduction {MetricsTable.Metric(m.LogLossReduction)}, top-{m.TopKPredictionCount} accuracy {m.TopKAccuracy:0.0000} ({m.InstanceCount} images)");
 
+    /// <summary>How many class names <see cref="Names"/> lists before "... (N in all)".</summary>
+    public const int ListedNames = 20;
+
+    /// <summary>Class names for a message, comma-separated; a long list is cut after <see cref="ListedNames"/>.</summary>
+    public static string Names(IReadOnlyList<string> names)
+        => names.Count <= ListedNames ? string.Join(", ", names) : $"{string.Join(", ", names.Take(ListedNames))}, ... ({names.Count} in all)";
+
     /// <summary>Prints the excluded files loudly: the count and the first few paths with reasons.</summary>
     public static void Exclusions(CommandOutput output, IReadOnlyList<ExcludedFile> excluded)
     {

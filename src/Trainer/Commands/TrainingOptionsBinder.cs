@@ -47,6 +47,21 @@ internal sealed class TrainingOptionsBinder
     private static readonly HeadOptions Defaults = new();
     private static readonly TrainerOptions TrainerDefaults = new();
 
+    /// <summary>
+    /// --seed's declared default. <see cref="DefaultToTheModel"/> takes the default away (so that retrain's --help says
+    /// "the model's"), and <see cref="Build"/> then falls back on this for a command line that leaves --seed out.
+    /// </summary>
+    internal const int DefaultSeed = 1;
+
+    /// <summary>Set by <see cref="DefaultToTheModel"/>.</summary>
+    private bool _defaultsFromModel;
+
+    /// <summary>
+    /// The options whose default, in <c>retrain</c>, is the setting the model was trained with (recorded in its
+    /// manifest's <c>trainingOptions</c>): the seed, the validation fraction, the exemplars and the head's settings.
+    /// </summary>
+    public IEnumerable<Option> InheritedOptions => [Seed, ValidationFraction, Exemplars, .. HeadSettings.Except(ArchitectureOptions)];
+
     /// <summary>The options that shape the head (<c>retrain</c> takes these but not the featurizer's).</summary>
     public IEnumerable<Option> HeadOptions => [Head, .. HeadSettings];
 
@@ -72,6 +87,31 @@ internal sealed class TrainingOptionsBinder
             command.Options.Add(option);
         foreach (Option option in new Option[] { Seed, Threads, ValidationFraction, Cache, NoCache, BackboneCache })
             command.Options.Add(option);
+    }
+
+    /// <summary>
+    /// For <c>retrain</c>: every option of <see cref="InheritedOptions"/> defaults to the model's own setting, and its
+    /// --help says so ("[default: the model's]") instead of the value train would use, which retrain would not. The
+    /// declared defaults are taken off the options (this binder is retrain's own), so <see cref="Build"/> reads the
+    /// command line's defaults from here instead, for a model that records no setting; the command applies the model's.
+    /// </summary>
+    public void DefaultToTheModel()
+    {
+        _defaultsFromModel = true;
+        Seed.DefaultValueFactory = null;
+        ValidationFraction.DefaultValueFactory = null;
+        Exemplars.DefaultValueFactory = null;
+        ClassWeights.DefaultValueFactory = null;
+        foreach (Option option in InheritedOptions)
+        {
+            string description = System.Text.RegularExpressions.Regex.Replace(option.Description ?? "", @"\s*\[default: [^\]]*\]\s*$", "")
+                .Replace(" retrain: the model's own setting unless given.", "", StringComparison.Ordinal);
+            option.Description = description + (option == NoCalibration
+                ? " [default: the model's; --no-calibration false calibrates a model trained without it]"
+                : option == ClassWeights
+                    ? " [default: the model's; explicit weights set from C# are kept only while the data adds no class]"
+                    : " [default: the model's]");
+        }
     }
 
     /// <summary>
@@ -105,7 +145,7 @@ internal sealed class TrainingOptionsBinder
         string[] taps = parse.GetValue(Tap) ?? [];
         var options = new TrainerOptions
         {
-            Seed = parse.GetValue(Seed),
+            Seed = ValueOr(parse, Seed, DefaultSeed),
             Backbone = parse.GetValue(Backbone),
             Pooling = parse.GetValue(Pooling) ?? TrainerDefaults.Pooling,
             Taps = taps.Length > 0 ? taps : null,
@@ -113,7 +153,7 @@ internal sealed class TrainingOptionsBinder
             Normalization = normalization,
             Preprocessing = BuildPreprocessing(parse),
             Head = BuildHead(parse),
-            ValidationFraction = parse.GetValue(ValidationFraction),
+            ValidationFraction = ValueOr(parse, ValidationFraction, TrainerDefaults.ValidationFraction),
             Threads = ThreadsOption.Read(parse, Threads, output),
             BackboneCacheFolder = parse.GetValue(BackboneCache),
         };
@@ -144,7 +184,19 @@ internal sealed class TrainingOptionsBinder
     private static bool LooksLikePath(string backbone) =>
         backbone.IndexOfAny(['/', '\\']) >= 0 || Path.GetExtension(backbone).ToLowerInvariant() is ".onnx" or ".tflite";
 
-    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+    /// <summary>Whether the command line gives <paramref name="option"/> (a default value does not count).</summary>
+    internal static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>The option's value, or <paramref name="fallback"/> where <see cref="DefaultToTheModel"/> took its default away and the command line leaves it out.</summary>
+    private T ValueOr<T>(ParseResult parse, Option<T> option, T fallback)
+        => _defaultsFromModel && !Given(parse, option) ? fallback : parse.GetValue(option)!;
+
+    /// <summary>
+    /// The model's training value of <see cref="Exemplars"/> where the command line leaves it out, or the command line's
+    /// (retrain: after <see cref="DefaultToTheModel"/>, <paramref name="recorded"/> null falls back on train's default).
+    /// </summary>
+    public int ExemplarsOr(ParseResult parse, int? recorded)
+        => Given(parse, Exemplars) ? parse.GetValue(Exemplars) : recorded ?? ValueOr(parse, Exemplars, TrainerDefaults.ExemplarsPerClass);
 
     /// <summary>The backbone preprocessing changes the command line asks for, or null for none.</summary>
     private PreprocessingOverrides? BuildPreprocessing(ParseResult parse)
@@ -195,36 +247,52 @@ internal sealed class TrainingOptionsBinder
         return values.Length == 1 ? new ChannelValues(values[0], values[0], values[0]) : new ChannelValues(values[0], values[1], values[2]);
     }
 
-    /// <summary>The head options the command line asks for, every other setting at its default.</summary>
-    private HeadOptions BuildHead(ParseResult parse)
+    /// <summary>
+    /// The head options the command line asks for, every other setting as <paramref name="recorded"/> has it (retrain:
+    /// the head options the model was trained with), or at its default when that is null. <paramref name="recorded"/>
+    /// must be valid: an invalid value is reported as the flag that sets it, which the user did not give.
+    /// </summary>
+    public HeadOptions BuildHead(ParseResult parse, HeadOptions? recorded = null)
     {
-        string head = parse.GetValue(Head) ?? "logistic";
-        HeadKind kind = head.ToLowerInvariant() switch
+        HeadOptions baseline = recorded ?? Defaults;
+        HeadKind kind = baseline.Kind;
+        if (recorded is null || Given(parse, Head))
         {
-            "logistic" => HeadKind.Logistic,
-            "mlp" => HeadKind.Mlp,
-            _ => throw new ArgumentException($"--head '{head}' is unknown: use logistic or mlp."),
-        };
-        string weights = parse.GetValue(ClassWeights) ?? "none";
-        ClassWeighting weighting = weights.ToLowerInvariant() switch
+            string head = parse.GetValue(Head) ?? "logistic";
+            kind = head.ToLowerInvariant() switch
+            {
+                "logistic" => HeadKind.Logistic,
+                "mlp" => HeadKind.Mlp,
+                _ => throw new ArgumentException($"--head '{head}' is unknown: use logistic or mlp."),
+            };
+        }
+        ClassWeighting weighting = baseline.ClassWeighting;
+        float[]? classWeights = baseline.ClassWeights;
+        if (recorded is null || Given(parse, ClassWeights))
         {
-            "none" => ClassWeighting.None,
-            "balanced" => ClassWeighting.Balanced,
-            _ => throw new ArgumentException($"--class-weights '{weights}' is unknown: use none or balanced."),
-        };
-        var options = new HeadOptions
+            string weights = parse.GetValue(ClassWeights) ?? "none";
+            weighting = weights.ToLowerInvariant() switch
+            {
+                "none" => ClassWeighting.None,
+                "balanced" => ClassWeighting.Balanced,
+                _ => throw new ArgumentException($"--class-weights '{weights}' is unknown: use none or balanced."),
+            };
+            classWeights = null;
+        }
+        var options = baseline with
         {
             Kind = kind,
             ClassWeighting = weighting,
-            Standardize = !parse.GetValue(NoStandardize),
-            Calibrate = !parse.GetValue(NoCalibration),
-            L2Regularization = parse.GetValue(L2) ?? Defaults.L2Regularization,
-            HiddenSizes = parse.GetValue(Hidden) is { } hidden ? ParseSizes(hidden) : Defaults.HiddenSizes,
-            Epochs = parse.GetValue(Epochs) ?? Defaults.Epochs,
-            LearningRate = parse.GetValue(LearningRate) ?? Defaults.LearningRate,
-            Dropout = parse.GetValue(Dropout) ?? Defaults.Dropout,
-            WeightDecay = parse.GetValue(WeightDecay) ?? Defaults.WeightDecay,
-            Patience = parse.GetValue(Patience) ?? Defaults.Patience,
+            ClassWeights = classWeights,
+            Standardize = recorded is null || Given(parse, NoStandardize) ? !parse.GetValue(NoStandardize) : baseline.Standardize,
+            Calibrate = recorded is null || Given(parse, NoCalibration) ? !parse.GetValue(NoCalibration) : baseline.Calibrate,
+            L2Regularization = Pick(parse, L2, baseline.L2Regularization),
+            HiddenSizes = Given(parse, Hidden) && parse.GetValue(Hidden) is { } hidden ? ParseSizes(hidden) : baseline.HiddenSizes,
+            Epochs = Pick(parse, Epochs, baseline.Epochs),
+            LearningRate = Pick(parse, LearningRate, baseline.LearningRate),
+            Dropout = Pick(parse, Dropout, baseline.Dropout),
+            WeightDecay = Pick(parse, WeightDecay, baseline.WeightDecay),
+            Patience = Pick(parse, Patience, baseline.Patience),
         };
         try
         {
@@ -238,6 +306,13 @@ internal sealed class TrainingOptionsBinder
         }
         return options;
     }
+
+    /// <summary>
+    /// The option's value where the command line gives it, else <paramref name="baseline"/>: a declared default, should
+    /// the option get one, never overrides the setting a model was trained with.
+    /// </summary>
+    private static T Pick<T>(ParseResult parse, Option<T?> option, T baseline) where T : struct
+        => Given(parse, option) && parse.GetValue(option) is { } value ? value : baseline;
 
     private static string? FlagOf(string property) => property switch
     {

@@ -33,6 +33,7 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(exit == 0, error);
         JsonElement evaluated = Last(output);
         Assert.Equal(128, evaluated.GetProperty("images").GetInt32());
+        Assert.Equal(trained.GetProperty("classes").EnumerateArray().Select(e => e.GetString()), evaluated.GetProperty("classes").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(4, evaluated.GetProperty("perClassLogLoss").GetArrayLength());
 
         (exit, output, error) = Run("inspect", "--model", model, "--json");
@@ -299,7 +300,8 @@ public sealed class TrainingCommandTests : IDisposable
         (exit, output, error) = Run("retrain", "--model", older, "--data", Shapes, "--out", Path.Combine(_dir, "third.zip"), "--no-cache");
         Assert.True(exit == 0, error);
         Assert.Contains("made before validation images were chosen by path", error);
-        Assert.DoesNotContain("as the model was trained", output);
+        // Its settings are still the ones it was trained with; only its split cannot be made again.
+        Assert.Contains("as the model was trained: --seed 5, --validation-fraction 0.3", output);
     }
 
     [Fact]
@@ -334,6 +336,9 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(exit == 0, error);
         JsonElement summary = Last(output);
         Assert.Equal(2, summary.GetProperty("folds").GetInt32());
+        // The order of each fold's perClassLogLoss and confusion matrix.
+        Assert.Equal(["circles", "squares", "stripes", "triangles"], summary.GetProperty("classes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(4, summary.GetProperty("summary").GetProperty("folds")[0].GetProperty("perClassLogLoss").GetArrayLength());
         Assert.True(summary.GetProperty("microAccuracy").GetProperty("mean").GetDouble() > 0.4);
         Assert.True(summary.GetProperty("microAccuracy").TryGetProperty("standardDeviation", out _));
     }
