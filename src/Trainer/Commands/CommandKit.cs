@@ -109,6 +109,7 @@ internal static class CommandKit
     /// </summary>
     public static int Invoke(RootCommand root, string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellation = default)
     {
+        ValueParsers.AttachTo(root);
         ParseResult parse = root.Parse(args);
         configuration ??= new InvocationConfiguration();
         if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
