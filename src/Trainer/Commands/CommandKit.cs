@@ -104,7 +104,8 @@ internal static class CommandKit
     }
 
     /// <summary>
-    /// Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>.
+    /// Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>,
+    /// its errors reported as the command reports its own (prefixed with its name; JSON objects with --json).
     /// <paramref name="cancellation"/> cancels the command as SIGINT would.
     /// </summary>
     public static int Invoke(RootCommand root, string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellation = default)
@@ -114,21 +115,38 @@ internal static class CommandKit
         configuration ??= new InvocationConfiguration();
         if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         {
-            if (args.Contains(JsonOption.Name))
-            {
-                // A script that asked for JSON reads stderr as JSON too: the same shape as a runtime error, one per line.
-                var errors = new CommandOutput(TextWriter.Null, configuration.Error, json: true, parse.CommandResult.Command.Name);
-                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) errors.Error(ExitCodes.BadArguments, error.Message, reason: error.Message);
-                return ExitCodes.BadArguments;
-            }
-            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) configuration.Error.WriteLine(error.Message);
-            configuration.Error.WriteLine("Run with --help for usage.");
+            // A script that asked for JSON reads stderr as JSON too: the same shape as a runtime error, one per line.
+            var errors = new CommandOutput(TextWriter.Null, configuration.Error, WantsJson(parse, args), parse.CommandResult.Command.Name);
+            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) errors.Error(ExitCodes.BadArguments, error.Message, reason: error.Message);
+            if (!errors.Json) configuration.Error.WriteLine("Run with --help for usage.");
             return ExitCodes.BadArguments;
         }
         // Off: the commands handle SIGINT and SIGTERM themselves (see SignalCancellation for why).
         configuration.ProcessTerminationTimeout = null;
         // The actions run synchronously: the task is complete when InvokeAsync returns.
         return parse.InvokeAsync(configuration, cancellation).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Whether a command line that did not parse asked for JSON: <c>--json</c>, <c>--json=true</c> or <c>--json true</c>
+    /// as the parser read it, or a <c>--json</c> token the parser never got to (an unknown command).
+    /// </summary>
+    private static bool WantsJson(ParseResult parse, string[] args)
+    {
+        if (parse.GetResult(JsonOption) is { Implicit: false } json)
+        {
+            try
+            {
+                return json.GetValueOrDefault<bool>();
+            }
+            catch (InvalidOperationException)
+            {
+                return true; // --json=maybe: JSON was meant, and its error is among the others
+            }
+        }
+        string name = JsonOption.Name;
+        return args.Any(a => a == name || (a.Length > name.Length + 1 && a.StartsWith(name, StringComparison.Ordinal) && a[name.Length] is '=' or ':'
+                                           && !a.AsSpan(name.Length + 1).Equals("false", StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>

@@ -44,6 +44,7 @@ public sealed class OptionValueTests : IDisposable
         (int exit, string output, string error) = TrainerCli.Run(args);
         Assert.True(exit == ExitCodes.BadArguments, $"{string.Join(' ', args)}: exit {exit}: {error}");
         Assert.Equal("", output);
+        Assert.StartsWith($"{args[0]}: ", error, StringComparison.Ordinal);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
         Assert.DoesNotContain("expected type", error, StringComparison.Ordinal);
@@ -130,6 +131,24 @@ public sealed class OptionValueTests : IDisposable
         (int exit, _, string message) = TrainerCli.Run("preview", image, "--out", Path.Combine(_dir, "p.png"), "--mode", "isopad", "--size", "32");
         Assert.True(exit == ExitCodes.Ok, message);
         AssertParseError(["preview", image, "--out", Path.Combine(_dir, "q.png"), "--mode", "1"], "--mode: '1' is not one of");
+    }
+
+    [Theory]
+    [InlineData("--json")]
+    [InlineData("--json=true")]
+    [InlineData("--json:true")]
+    public void A_value_that_does_not_read_is_a_json_error_with_json(string json)
+    {
+        (int exit, string output, string error) = TrainerCli.Run("train", "--data", Shapes, "--seed", "abc", json);
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Equal("", output);
+        JsonElement e = JsonDocument.Parse(error.Trim()).RootElement;
+        Assert.Equal("--seed: 'abc' is not an integer (a whole number, e.g. 42).", e.GetProperty("error").GetString());
+        Assert.Equal("train", e.GetProperty("command").GetString());
+        Assert.Equal(ExitCodes.BadArguments, e.GetProperty("exitCode").GetInt32());
+
+        (_, _, error) = TrainerCli.Run("train", "--data", Shapes, "--seed", "abc", "--json=false");
+        Assert.StartsWith("train: --seed: 'abc' is not an integer", error, StringComparison.Ordinal);
     }
 
     /// <summary>
