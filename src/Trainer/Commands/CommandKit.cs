@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Pipeline.Datasets;
 using Pipeline.Graph;
 using Pipeline.Imaging;
 
@@ -65,9 +66,10 @@ internal static class CommandKit
         {
             return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
         }
-        catch (Pipeline.Datasets.InvalidDatasetException e)
+        catch (InvalidDatasetException e)
         {
-            return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason);
+            // The files left out on the way are often what to fix: listed as a successful run lists them.
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason, e.Excluded);
         }
         catch (Pipeline.Featurizers.Backbones.BackboneUnavailableException e)
         {
@@ -190,10 +192,23 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
     /// </summary>
     public void Warning(string message) => error.WriteLine(Json ? CommandKit.ToJson(new { warning = message, command }) : Printable($"{command}: warning: {message}"));
 
-    /// <summary>Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>.</summary>
-    public int Error(int exitCode, string message, string? file = null, string? reason = null)
+    /// <summary>
+    /// Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>. With
+    /// <paramref name="excluded"/> (data that was found unusable) the files left out follow, as a successful run lists
+    /// them: the count and the first few in text, all of them in JSON (<c>excludedCount</c>, <c>excluded</c>).
+    /// </summary>
+    public int Error(int exitCode, string message, string? file = null, string? reason = null, IReadOnlyList<ExcludedFile>? excluded = null)
     {
-        error.WriteLine(Json ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode }) : Printable($"{command}: {message}"));
+        if (Json)
+        {
+            error.WriteLine(excluded is null
+                ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode })
+                : CommandKit.ToJson(new { error = message, command, file, reason, exitCode, excludedCount = excluded.Count, excluded = MetricsText.ExclusionRecords(excluded) }));
+            return exitCode;
+        }
+        error.WriteLine(Printable($"{command}: {message}"));
+        // On stderr with the error it explains (stdout stays for results).
+        if (excluded is not null) MetricsText.Exclusions(new CommandOutput(error, error, json: false, command), excluded);
         return exitCode;
     }
 

@@ -151,6 +151,36 @@ public sealed class OptionValueTests : IDisposable
         Assert.StartsWith("train: --seed: 'abc' is not an integer", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_run_that_fails_on_its_data_lists_the_files_it_excluded()
+    {
+        // Four notes among the good images and a class whose three images are all truncated: seven files left out.
+        string data = SmallData(notes: 4, brokenClass: true), model = Path.Combine(_dir, "m.zip");
+        (int exit, string output, string error) = TrainerCli.Run("train", "--data", data, "--out", model, "--no-cache", "--threads", "2");
+        Assert.True(exit == ExitCodes.InvalidInput, $"exit {exit}: {error}");
+        Assert.Equal("", output);
+        string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("train: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains("class 'broken' has no usable image", lines[0], StringComparison.Ordinal);
+        Assert.Equal("excluded 7 file(s) that could not be used:", lines[1]);
+        Assert.Equal(MetricsText.ListedExclusions, lines.Count(l => l.StartsWith(data, StringComparison.Ordinal)));
+        Assert.Equal("... and 2 more", lines[^1]);
+        Assert.False(File.Exists(model));
+
+        (exit, output, error) = TrainerCli.Run("train", "--data", data, "--out", model, "--no-cache", "--threads", "2", "--json");
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Equal("", output);
+        JsonElement e = JsonDocument.Parse(error.Trim()).RootElement;
+        Assert.Contains("class 'broken' has no usable image", e.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(7, e.GetProperty("excludedCount").GetInt32());
+        JsonElement[] excluded = [.. e.GetProperty("excluded").EnumerateArray()];
+        Assert.Equal(7, excluded.Length);
+        string[] paths = [.. excluded.Select(x => x.GetProperty("path").GetString()!)];
+        for (int i = 0; i < 3; i++) Assert.Contains(Path.Combine(data, "broken", $"{i}.png"), paths);
+        for (int i = 0; i < 4; i++) Assert.Contains(Path.Combine(data, "circles", $"note{i}.txt"), paths);
+        Assert.All(excluded, x => Assert.False(string.IsNullOrEmpty(x.GetProperty("reason").GetString())));
+    }
+
     /// <summary>
     /// Six circles and six squares from data/shapes; with <paramref name="notes"/> text files among the circles and, with
     /// <paramref name="brokenClass"/>, a class of three PNGs cut short (recognized as images, never decoded).
