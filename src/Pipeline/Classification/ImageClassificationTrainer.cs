@@ -229,7 +229,7 @@ public sealed class ImageClassificationTrainer
     private void RequireClasses(ImageDataset data)
     {
         if (data.Classes.Count < 2)
-            throw new InvalidDatasetException(data.Source, $"a classifier needs images of at least two classes; the data has {data.Classes.Count} ({string.Join(", ", data.Classes)})");
+            throw new InvalidDatasetException(data.Source, $"a classifier needs images of at least two classes; the data has {data.Classes.Count} ({string.Join(", ", data.Classes)})") { Excluded = data.Excluded };
     }
 
     /// <summary>
@@ -251,7 +251,7 @@ public sealed class ImageClassificationTrainer
                 if (sample.Label == c) paths.Add(sample.Path);
             string? example = excluded.ToList().FirstOrDefault(f => paths.Contains(f.Path)) is { } file ? $" (e.g. {file.Path}: {file.Reason})" : null;
             throw new InvalidDatasetException(data.Source,
-                $"class '{data.Classes[c]}' has no usable image: none of its images could be decoded{example}; fix or remove them, or the class");
+                $"class '{data.Classes[c]}' has no usable image: none of its images could be decoded{example}; fix or remove them, or the class") { Excluded = excluded.ToList() };
         }
     }
 
@@ -341,7 +341,7 @@ public sealed class ImageClassificationTrainer
             if (rendered[i] is { } image) images.Add(image);
             else excluded.Add(data.Samples[trainingSamples[i]].Path, failures[i]!);
         }
-        if (images.Count == 0) throw new InvalidDatasetException(data.Source, "no training image could be decoded");
+        if (images.Count == 0) throw new InvalidDatasetException(data.Source, "no training image could be decoded") { Excluded = excluded.ToList() };
         Report(TrainerStage.LearningFeaturizer, 0, 1);
         IFeaturizer bank = FeaturizerFactory.TrainFilterBank(images, spec, featurizerOptions, cancellation);
         Report(TrainerStage.LearningFeaturizer, 1, 1);

@@ -70,7 +70,7 @@ public sealed class ImageDataset
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"The dataset folder '{folder}' does not exist.");
         (List<string> classes, List<(string Path, int Label)> files, List<ExcludedFile> excluded) = FolderReader.Read(root);
         if (classes.Count == 0)
-            throw new InvalidDatasetException(root, "no class folders with files: put the images of each class in a subfolder named after the class (e.g. data/cats/1.jpg, data/dogs/2.jpg)");
+            throw new InvalidDatasetException(root, "no class folders with files: put the images of each class in a subfolder named after the class (e.g. data/cats/1.jpg, data/dogs/2.jpg)") { Excluded = excluded };
         return Build(root, classes, files, excluded);
     }
 
@@ -89,7 +89,7 @@ public sealed class ImageDataset
         (List<string> classes, List<(string Path, int Label)> files) = Number(rows);
         if (classes.Count == 0)
             throw new InvalidDatasetException(path, "the manifest lists no usable image: each row needs an existing image file and a label (path,label)"
-                + (excluded.Count > 0 ? $"; {excluded.Count} row(s) left out, the first: {Describe(excluded)}" : ""));
+                + (excluded.Count > 0 ? $"; {excluded.Count} row(s) left out, the first: {Describe(excluded)}" : "")) { Excluded = excluded };
         return Build(path, classes, files, excluded);
     }
 
@@ -214,7 +214,7 @@ public sealed class ImageDataset
             finalClasses.Add(classes[c]);
         }
         if (finalClasses.Count == 0)
-            throw new InvalidDatasetException(source, $"no readable image: {unusableFiles} file(s) excluded, the first: {Describe(excluded)}");
+            throw new InvalidDatasetException(source, $"no readable image: {unusableFiles} file(s) excluded, the first: {Describe(excluded)}") { Excluded = excluded };
 
         var samples = new ImageSample[kept.Count];
         for (int i = 0; i < samples.Length; i++) samples[i] = new ImageSample(kept[i].Path, newIndex[kept[i].Label], kept[i].Format);

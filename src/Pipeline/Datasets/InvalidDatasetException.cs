@@ -25,4 +25,7 @@ public sealed class InvalidDatasetException : PipelineException
 
     /// <summary>The manifest line (1-based) at fault, or 0.</summary>
     public long Line { get; }
+
+    /// <summary>The files (and classes) left out before the data was found unusable, all of them: often the thing to fix.</summary>
+    public IReadOnlyList<ExcludedFile> Excluded { get; init; } = [];
 }

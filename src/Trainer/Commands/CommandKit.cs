@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Pipeline.Datasets;
 using Pipeline.Graph;
 using Pipeline.Imaging;
 
@@ -65,9 +66,10 @@ internal static class CommandKit
         {
             return output.Error(ExitCodes.InvalidInput, e.Message, e.File, e.Reason);
         }
-        catch (Pipeline.Datasets.InvalidDatasetException e)
+        catch (InvalidDatasetException e)
         {
-            return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason);
+            // The files left out on the way are often what to fix: listed as a successful run lists them.
+            return output.Error(ExitCodes.InvalidInput, e.Message, e.DatasetPath, e.Reason, e.Excluded);
         }
         catch (Pipeline.Featurizers.Backbones.BackboneUnavailableException e)
         {
@@ -104,30 +106,49 @@ internal static class CommandKit
     }
 
     /// <summary>
-    /// Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>.
+    /// Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.BadArguments"/>,
+    /// its errors reported as the command reports its own (prefixed with its name; JSON objects with --json).
     /// <paramref name="cancellation"/> cancels the command as SIGINT would.
     /// </summary>
     public static int Invoke(RootCommand root, string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellation = default)
     {
+        ValueParsers.AttachTo(root);
         ParseResult parse = root.Parse(args);
         configuration ??= new InvocationConfiguration();
         if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         {
-            if (args.Contains(JsonOption.Name))
-            {
-                // A script that asked for JSON reads stderr as JSON too: the same shape as a runtime error, one per line.
-                var errors = new CommandOutput(TextWriter.Null, configuration.Error, json: true, parse.CommandResult.Command.Name);
-                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) errors.Error(ExitCodes.BadArguments, error.Message, reason: error.Message);
-                return ExitCodes.BadArguments;
-            }
-            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) configuration.Error.WriteLine(error.Message);
-            configuration.Error.WriteLine("Run with --help for usage.");
+            // A script that asked for JSON reads stderr as JSON too: the same shape as a runtime error, one per line.
+            var errors = new CommandOutput(TextWriter.Null, configuration.Error, WantsJson(parse, args), parse.CommandResult.Command.Name);
+            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors) errors.Error(ExitCodes.BadArguments, error.Message, reason: error.Message);
+            if (!errors.Json) configuration.Error.WriteLine("Run with --help for usage.");
             return ExitCodes.BadArguments;
         }
         // Off: the commands handle SIGINT and SIGTERM themselves (see SignalCancellation for why).
         configuration.ProcessTerminationTimeout = null;
         // The actions run synchronously: the task is complete when InvokeAsync returns.
         return parse.InvokeAsync(configuration, cancellation).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Whether a command line that did not parse asked for JSON: <c>--json</c>, <c>--json=true</c> or <c>--json true</c>
+    /// as the parser read it, or a <c>--json</c> token the parser never got to (an unknown command).
+    /// </summary>
+    private static bool WantsJson(ParseResult parse, string[] args)
+    {
+        if (parse.GetResult(JsonOption) is { Implicit: false } json)
+        {
+            try
+            {
+                return json.GetValueOrDefault<bool>();
+            }
+            catch (InvalidOperationException)
+            {
+                return true; // --json=maybe: JSON was meant, and its error is among the others
+            }
+        }
+        string name = JsonOption.Name;
+        return args.Any(a => a == name || (a.Length > name.Length + 1 && a.StartsWith(name, StringComparison.Ordinal) && a[name.Length] is '=' or ':'
+                                           && !a.AsSpan(name.Length + 1).Equals("false", StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>
@@ -171,10 +192,23 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
     /// </summary>
     public void Warning(string message) => error.WriteLine(Json ? CommandKit.ToJson(new { warning = message, command }) : Printable($"{command}: warning: {message}"));
 
-    /// <summary>Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>.</summary>
-    public int Error(int exitCode, string message, string? file = null, string? reason = null)
+    /// <summary>
+    /// Reports a failure on stderr (a JSON object with --json) and returns <paramref name="exitCode"/>. With
+    /// <paramref name="excluded"/> (data that was found unusable) the files left out follow, as a successful run lists
+    /// them: the count and the first few in text, all of them in JSON (<c>excludedCount</c>, <c>excluded</c>).
+    /// </summary>
+    public int Error(int exitCode, string message, string? file = null, string? reason = null, IReadOnlyList<ExcludedFile>? excluded = null)
     {
-        error.WriteLine(Json ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode }) : Printable($"{command}: {message}"));
+        if (Json)
+        {
+            error.WriteLine(excluded is null
+                ? CommandKit.ToJson(new { error = message, command, file, reason, exitCode })
+                : CommandKit.ToJson(new { error = message, command, file, reason, exitCode, excludedCount = excluded.Count, excluded = MetricsText.ExclusionRecords(excluded) }));
+            return exitCode;
+        }
+        error.WriteLine(Printable($"{command}: {message}"));
+        // On stderr with the error it explains (stdout stays for results).
+        if (excluded is not null) MetricsText.Exclusions(new CommandOutput(error, error, json: false, command), excluded);
         return exitCode;
     }
 
