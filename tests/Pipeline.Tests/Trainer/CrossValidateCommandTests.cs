@@ -22,7 +22,7 @@ public sealed class CrossValidateCommandTests
             Assert.Equal(ExitCodes.BadArguments, exit);
             Assert.Equal("", output);
             string message = json ? JsonDocument.Parse(error.Split('\n')[0]).RootElement.GetProperty("error").GetString()! : error;
-            Assert.StartsWith("--validation-fraction does not apply to cv: ", message, StringComparison.Ordinal);
+            Assert.StartsWith((json ? "" : "cv: ") + "--validation-fraction does not apply to cv: ", message, StringComparison.Ordinal);
             Assert.Contains("use --folds", message, StringComparison.Ordinal);
             Assert.DoesNotContain("out of range", error, StringComparison.Ordinal);
             Assert.DoesNotContain("Unrecognized", error, StringComparison.Ordinal);
