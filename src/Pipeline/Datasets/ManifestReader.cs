@@ -10,7 +10,8 @@ namespace Pipeline.Datasets;
 /// <c>category</c>), ignoring case, is a header and says which columns to read; without one the first two columns
 /// are path and label. Relative paths are relative to the manifest's folder; backslashes work too.
 /// A row that cannot be used (too few fields, an empty or invalid label, a missing file, a path listed twice) is
-/// excluded with its line number; a file that is not valid CSV is an <see cref="InvalidDatasetException"/>.
+/// excluded with its line number; a file that is not valid CSV is an <see cref="InvalidDatasetException"/>. UTF-8 is
+/// read with or without a byte order mark, UTF-16 (little or big endian, as Excel's "Unicode Text") with one.
 /// </summary>
 internal static class ManifestReader
 {

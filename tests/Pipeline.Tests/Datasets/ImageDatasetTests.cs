@@ -201,6 +201,25 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Contains(data.Excluded, e => e.Path.EndsWith("text.txt", StringComparison.Ordinal) && e.Reason.Contains("not a JPEG", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("utf-16le", "list.txt", "\t")] // Excel's "Unicode Text": UTF-16 LE with a BOM, tab-separated
+    [InlineData("utf-16BE", "list.csv", ",")]
+    [InlineData("utf-8", "list.csv", ",")]
+    public void ManifestsInUnicodeWithAByteOrderMark_AreRead(string encodingName, string name, string separator)
+    {
+        Write("set/img/één.png", Png);
+        Write("set/img/b.jpg", Jpeg);
+        System.Text.Encoding encoding = System.Text.Encoding.GetEncoding(encodingName);
+        string text = $"path{separator}label\r\nimg/één.png{separator}círculo\r\nimg/b.jpg{separator}square\r\n";
+        string manifest = Write($"set/{name}", [.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+
+        ImageDataset data = ImageDataset.Load(manifest);
+
+        Assert.Equal(["círculo", "square"], data.Classes);
+        Assert.Equal([Path.Combine(_scratch.Path, "set", "img", "één.png"), Path.Combine(_scratch.Path, "set", "img", "b.jpg")], data.Samples.Select(s => s.Path));
+        Assert.Empty(data.Excluded);
+    }
+
     [Fact]
     public void MalformedCsv_IsATypedErrorWithTheLine()
     {
