@@ -9,9 +9,13 @@ internal static class FolderReader
 {
     private const int MaxDepth = 64;
 
-    public static (List<string> Classes, List<(string Path, int Label)> Files, List<ExcludedFile> Excluded) Read(string root)
+    /// <summary>
+    /// The class folders (an empty one too: the dataset reports it as a class with no usable image), their files, and
+    /// what was left out, in the order found.
+    /// </summary>
+    public static (List<ClassSource> Classes, List<(string Path, int Label)> Files, List<ExcludedFile> Excluded) Read(string root)
     {
-        var classes = new List<string>();
+        var classes = new List<ClassSource>();
         var files = new List<(string, int)>();
         var excluded = new List<ExcludedFile>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(root) };
@@ -47,14 +51,13 @@ internal static class FolderReader
                 excluded.Add(new ExcludedFile(folder.FullName, $"the folder name cannot be a class label: {labelProblem}"));
                 continue;
             }
-            int before = files.Count;
+            var source = new ClassSource(folder.Name, folder.FullName, IsFolder: true);
+            int before = excluded.Count;
             Walk(folder, RealPath(folder.FullName), classes.Count, files, excluded, visited, depth: 1);
-            if (files.Count == before)
-            {
-                excluded.Add(new ExcludedFile(folder.FullName, "the class folder holds no files: the class is left out"));
-                continue;
-            }
-            classes.Add(folder.Name);
+            // What the walk left out (unreadable or repeated folders) is part of the class.
+            for (int i = before; i < excluded.Count; i++)
+                source.LeftOut.Add(new ClassSummary.Item(excluded[i].Path, excluded[i].Reason, IsFolder: true));
+            classes.Add(source);
         }
         return (classes, files, excluded);
     }

@@ -86,7 +86,10 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Contains("hidden folder", Reason("data/.git"));
         Assert.Contains("no files", Reason("data/fish"));
         Assert.Contains("not a JPEG", Reason("birds/only-text.txt"));
-        Assert.Contains(data.Excluded, e => e.Reason.Contains("class 'birds' has no readable image", StringComparison.Ordinal));
+        Assert.Contains("class 'birds' has no usable image: its only file is not a JPEG, PNG, BMP, GIF or WebP image", Reason("data/birds"));
+        // Set aside, named, for the trainer to refuse: not dropped in silence.
+        Assert.Equal(["birds", "fish"], data.UnusableClasses.Select(c => c.Name));
+        Assert.Equal("its folder holds no files", data.UnusableClasses[1].Reason);
     }
 
     [Fact]
