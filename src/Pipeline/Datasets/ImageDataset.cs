@@ -10,7 +10,9 @@ namespace Pipeline.Datasets;
 /// Every file's format is sniffed from its first bytes (never its extension). Files that cannot be used (unreadable,
 /// empty, not JPEG/PNG/BMP/GIF/WebP, outside a class folder, a manifest row without a label or whose file is missing) are
 /// never skipped silently: they are listed in <see cref="Excluded"/> with the reason. Images that pass the sniff but
-/// fail to decode are reported the same way by the trainer.
+/// fail to decode are reported the same way by the trainer. Hidden files and folders (names starting with '.') are not
+/// read at any depth of a folder: hidden folders are listed in <see cref="Excluded"/>, hidden files (.DS_Store, macOS's
+/// ._ files) are not.
 /// </para>
 /// <para>
 /// A class none of whose files can be used (all HEIC, say, or an empty folder) is not one of <see cref="Classes"/>: it
@@ -85,8 +87,8 @@ public sealed class ImageDataset
 
     /// <summary>
     /// Reads a folder per class: every file under each first-level folder, recursively, is an image of the class named
-    /// after that folder. Files directly in <paramref name="folder"/> and hidden first-level folders are excluded (listed).
-    /// A class folder with no usable image is listed in <see cref="UnusableClasses"/>.
+    /// after that folder. Files directly in <paramref name="folder"/> and hidden folders are excluded (listed); hidden
+    /// files are skipped. A class folder with no usable image is listed in <see cref="UnusableClasses"/>.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDatasetException">No class folder holds an image.</exception>

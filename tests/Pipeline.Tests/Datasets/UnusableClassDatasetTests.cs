@@ -5,7 +5,7 @@ namespace Pipeline.Tests.Datasets;
 
 /// <summary>
 /// A class with no usable image, whatever the reason (formats the decoders do not read, not images, a missing file, an
-/// empty folder), is set aside by name with why, never dropped in silence.
+/// empty folder), is set aside by name with why, never dropped in silence; hidden entries are not read at any depth.
 /// </summary>
 public sealed class UnusableClassDatasetTests : IDisposable
 {
@@ -114,6 +114,57 @@ public sealed class UnusableClassDatasetTests : IDisposable
         Assert.Equal("heic", Assert.Single(accepted.LeftOutClasses).Name);
         Assert.Single(data.UnusableClasses); // the original is unchanged
         Assert.Same(accepted, accepted.WithoutUnusableClasses());
+    }
+
+    [Fact]
+    public void HiddenFilesAndFolders_AreNotRead_AtAnyDepth()
+    {
+        Write("data/circles/a.png", Png);
+        Write("data/circles/.DS_Store", "\0\0\0\u0001Bud1"u8.ToArray());
+        Write("data/circles/._a.png", [0, 5, 0x16, 7, 0, 2, 0, 0]); // macOS's AppleDouble file beside a.png
+        Write("data/circles/.hiddensub/b.png", Png);
+        Write("data/circles/nested/.c.png", Png);
+        Write("data/circles/nested/d.png", Png);
+        Write("data/squares/a.png", Png);
+        Write("data/.DS_Store", "x"u8.ToArray());
+        Write("data/.thumbnails/t.png", Png);
+
+        ImageDataset data = ImageDataset.FromFolder(Data);
+
+        Assert.Equal(["circles", "squares"], data.Classes);
+        Assert.Equal(["circles/a.png", "circles/nested/d.png", "squares/a.png"],
+            data.Samples.Select(s => Path.GetRelativePath(Data, s.Path).Replace('\\', '/')));
+        // A hidden folder is listed (it may hold images the user expects read); the system's hidden files are not.
+        Assert.Equal([(Path.Combine(Data, ".thumbnails"), "hidden folder: not read as a class"), (Path.Combine(Data, "circles", ".hiddensub"), "hidden folder: not read")],
+            data.Excluded.Select(e => (e.Path, e.Reason)));
+        Assert.Empty(data.UnusableClasses);
+    }
+
+    [Fact]
+    public void AClassFolderHoldingOnlyHiddenEntries_SaysSo()
+    {
+        Write("data/circles/a.png", Png);
+        Write("data/squares/.DS_Store", "x"u8.ToArray());
+        Write("data/squares/.hidden/a.png", Png);
+
+        UnusableClass squares = Assert.Single(ImageDataset.FromFolder(Data).UnusableClasses);
+
+        Assert.Equal("squares", squares.Name);
+        Assert.Empty(squares.Files);
+        Assert.Equal("its folder holds only hidden files or folders (names starting with '.'), which are not read", squares.Reason);
+    }
+
+    [Fact]
+    public void PredictionFoldersSkipHiddenEntriesToo()
+    {
+        Write("photos/a.png", Png);
+        Write("photos/.DS_Store", "x"u8.ToArray());
+        Write("photos/.cache/b.png", Png);
+
+        (List<string> files, List<ExcludedFile> excluded) = FolderReader.ReadTree(Path.Combine(_scratch.Path, "photos"));
+
+        Assert.Equal([Path.Combine(_scratch.Path, "photos", "a.png")], files);
+        Assert.Equal(Path.Combine(_scratch.Path, "photos", ".cache"), Assert.Single(excluded).Path);
     }
 
     [Fact]

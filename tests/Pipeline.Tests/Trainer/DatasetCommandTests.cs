@@ -8,7 +8,8 @@ namespace Pipeline.Tests.Trainer;
 
 /// <summary>
 /// What train and retrain make of the data as a user hands it over: a class folder with no usable image is refused by
-/// name whatever the reason (HEIC and TIFF as corrupt JPEGs), and Excel's UTF-16 manifest is read.
+/// name whatever the reason (HEIC and TIFF as corrupt JPEGs), hidden entries are not trained on, and Excel's UTF-16
+/// manifest is read.
 /// </summary>
 public sealed class DatasetCommandTests : IDisposable
 {
@@ -115,6 +116,27 @@ public sealed class DatasetCommandTests : IDisposable
         Assert.Equal("", output);
         AssertHeicRefusal(error);
         Assert.Equal(before, File.ReadAllBytes(model));
+    }
+
+    [Fact]
+    public void Hidden_files_and_folders_in_a_class_folder_are_not_trained_on()
+    {
+        string data = Copy("hidden", 8, "circles", "squares");
+        // Squares hidden among the circles would teach the model wrong: they are not read.
+        string hiddenFolder = Directory.CreateDirectory(Path.Combine(data, "circles", ".hiddensub")).FullName;
+        foreach (string file in Directory.GetFiles(Path.Combine(Shapes, "squares")).Order(StringComparer.Ordinal).Skip(8).Take(4))
+            File.Copy(file, Path.Combine(hiddenFolder, Path.GetFileName(file)));
+        File.Copy(Directory.GetFiles(Path.Combine(Shapes, "squares"))[0], Path.Combine(data, "circles", ".square.png"));
+        File.WriteAllBytes(Path.Combine(data, "circles", ".DS_Store"), [0, 0, 0, 1, .. "Bud1"u8]);
+
+        (int exit, string output, string error) = TrainerCli.Run("train", "--data", data, "--out", Path.Combine(_dir, "h.zip"), "--no-cache", "--json");
+
+        Assert.True(exit == 0, error);
+        JsonElement trained = Last(output);
+        Assert.Equal(16, trained.GetProperty("trainingImages").GetInt32() + trained.GetProperty("validationImages").GetInt32());
+        JsonElement excluded = Assert.Single(trained.GetProperty("excluded").EnumerateArray());
+        Assert.Equal(hiddenFolder, excluded.GetProperty("path").GetString());
+        Assert.Equal("hidden folder: not read", excluded.GetProperty("reason").GetString());
     }
 
     [Theory]
