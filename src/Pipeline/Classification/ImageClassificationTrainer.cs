@@ -41,13 +41,16 @@ public sealed class ImageClassificationTrainer
     public TrainerOptions Options => _options;
 
     /// <summary>Trains a classifier on <paramref name="data"/>.</summary>
-    /// <exception cref="InvalidDatasetException">Fewer than two classes, or a class none of whose images can be decoded.</exception>
+    /// <exception cref="InvalidDatasetException">A class with no usable image: none of its files is an image the
+    /// decoders read (<see cref="ImageDataset.UnusableClasses"/>; <see cref="ImageDataset.WithoutUnusableClasses"/>
+    /// accepts them as left out), or none of its images decodes; or fewer than two classes.</exception>
     /// <exception cref="BackboneUnavailableException">The backbone is neither a file nor a registry name, or cannot be downloaded.</exception>
     /// <exception cref="Graph.InvalidModelException">The backbone file is not a usable model.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered.</exception>
     public TrainingResult Fit(ImageDataset data, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        RequireUsableClasses(data);
         RequireClasses(data);
         var excluded = new ExclusionList(data.Excluded);
         DataSplit split = Split(data);
@@ -81,11 +84,12 @@ public sealed class ImageClassificationTrainer
     /// seed). A learned featurizer (the built-in one) is learned again in each fold from that fold's training images only,
     /// so no validation image influences the features it is scored with; a backbone featurizes every image once.
     /// </summary>
-    /// <exception cref="InvalidDatasetException">Fewer than two classes.</exception>
+    /// <exception cref="InvalidDatasetException">A class with no usable image, or fewer than two classes (as <see cref="Fit"/>).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="folds"/> is below 2 or above the number of images.</exception>
     public CrossValidationResult CrossValidate(ImageDataset data, int folds = 5, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        RequireUsableClasses(data);
         RequireClasses(data);
         if (folds < 2 || folds > data.Count)
             throw new ArgumentOutOfRangeException(nameof(folds), folds, $"The number of folds must be between 2 and the number of images ({data.Count}).");
@@ -146,15 +150,16 @@ public sealed class ImageClassificationTrainer
     /// validation images (split from the seed); for the old model, images of classes it does not know count as errors.
     /// The head keeps the old head's kind and hidden sizes; the rest of <see cref="TrainerOptions.Head"/> applies.
     /// </summary>
-    /// <exception cref="InvalidDatasetException">The data has images of fewer than two classes (as <see cref="Fit"/>: a head
-    /// warm-started on one class learns to answer it for everything), or a class of the model or the data is left with
-    /// no training image and none before.</exception>
+    /// <exception cref="InvalidDatasetException">The data has a class with no usable image, or images of fewer than two
+    /// classes (as <see cref="Fit"/>: a head warm-started on one class learns to answer it for everything), or a class of
+    /// the model or the data is left with no training image and none before.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="model"/> was disposed.</exception>
     public RetrainingResult Retrain(ImageClassifier model, ImageDataset data, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         model.ThrowIfDisposed();
+        RequireUsableClasses(data);
         RequireClasses(data);
         string[] missing = [.. model.Labels.Where(label => !data.Classes.Contains(label, StringComparer.Ordinal))];
         ImageDataset mapped = data.WithClasses(model.Labels);
@@ -226,10 +231,23 @@ public sealed class ImageClassificationTrainer
         return new EvaluationResult(model.Head.Evaluate(all), all.Count, unknown, excluded.ToList(), report);
     }
 
-    private void RequireClasses(ImageDataset data)
+    /// <summary>
+    /// Throws when a class of <paramref name="data"/> has no usable image (<see cref="ImageDataset.UnusableClasses"/>),
+    /// naming each, its files and why they were left out: a model trained without the class would never answer it,
+    /// and the user, who gave its folder, believes it does. Checked first, so one class left beside it is not reported
+    /// as "fewer than two classes" instead.
+    /// </summary>
+    private static void RequireUsableClasses(ImageDataset data)
+    {
+        if (data.UnusableClasses.Count == 0) return;
+        throw new InvalidDatasetException(data.Source, string.Join("; ", data.UnusableClasses.Select(c => c.Message)) + "; " + ClassSummary.Advice) { Excluded = data.Excluded };
+    }
+
+    private static void RequireClasses(ImageDataset data)
     {
         if (data.Classes.Count < 2)
-            throw new InvalidDatasetException(data.Source, $"a classifier needs images of at least two classes; the data has {data.Classes.Count} ({string.Join(", ", data.Classes)})") { Excluded = data.Excluded };
+            throw new InvalidDatasetException(data.Source, $"a classifier needs images of at least two classes; the data has {data.Classes.Count} ({string.Join(", ", data.Classes)})"
+                + string.Concat(data.LeftOutClasses.Select(c => $"; left out: {c.Message}"))) { Excluded = data.Excluded };
     }
 
     /// <summary>
@@ -246,12 +264,15 @@ public sealed class ImageClassificationTrainer
         for (int c = 0; c < seen.Length; c++)
         {
             if (seen[c] || counts[c] == 0) continue;
-            var paths = new HashSet<string>(StringComparer.Ordinal);
+            // Said as the dataset says a class none of whose files is an image: every file of the class, by reason.
+            var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (ExcludedFile file in excluded.ToList()) reasons.TryAdd(file.Path, file.Reason);
+            var items = new List<ClassSummary.Item>();
             foreach (ImageSample sample in data.Samples)
-                if (sample.Label == c) paths.Add(sample.Path);
-            string? example = excluded.ToList().FirstOrDefault(f => paths.Contains(f.Path)) is { } file ? $" (e.g. {file.Path}: {file.Reason})" : null;
-            throw new InvalidDatasetException(data.Source,
-                $"class '{data.Classes[c]}' has no usable image: none of its images could be decoded{example}; fix or remove them, or the class") { Excluded = excluded.ToList() };
+                if (sample.Label == c) items.Add(new ClassSummary.Item(sample.Path, reasons.GetValueOrDefault(sample.Path, "not featurized"), Predicate: "could not be decoded"));
+            items.AddRange(data.ExcludedOf(data.Classes[c]));
+            string reason = ClassSummary.Describe(items, empty: "it has no file");
+            throw new InvalidDatasetException(data.Source, $"{ClassSummary.Refusal(data.Classes[c], reason)}; {ClassSummary.Advice}") { Excluded = excluded.ToList() };
         }
     }
 

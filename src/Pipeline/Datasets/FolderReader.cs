@@ -2,16 +2,23 @@ namespace Pipeline.Datasets;
 
 /// <summary>
 /// Reads a folder-per-class dataset: each first-level folder is a class named after it, read recursively; anything
-/// else is listed as excluded. Folders are walked in ordinal order, so the result never depends on the file system's
-/// enumeration order. Symbolic links to folders are followed, each real folder at most once (no loops).
+/// else is listed as excluded. Hidden entries (names starting with '.') are not read at any depth: a hidden folder is
+/// listed as excluded, a hidden file (.DS_Store, ._IMG_0001.jpg, Thumbs-like metadata) is skipped without a word.
+/// Folders are walked in ordinal order, so the result never depends on the file system's enumeration order. Symbolic
+/// links to folders are followed, each real folder at most once (no loops).
 /// </summary>
 internal static class FolderReader
 {
     private const int MaxDepth = 64;
+    private const string HiddenFolder = "hidden folder: not read";
 
-    public static (List<string> Classes, List<(string Path, int Label)> Files, List<ExcludedFile> Excluded) Read(string root)
+    /// <summary>
+    /// The class folders (an empty one too: the dataset reports it as a class with no usable image), their files, and
+    /// what was left out, in the order found.
+    /// </summary>
+    public static (List<ClassSource> Classes, List<(string Path, int Label)> Files, List<ExcludedFile> Excluded) Read(string root)
     {
-        var classes = new List<string>();
+        var classes = new List<ClassSource>();
         var files = new List<(string, int)>();
         var excluded = new List<ExcludedFile>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(root) };
@@ -22,7 +29,7 @@ internal static class FolderReader
         // folder keeps its own name.
         var realClassFolders = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (FileSystemInfo entry in entries)
-            if (entry is DirectoryInfo { LinkTarget: null } real && !real.Name.StartsWith('.') && Persistence.ModelPackage.ValidateLabel(real.Name) is null)
+            if (entry is DirectoryInfo { LinkTarget: null } real && !IsHidden(real) && Persistence.ModelPackage.ValidateLabel(real.Name) is null)
                 realClassFolders.TryAdd(RealPath(real.FullName), real.Name);
         foreach (FileSystemInfo entry in entries)
         {
@@ -33,10 +40,11 @@ internal static class FolderReader
             }
             if (entry is not DirectoryInfo folder)
             {
-                excluded.Add(new ExcludedFile(entry.FullName, "directly in the dataset folder: only files inside a class folder are read (the class is the first-level folder's name)"));
+                if (!IsHidden(entry))
+                    excluded.Add(new ExcludedFile(entry.FullName, "directly in the dataset folder: only files inside a class folder are read (the class is the first-level folder's name)"));
                 continue;
             }
-            if (folder.Name.StartsWith('.'))
+            if (IsHidden(folder))
             {
                 excluded.Add(new ExcludedFile(folder.FullName, "hidden folder: not read as a class"));
                 continue;
@@ -47,32 +55,39 @@ internal static class FolderReader
                 excluded.Add(new ExcludedFile(folder.FullName, $"the folder name cannot be a class label: {labelProblem}"));
                 continue;
             }
-            int before = files.Count;
-            Walk(folder, RealPath(folder.FullName), classes.Count, files, excluded, visited, depth: 1);
-            if (files.Count == before)
-            {
-                excluded.Add(new ExcludedFile(folder.FullName, "the class folder holds no files: the class is left out"));
-                continue;
-            }
-            classes.Add(folder.Name);
+            var source = new ClassSource(folder.Name, folder.FullName, IsFolder: true);
+            int before = excluded.Count, hidden = 0;
+            Walk(folder, RealPath(folder.FullName), classes.Count, files, excluded, visited, depth: 1, ref hidden);
+            // What the walk left out (unreadable or repeated folders) is part of the class; hidden entries are not.
+            for (int i = before; i < excluded.Count; i++)
+                if (excluded[i].Reason != HiddenFolder) source.LeftOut.Add(new ClassSummary.Item(excluded[i].Path, excluded[i].Reason, IsFolder: true));
+            source.Hidden = hidden;
+            classes.Add(source);
         }
         return (classes, files, excluded);
     }
 
     /// <summary>
     /// Every file under <paramref name="folder"/>, recursively and in ordinal order, with no class structure (images to
-    /// predict); unreadable folders and repeated links are listed as excluded, as in <see cref="Read"/>.
+    /// predict); hidden entries are skipped, unreadable folders and repeated links listed as excluded, as in <see cref="Read"/>.
     /// </summary>
     public static (List<string> Files, List<ExcludedFile> Excluded) ReadTree(string folder)
     {
         var files = new List<(string Path, int Label)>();
         var excluded = new List<ExcludedFile>();
-        Walk(new DirectoryInfo(folder), RealPath(folder), 0, files, excluded, new HashSet<string>(StringComparer.Ordinal), depth: 0);
+        int hidden = 0;
+        Walk(new DirectoryInfo(folder), RealPath(folder), 0, files, excluded, new HashSet<string>(StringComparer.Ordinal), depth: 0, ref hidden);
         return (files.ConvertAll(f => f.Path), excluded);
     }
 
-    /// <summary>Reads <paramref name="folder"/>, whose real location (links resolved) is <paramref name="real"/>, unless it was read already.</summary>
-    private static void Walk(DirectoryInfo folder, string real, int label, List<(string, int)> files, List<ExcludedFile> excluded, HashSet<string> visited, int depth)
+    /// <summary>A name starting with '.': a hidden file or folder on Unix and macOS, as most tools skip it.</summary>
+    private static bool IsHidden(FileSystemInfo entry) => entry.Name.StartsWith('.');
+
+    /// <summary>
+    /// Reads <paramref name="folder"/>, whose real location (links resolved) is <paramref name="real"/>, unless it was
+    /// read already; counts the hidden entries not read in <paramref name="hidden"/>.
+    /// </summary>
+    private static void Walk(DirectoryInfo folder, string real, int label, List<(string, int)> files, List<ExcludedFile> excluded, HashSet<string> visited, int depth, ref int hidden)
     {
         if (!visited.Add(real))
         {
@@ -86,8 +101,15 @@ internal static class FolderReader
         }
         foreach (FileSystemInfo entry in Sorted(folder, folder.FullName, excluded))
         {
+            if (IsHidden(entry))
+            {
+                hidden++;
+                // A hidden folder may hold images the user expects read: it is listed. A hidden file is the system's.
+                if (entry is DirectoryInfo) excluded.Add(new ExcludedFile(entry.FullName, HiddenFolder));
+                continue;
+            }
             if (entry is DirectoryInfo sub)
-                Walk(sub, sub.LinkTarget is null ? Path.Combine(real, sub.Name) : RealPath(sub.FullName), label, files, excluded, visited, depth + 1);
+                Walk(sub, sub.LinkTarget is null ? Path.Combine(real, sub.Name) : RealPath(sub.FullName), label, files, excluded, visited, depth + 1, ref hidden);
             else files.Add((entry.FullName, label));
         }
     }

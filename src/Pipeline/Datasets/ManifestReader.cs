@@ -10,7 +10,8 @@ namespace Pipeline.Datasets;
 /// <c>category</c>), ignoring case, is a header and says which columns to read; without one the first two columns
 /// are path and label. Relative paths are relative to the manifest's folder; backslashes work too.
 /// A row that cannot be used (too few fields, an empty or invalid label, a missing file, a path listed twice) is
-/// excluded with its line number; a file that is not valid CSV is an <see cref="InvalidDatasetException"/>.
+/// excluded with its line number; a file that is not valid CSV is an <see cref="InvalidDatasetException"/>. UTF-8 is
+/// read with or without a byte order mark, UTF-16 (little or big endian, as Excel's "Unicode Text") with one.
 /// </summary>
 internal static class ManifestReader
 {
@@ -19,7 +20,11 @@ internal static class ManifestReader
     private static readonly string[] PathHeaders = ["path", "file", "filename", "file_name", "image", "imagepath", "image_path", "filepath", "file_path"];
     private static readonly string[] LabelHeaders = ["label", "class", "category", "classname", "class_name"];
 
-    public static (List<(string Path, string Label)> Rows, List<ExcludedFile> Excluded) Read(string manifest)
+    /// <summary>
+    /// The usable rows, every row left out, and those of them with a valid label (a missing file, a folder, a path
+    /// listed again), so a label all of whose rows are left out is still known as a class, one with no usable image.
+    /// </summary>
+    public static (List<(string Path, string Label)> Rows, List<ExcludedFile> Excluded, List<(ExcludedFile Row, string Label)> LabelledExclusions) Read(string manifest)
     {
         if (Files.SpecialFiles.IsEmptyOrSpecial(manifest)) throw new InvalidDatasetException(manifest, Files.SpecialFiles.Reason);
         string folder = Path.GetDirectoryName(manifest) ?? ".";
@@ -32,6 +37,7 @@ internal static class ManifestReader
         };
         var rows = new List<(string Path, string Label)>();
         var excluded = new List<ExcludedFile>();
+        var labelled = new List<(ExcludedFile, string)>();
         var firstRowOf = new Dictionary<string, long>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         var options = new CsvReaderOptions
         {
@@ -80,12 +86,12 @@ internal static class ManifestReader
                 }
                 if (!File.Exists(path))
                 {
-                    excluded.Add(new ExcludedFile(path, $"line {line}: {(Directory.Exists(path) ? "a folder, not a file" : "the file does not exist")}"));
+                    Exclude(path, $"line {line}: {(Directory.Exists(path) ? "a folder, not a file" : "the file does not exist")}", label);
                     continue;
                 }
                 if (!firstRowOf.TryAdd(path, line))
                 {
-                    excluded.Add(new ExcludedFile(path, $"line {line}: listed again (first on line {firstRowOf[path]}); each file is read once"));
+                    Exclude(path, $"line {line}: listed again (first on line {firstRowOf[path]}); each file is read once", label);
                     continue;
                 }
                 rows.Add((path, label));
@@ -96,7 +102,14 @@ internal static class ManifestReader
             throw new InvalidDatasetException(manifest, $"not a valid CSV/TSV manifest ({FirstLine(e.Message)})", e.LineNumber > 0 ? e.LineNumber : line, e);
         }
 
-        return (rows, excluded);
+        return (rows, excluded, labelled);
+
+        void Exclude(string path, string reason, string label)
+        {
+            var row = new ExcludedFile(path, reason);
+            excluded.Add(row);
+            labelled.Add((row, label));
+        }
     }
 
     private static bool TryHeader(CsvReader reader, out int pathColumn, out int labelColumn)

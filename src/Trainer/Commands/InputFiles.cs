@@ -34,7 +34,7 @@ internal static class InputFiles
             throw CommandFailureException.BadFile(option, path, $"is a {format} image; expected {expected}.");
     }
 
-    /// <summary>Throws unless <paramref name="path"/> could be a dataset: a folder, or a text manifest (not an image, a zip or other binary file).</summary>
+    /// <summary>Throws unless <paramref name="path"/> could be a dataset: a folder, or a text manifest, UTF-8 or UTF-16 with a byte order mark (not an image, a zip or other binary file).</summary>
     public static string RequireData(string path)
     {
         if (!File.Exists(path)) return path;
@@ -42,11 +42,23 @@ internal static class InputFiles
         string? kind = ImageDecoder.DetectFormat(head) != ImageFormat.Unknown ? "an image"
             : ModelFormat.StartsLikeModelPackage(head) ? "a model.zip"
             : ZipLayout.StartsWithLocalHeader(head) ? "a zip file"
-            : head.AsSpan().Contains((byte)0) ? "a binary file"
+            : !IsText(head) ? "a binary file"
             : null;
         if (kind is not null)
             throw CommandFailureException.BadFile("--data", path, $"is {kind}; --data must be a folder with one subfolder per class, or a .csv/.tsv manifest of path,label.");
         return path;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="head"/> may start a text file: no NUL byte, or UTF-16 (little or big endian, as Excel's
+    /// "Unicode Text" saves) after its byte order mark with no NUL character. The manifest reader reads both.
+    /// </summary>
+    private static bool IsText(byte[] head)
+    {
+        bool little = head is [0xFF, 0xFE, ..], big = head is [0xFE, 0xFF, ..];
+        if (!little && !big) return !head.AsSpan().Contains((byte)0);
+        string text = (little ? System.Text.Encoding.Unicode : System.Text.Encoding.BigEndianUnicode).GetString(head, 2, (head.Length - 2) & ~1);
+        return !text.Contains('\0');
     }
 
     /// <summary>An .onnx or .tflite file, by extension or by the TFLite identifier at byte 4.</summary>

@@ -86,7 +86,10 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Contains("hidden folder", Reason("data/.git"));
         Assert.Contains("no files", Reason("data/fish"));
         Assert.Contains("not a JPEG", Reason("birds/only-text.txt"));
-        Assert.Contains(data.Excluded, e => e.Reason.Contains("class 'birds' has no readable image", StringComparison.Ordinal));
+        Assert.Contains("class 'birds' has no usable image: its only file is not a JPEG, PNG, BMP, GIF or WebP image", Reason("data/birds"));
+        // Set aside, named, for the trainer to refuse: not dropped in silence.
+        Assert.Equal(["birds", "fish"], data.UnusableClasses.Select(c => c.Name));
+        Assert.Equal("its folder holds no files", data.UnusableClasses[1].Reason);
     }
 
     [Fact]
@@ -199,6 +202,25 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Contains(data.Excluded, e => e.Reason.StartsWith("line 4 has 1 field", StringComparison.Ordinal));
         Assert.Contains(data.Excluded, e => e.Reason.Contains("listed again (first on line 1)", StringComparison.Ordinal));
         Assert.Contains(data.Excluded, e => e.Path.EndsWith("text.txt", StringComparison.Ordinal) && e.Reason.Contains("not a JPEG", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("utf-16le", "list.txt", "\t")] // Excel's "Unicode Text": UTF-16 LE with a BOM, tab-separated
+    [InlineData("utf-16BE", "list.csv", ",")]
+    [InlineData("utf-8", "list.csv", ",")]
+    public void ManifestsInUnicodeWithAByteOrderMark_AreRead(string encodingName, string name, string separator)
+    {
+        Write("set/img/één.png", Png);
+        Write("set/img/b.jpg", Jpeg);
+        System.Text.Encoding encoding = System.Text.Encoding.GetEncoding(encodingName);
+        string text = $"path{separator}label\r\nimg/één.png{separator}círculo\r\nimg/b.jpg{separator}square\r\n";
+        string manifest = Write($"set/{name}", [.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+
+        ImageDataset data = ImageDataset.Load(manifest);
+
+        Assert.Equal(["círculo", "square"], data.Classes);
+        Assert.Equal([Path.Combine(_scratch.Path, "set", "img", "één.png"), Path.Combine(_scratch.Path, "set", "img", "b.jpg")], data.Samples.Select(s => s.Path));
+        Assert.Empty(data.Excluded);
     }
 
     [Fact]
