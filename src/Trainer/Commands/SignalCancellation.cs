@@ -7,7 +7,8 @@ namespace Trainer.Commands;
 /// every long library call. The command then unwinds as after an error: a save in progress deletes its temporary file,
 /// the progress display is disposed (giving the terminal its cursor back), and the error says it was cancelled, with
 /// <see cref="ExitCode"/>. A second signal is left to its default action, which ends the process at once, for a run
-/// that does not stop soon enough.
+/// that does not stop soon enough. A signal the process inherited as ignored (SIGINT in a job that a script started
+/// with <c>&amp;</c>) stays ignored, as the runtime keeps it: the handler then never runs, and SIGTERM still cancels.
 /// <para>
 /// System.CommandLine's own handling is not used: once its timeout passes it returns from Main while the work is still
 /// running, and the process exit then cuts that work off mid-write, with no message.

@@ -46,6 +46,22 @@ internal sealed partial class TrainerProcess : IDisposable
         if (kill(_process.Id, signal) != 0) throw new System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError());
     }
 
+    /// <summary>
+    /// True when this process ignores <paramref name="signal"/> (SIG_IGN), as a shell without job control (a script,
+    /// <c>cmd &amp;</c> in a subshell) leaves SIGINT and SIGQUIT for the jobs it starts in the background. The trainer
+    /// inherits that across fork and exec, and the runtime keeps an inherited SIG_IGN (background jobs are meant to
+    /// survive a Ctrl-C), so such a signal sent to it is dropped by the kernel and its handler never runs.
+    /// </summary>
+    public static unsafe bool IgnoredHere(int signal)
+    {
+        // The handler is the first field of struct sigaction on glibc, musl and macOS; 256 bytes hold the whole struct.
+        byte* previous = stackalloc byte[256];
+        if (sigaction(signal, null, previous) != 0) throw new System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError());
+        return *(nint*)previous == SigIgn;
+    }
+
+    private const nint SigIgn = 1;
+
     /// <summary>The exit code and the output, once the trainer has exited; fails the test if that takes over <paramref name="limit"/>.</summary>
     public async Task<(int Exit, string Out, string Err)> WaitForExitAsync(TimeSpan limit)
     {
@@ -70,4 +86,7 @@ internal sealed partial class TrainerProcess : IDisposable
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
+    private static unsafe partial int sigaction(int signal, void* action, void* previous);
 }
