@@ -22,13 +22,20 @@ internal static class ModelFile
         => TfliteModelReader.IsTflite(bytes) ? TfliteModelReader.Read(bytes, file, ImportOptions(options)) : ReadOnnx(bytes, file);
 
     /// <summary>
-    /// The bytes decide the format, but a damaged .tflite file (its identifier gone) would otherwise be reported as "not
-    /// a valid ONNX file", which sends the user looking for the wrong problem.
+    /// The bytes decide the format (an ONNX file named .tflite still loads), but a damaged .tflite file (its identifier
+    /// gone) would otherwise be reported as "not a valid ONNX file", which sends the user looking for the wrong problem.
     /// </summary>
     private static GraphModel ReadOnnx(ReadOnlySpan<byte> bytes, string? file)
-        => file is not null && file.EndsWith(".tflite", StringComparison.OrdinalIgnoreCase)
-            ? throw new InvalidModelException("not a TFLite model: the flatbuffer identifier 'TFL3' is not at byte 4 (the file is damaged or not TFLite)", file)
-            : OnnxModelReader.Read(bytes, file);
+    {
+        try
+        {
+            return OnnxModelReader.Read(bytes, file);
+        }
+        catch (InvalidModelException e) when (file is not null && file.EndsWith(".tflite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidModelException("not a TFLite model: the flatbuffer identifier 'TFL3' is not at byte 4 (the file is damaged), nor an ONNX one", file, inner: e);
+        }
+    }
 
     private static TfliteImportOptions ImportOptions(NetworkOptions? options)
         => new() { SimulateQuantization = options?.SimulateQuantization ?? false };
