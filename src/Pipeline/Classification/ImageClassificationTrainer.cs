@@ -240,7 +240,13 @@ public sealed class ImageClassificationTrainer
     private static void RequireUsableClasses(ImageDataset data)
     {
         if (data.UnusableClasses.Count == 0) return;
-        throw new InvalidDatasetException(data.Source, string.Join("; ", data.UnusableClasses.Select(c => c.Message)) + "; " + ClassSummary.Advice) { Excluded = data.Excluded };
+        // The files only: the dataset's note for each such class ("...; the class is left out") repeats this message and
+        // is not true of a run that is refused.
+        var classNotes = new HashSet<string>(data.UnusableClasses.Select(c => c.Path), StringComparer.Ordinal);
+        throw new InvalidDatasetException(data.Source, string.Join("; ", data.UnusableClasses.Select(c => c.Message)) + "; " + ClassSummary.Advice)
+        {
+            Excluded = [.. data.Excluded.Where(e => !classNotes.Contains(e.Path))],
+        };
     }
 
     private static void RequireClasses(ImageDataset data)

@@ -11,6 +11,7 @@ internal static class FolderReader
 {
     private const int MaxDepth = 64;
     private const string HiddenFolder = "hidden folder: not read";
+    private const string HiddenFile = "hidden file: not read (its name starts with '.'; rename it to use it)";
 
     /// <summary>
     /// The class folders (an empty one too: the dataset reports it as a class with no usable image), their files, and
@@ -83,6 +84,9 @@ internal static class FolderReader
     /// <summary>A name starting with '.': a hidden file or folder on Unix and macOS, as most tools skip it.</summary>
     private static bool IsHidden(FileSystemInfo entry) => entry.Name.StartsWith('.');
 
+    private static bool IsSystemMetadata(FileSystemInfo entry)
+        => entry.Name is ".DS_Store" or ".localized" or ".directory" || entry.Name.StartsWith("._", StringComparison.Ordinal);
+
     /// <summary>
     /// Reads <paramref name="folder"/>, whose real location (links resolved) is <paramref name="real"/>, unless it was
     /// read already; counts the hidden entries not read in <paramref name="hidden"/>.
@@ -104,8 +108,10 @@ internal static class FolderReader
             if (IsHidden(entry))
             {
                 hidden++;
-                // A hidden folder may hold images the user expects read: it is listed. A hidden file is the system's.
+                // A hidden folder or file may hold images the user expects read: it is listed. Only the metadata that
+                // desktops scatter in every folder (.DS_Store, AppleDouble ._ files) goes unmentioned.
                 if (entry is DirectoryInfo) excluded.Add(new ExcludedFile(entry.FullName, HiddenFolder));
+                else if (!IsSystemMetadata(entry)) excluded.Add(new ExcludedFile(entry.FullName, HiddenFile));
                 continue;
             }
             if (entry is DirectoryInfo sub)

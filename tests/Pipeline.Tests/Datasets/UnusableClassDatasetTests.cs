@@ -134,8 +134,9 @@ public sealed class UnusableClassDatasetTests : IDisposable
         Assert.Equal(["circles", "squares"], data.Classes);
         Assert.Equal(["circles/a.png", "circles/nested/d.png", "squares/a.png"],
             data.Samples.Select(s => Path.GetRelativePath(Data, s.Path).Replace('\\', '/')));
-        // A hidden folder is listed (it may hold images the user expects read); the system's hidden files are not.
-        Assert.Equal([(Path.Combine(Data, ".thumbnails"), "hidden folder: not read as a class"), (Path.Combine(Data, "circles", ".hiddensub"), "hidden folder: not read")],
+        // A hidden folder or file is listed (it may hold images the user expects read); the system's metadata files are not.
+        Assert.Equal([(Path.Combine(Data, ".thumbnails"), "hidden folder: not read as a class"), (Path.Combine(Data, "circles", ".hiddensub"), "hidden folder: not read"),
+                (Path.Combine(Data, "circles", "nested", ".c.png"), "hidden file: not read (its name starts with '.'; rename it to use it)")],
             data.Excluded.Select(e => (e.Path, e.Reason)));
         Assert.Empty(data.UnusableClasses);
     }
