@@ -4,9 +4,9 @@ namespace Pipeline.Imaging;
 
 /// <summary>
 /// Reads an image file's bytes from a stream to its end, refusing more than a limit as soon as it is passed: an
-/// endless or huge stream (a request body without a size limit, a blob) costs about one and a half times the limit in
-/// memory at the most (the full buffer and the half-size one it grew from), never all of it, and a seekable stream that
-/// is too long is refused before any read.
+/// endless or huge stream (a request body without a size limit, a blob) costs about twice the limit in memory at the
+/// most (the last buffer and the one it grew from, or the copy handed back), never all of it, and a seekable stream
+/// that is too long is refused before any read.
 /// </summary>
 internal static class BoundedStreamReader
 {

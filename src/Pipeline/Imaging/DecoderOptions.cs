@@ -14,8 +14,8 @@ public sealed record DecoderOptions
 
     /// <summary>
     /// The largest image file accepted, in bytes, checked before a file is read and while a stream is read (so an
-    /// endless stream is refused once it passes the limit, having cost about one and a half times the limit in memory
-    /// at the most, all of it released). Default 256 MiB.
+    /// endless stream is refused once it passes the limit, having cost about twice the limit in memory at the most,
+    /// all of it released). Default 256 MiB.
     /// </summary>
     public long MaxBytes { get; init; } = 256L << 20;
 

@@ -124,8 +124,8 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Classifies the image file at <paramref name="path"/> (JPEG, PNG, BMP, GIF or WebP, recognised from its bytes).</summary>
     /// <exception cref="InvalidImageException">The file is not a supported image, or is corrupt.</exception>
     /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
-    /// <exception cref="IOException">The file cannot be read (missing, or a folder).</exception>
-    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="IOException">The file cannot be read (missing).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or is a folder.</exception>
     public Prediction Predict(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -228,8 +228,8 @@ public sealed class ImageClassifier : IDisposable
     /// <remarks>A file that fails stops the call with its own exception, the first such file in order, as one call each would throw it.</remarks>
     /// <exception cref="InvalidImageException">A file is not a supported image, or is corrupt.</exception>
     /// <exception cref="InvalidModelPackageException">The model gives non-finite scores (weights that overflow: a corrupt or hand-made model).</exception>
-    /// <exception cref="IOException">A file cannot be read (missing, or a folder).</exception>
-    /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
+    /// <exception cref="IOException">A file cannot be read (missing).</exception>
+    /// <exception cref="UnauthorizedAccessException">A file may not be read, or is a folder.</exception>
     /// <exception cref="ArgumentException">A path is null or empty.</exception>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> paths)
     {

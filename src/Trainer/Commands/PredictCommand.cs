@@ -101,8 +101,8 @@ internal static class PredictCommand
                 // Checked before the model loads: a typo should not cost a model load, and exits 2 like any missing file.
                 if (!File.Exists(argument)) throw new FileNotFoundException($"{argument}: no such image file or folder.", argument);
                 // File.Exists is true for a link whose target is gone; reading it would fail later with only the target's name.
-                if (new FileInfo(argument).LinkTarget is { } target && !Pipeline.Files.FileLinks.Resolve(argument).Exists)
-                    throw new FileNotFoundException($"{argument}: a symbolic link to {target}, which does not exist.", argument);
+                if (new FileInfo(argument).LinkTarget is not null && Pipeline.Files.FileLinks.Resolve(argument) is { Exists: false } target)
+                    throw new FileNotFoundException($"{argument}: a symbolic link to {target.FullName}, which does not exist.", argument);
                 paths.Add(argument);
                 named.Add(Path.GetFullPath(argument));
                 continue;

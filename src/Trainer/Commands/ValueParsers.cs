@@ -26,7 +26,7 @@ internal static class ValueParsers
 
     /// <summary>
     /// Gives every option and argument of <paramref name="command"/> and its subcommands whose value is an int, long,
-    /// double, float, bool or enum (or a nullable one) this parser, unless it has a parser of its own.
+    /// ulong, double, float, bool or enum (or a nullable one) this parser, unless it has a parser of its own.
     /// </summary>
     public static void AttachTo(Command command)
     {
@@ -38,7 +38,7 @@ internal static class ValueParsers
     private static void AttachIfRead(Symbol symbol, Type valueType)
     {
         Type type = Nullable.GetUnderlyingType(valueType) ?? valueType;
-        if (type.IsEnum || type == typeof(int) || type == typeof(long) || type == typeof(double) || type == typeof(float) || type == typeof(bool))
+        if (type.IsEnum || type == typeof(int) || type == typeof(long) || type == typeof(ulong) || type == typeof(double) || type == typeof(float) || type == typeof(bool))
             AttachTyped.MakeGenericMethod(valueType).Invoke(null, [symbol]);
     }
 
@@ -103,6 +103,7 @@ internal static class ValueParsers
         else if (type == typeof(float) && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float f)) value = f;
         else if (type == typeof(int) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)) value = i;
         else if (type == typeof(long) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l)) value = l;
+        else if (type == typeof(ulong) && ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong u)) value = u;
         else if (type == typeof(bool) && bool.TryParse(text, out bool b)) value = b;
         else if (type.IsEnum) value = EnumByName(type, text);
         return value is not null;
@@ -114,7 +115,8 @@ internal static class ValueParsers
         _ when type == typeof(double) || type == typeof(float) => $"{name}: '{text}' is not a number (write decimals with a point, e.g. 0.001).",
         _ when type == typeof(int) && IsInteger(text) => $"{name} {text} is out of range: use {int.MinValue} to {int.MaxValue}.",
         _ when type == typeof(long) && IsInteger(text) => $"{name} {text} is out of range: use {long.MinValue} to {long.MaxValue}.",
-        _ when type == typeof(int) || type == typeof(long) => NotAnInteger(name, text),
+        _ when type == typeof(ulong) && IsInteger(text) => $"{name} {text} is out of range: use 0 to {ulong.MaxValue}.",
+        _ when type == typeof(int) || type == typeof(long) || type == typeof(ulong) => NotAnInteger(name, text),
         _ when type == typeof(bool) => $"{name}: '{text}' is not true or false.",
         { IsEnum: true } => $"{name}: '{text}' is not one of {string.Join(", ", Enum.GetNames(type))}.",
         _ => $"{name}: '{text}' cannot be read.",
