@@ -16,13 +16,7 @@ public sealed class ImageDatasetTests : IDisposable
 
     public void Dispose() => _scratch.Dispose();
 
-    private string Write(string relative, byte[] content)
-    {
-        string path = Path.Combine(_scratch.Path, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, content);
-        return path;
-    }
+    private string Write(string relative, byte[] content) => _scratch.Write(relative, content);
 
     [Fact]
     public void FolderPerClass_ReadsRecursively_InOrdinalOrder_SniffingTheFormat()

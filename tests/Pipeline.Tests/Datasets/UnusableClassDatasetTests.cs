@@ -20,13 +20,7 @@ public sealed class UnusableClassDatasetTests : IDisposable
 
     public void Dispose() => _scratch.Dispose();
 
-    private string Write(string relative, byte[] content)
-    {
-        string path = Path.Combine(_scratch.Path, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, content);
-        return path;
-    }
+    private string Write(string relative, byte[] content) => _scratch.Write(relative, content);
 
     private string Data => Path.Combine(_scratch.Path, "data");
 

@@ -13,6 +13,15 @@ internal sealed class ScratchFolder : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="content"/> at <paramref name="relative"/> ('/'-separated), making its folders; returns the full path.</summary>
+    public string Write(string relative, byte[] content)
+    {
+        string path = System.IO.Path.Combine(Path, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        System.IO.File.WriteAllBytes(path, content);
+        return path;
+    }
+
     /// <summary>The names of every file under the folder, relative, sorted.</summary>
     public string[] ListFiles() =>
         Directory.GetFiles(Path, "*", SearchOption.AllDirectories)
