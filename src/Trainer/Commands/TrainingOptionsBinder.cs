@@ -298,6 +298,12 @@ internal sealed class TrainingOptionsBinder
         {
             options.Validate();
         }
+        catch (ArgumentException e) when (e.ParamName == nameof(Pipeline.Training.HeadOptions.MinLearningRate))
+        {
+            // Only a retrain can get here: the floor is inherited from the model, and the user typed only the rate.
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"--learning-rate {options.LearningRate} is below the minimum learning rate the model was trained with ({options.MinLearningRate}, its schedule's floor); give at least that."), e);
+        }
         catch (ArgumentException e) when (e.ParamName is { } name && FlagOf(name) is { } flag)
         {
             // HeadOptions names its properties; the user typed flags.
@@ -319,7 +325,7 @@ internal sealed class TrainingOptionsBinder
         nameof(Pipeline.Training.HeadOptions.L2Regularization) => "--l2",
         nameof(Pipeline.Training.HeadOptions.HiddenSizes) => "--hidden",
         nameof(Pipeline.Training.HeadOptions.Epochs) => "--epochs",
-        nameof(Pipeline.Training.HeadOptions.LearningRate) or nameof(Pipeline.Training.HeadOptions.MinLearningRate) => "--learning-rate",
+        nameof(Pipeline.Training.HeadOptions.LearningRate) => "--learning-rate",
         nameof(Pipeline.Training.HeadOptions.Dropout) => "--dropout",
         nameof(Pipeline.Training.HeadOptions.WeightDecay) => "--weight-decay",
         nameof(Pipeline.Training.HeadOptions.Patience) => "--patience",

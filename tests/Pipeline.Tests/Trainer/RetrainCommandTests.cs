@@ -200,6 +200,20 @@ public sealed class RetrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_learning_rate_below_the_models_recorded_floor_is_refused_naming_both_values()
+    {
+        string trained = Path.Combine(_dir, "mlp.zip");
+        (int exit, _, string error) = TrainerCli.Run("train", "--data", Shapes, "--out", trained, "--no-cache", "--head", "mlp", "--hidden", "8", "--epochs", "2");
+        Assert.True(exit == 0, error);
+        string model = WithRecordedHead(trained, "floor.zip", head => head["minLearningRate"] = 0.0005);
+
+        (exit, _, error) = TrainerCli.Run("retrain", "--model", model, "--data", Shapes, "--out", Path.Combine(_dir, "x.zip"), "--no-cache", "--learning-rate", "0.0001");
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        // The user typed 0.0001; the 0.0005 is the model's, and is named as such.
+        Assert.Contains("--learning-rate 0.0001 is below the minimum learning rate the model was trained with (0.0005", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Explicit_class_weights_are_kept_for_the_same_classes_and_dropped_with_a_warning_for_new_ones()
     {
         string model = WithRecordedHead(Model(), "weighted.zip", head =>
