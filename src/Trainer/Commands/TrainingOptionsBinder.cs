@@ -226,10 +226,9 @@ internal sealed class TrainingOptionsBinder
     private static T? EnumValue<T>(ParseResult parse, Option<string?> option) where T : struct, Enum
     {
         if (parse.GetValue(option) is not { } text) return null;
-        // By name only: Enum.TryParse would also take a number, or a comma list OR-ed into some other member.
-        foreach (string name in Enum.GetNames<T>())
-            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase)) return Enum.Parse<T>(name);
-        throw new ArgumentException($"{option.Name} '{text}' is unknown: use {string.Join(", ", Enum.GetNames<T>())}.");
+        // By name only, as every enum option is read (ValueParsers): not a number, nor a comma list OR-ed into some other member.
+        return ValueParsers.TryParse(text, out T value) ? value
+            : throw new ArgumentException($"{option.Name} '{text}' is unknown: use {string.Join(", ", Enum.GetNames<T>())}.");
     }
 
     /// <summary>Three comma-separated numbers (r,g,b) or one for every channel; finite, and positive when <paramref name="positive"/>.</summary>
